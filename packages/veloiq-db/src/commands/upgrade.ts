@@ -1,0 +1,54 @@
+import { UserError } from '../core/errors';
+import { recordApplied, ensureRecordTable } from '../core/record';
+import { resolveRevision, type Revision } from '../core/revisions';
+import { runRevisions } from '../core/runner';
+import { withDatabase, readPosition, type CommandOptions } from '../core/session';
+
+export interface UpgradeOptions extends CommandOptions {
+  /** head (default), +N, a revision id or a unique prefix of one. */
+  revision?: string | number;
+}
+
+export interface UpgradeResult {
+  kind: 'upgrade';
+  applied: Pick<Revision, 'id' | 'description'>[];
+  /** The revision applied now, after the run. */
+  current: string | null;
+  head: boolean;
+}
+
+/**
+ * Applies pending revisions up to the target, all in one transaction: a failure leaves the
+ * database as it was (PostgreSQL runs DDL transactionally, as Alembic relies on too).
+ */
+export function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
+  return withDatabase(options, async (db) => {
+    const position = await readPosition(db);
+    const target = resolveRevision(options.revision ?? 'head', position);
+    const { revisions } = position;
+    const named = options.revision !== undefined && String(options.revision) !== 'head';
+    if (named && (target === -1 || position.appliedNames.has(revisions[target].name))) {
+      const id = target === -1 ? 'base' : revisions[target].id;
+      throw new UserError(
+        `Revision ${id} is already applied (current: ${revisions[position.current]?.id ?? 'base'}). ` +
+          `Nothing to upgrade; to go back to it use 'veloiq db downgrade ${id}'.`,
+      );
+    }
+    const pending = revisions.slice(0, target + 1).filter((r) => !position.appliedNames.has(r.name));
+    if (pending.length > 0) {
+      await db.orm.em.getConnection().transactional(async (ctx) => {
+        await ensureRecordTable(db, ctx);
+        await runRevisions(db, pending, 'up', ctx);
+        await recordApplied(db, pending.map((r) => r.name), ctx);
+      });
+    }
+    const applied = new Set([...position.appliedNames, ...pending.map((r) => r.name)]);
+    const currentIndex = revisions.reduce((max, r, i) => (applied.has(r.name) ? i : max), -1);
+    return {
+      kind: 'upgrade',
+      applied: pending.map(({ id, description }) => ({ id, description })),
+      current: revisions[currentIndex]?.id ?? null,
+      head: revisions.every((r) => applied.has(r.name)),
+    };
+  });
+}

