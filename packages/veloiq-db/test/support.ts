@@ -1,0 +1,134 @@
+// Shared test fixtures: real PostgreSQL databases and throwaway projects. No mocks.
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+
+export const WORKSPACE = resolve(__dirname, '../../..');
+export const SAMPLE = join(WORKSPACE, 'apps/sample');
+export const SYSTEM_PG = process.env.VELOIQ_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** Whether the system PostgreSQL answers; tests that need it skip (with a reason) when not. */
+export async function systemPgAvailable(): Promise<boolean> {
+  const client = new Client({ connectionString: SYSTEM_PG, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function adminQuery<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Table names in the public schema, sorted. */
+  tables(): Promise<string[]>;
+  /** Names recorded as applied in mikro_orm_migrations, in order; [] when the table is absent. */
+  applied(): Promise<string[]>;
+  drop(): Promise<void>;
+}
+
+/** A fresh database on the system PostgreSQL with a unique name; drop() removes it. */
+export async function createTestDatabase(prefix = 'vq'): Promise<TestDatabase> {
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`;
+  await adminQuery(SYSTEM_PG, `create database "${name}"`);
+  const url = SYSTEM_PG.replace(/\/[^/]*$/, `/${name}`);
+  const db: TestDatabase = {
+    name,
+    url,
+    query: (sql, params) => adminQuery(url, sql, params),
+    tables: async () =>
+      (await adminQuery<{ t: string }>(url, `select table_name as t from information_schema.tables where table_schema = 'public' order by 1`)).map((r) => r.t),
+    applied: async () => {
+      const [{ exists }] = await adminQuery<{ exists: boolean }>(url, `select to_regclass('public.mikro_orm_migrations') is not null as exists`);
+      if (!exists) return [];
+      return (await adminQuery<{ name: string }>(url, 'select name from mikro_orm_migrations order by id')).map((r) => r.name);
+    },
+    drop: async () => {
+      await adminQuery(SYSTEM_PG, `drop database if exists "${name}" with (force)`);
+    },
+  };
+  return db;
+}
+
+export interface TestProject {
+  /** The project root (holds project.json and backend/). */
+  root: string;
+  backend: string;
+  migrations: string;
+  remove(): void;
+}
+
+/**
+ * A copy of apps/sample in a temporary folder, so a test can edit entities and revisions freely.
+ * Its node_modules links to the workspace's, so the config and revisions resolve their imports.
+ */
+export function copySample(): TestProject {
+  const root = mkdtempSync(join(tmpdir(), 'veloiq-test-'));
+  cpSync(SAMPLE, root, {
+    recursive: true,
+    filter: (src) => !src.includes(`${'/'}.veloiq`) && !src.endsWith('/.env'),
+  });
+  symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
+  const backend = join(root, 'backend');
+  return { root, backend, migrations: join(backend, 'migrations'), remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion; never throws on a non-zero exit. */
+export function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** `nx <args>` through the workspace's Nx, from `cwd` (default: the workspace root). */
+export function nx(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return run(join(WORKSPACE, 'node_modules/.bin/nx'), args, { cwd: options.cwd ?? WORKSPACE, env: options.env });
+}
+
+/** `npx veloiq <args>` from `cwd`, as a user types it. */
+export function veloiq(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<RunResult> {
+  return run('npx', ['--no-install', 'veloiq', ...args], options);
+}
+
+/** Environment without DATABASE_URL, so the embedded PostgreSQL is used. */
+export function withoutDatabaseUrl(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  return env;
+}
