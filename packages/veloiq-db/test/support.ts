@@ -1,6 +1,6 @@
 // Shared test fixtures: real PostgreSQL databases and throwaway projects. No mocks.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -80,6 +80,8 @@ export interface TestProject {
  */
 export function copySample(): TestProject {
   const root = mkdtempSync(join(tmpdir(), 'veloiq-test-'));
+  // The embedded PostgreSQL runs as the postgres user when tests run as root: let it reach the data.
+  chmodSync(root, 0o755);
   cpSync(SAMPLE, root, {
     recursive: true,
     filter: (src) => !src.includes(`${'/'}.veloiq`) && !src.endsWith('/.env'),

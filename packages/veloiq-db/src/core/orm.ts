@@ -130,7 +130,9 @@ export async function openDatabase(project: Project): Promise<Database> {
     await stopServer();
   };
   try {
-    await orm.connect();
+    // The driver's connect() only builds the pool; one query proves the server answers.
+    // (orm.connect() would also probe, and a silent server would cost the timeout twice.)
+    await orm.em.getDriver().connect();
     await orm.em.getConnection().execute('select 1');
   } catch (error) {
     await close();

@@ -1,0 +1,161 @@
+// upgrade, current and history called as the executors call them, against real PostgreSQL.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { current } from '../src/commands/current';
+import { history } from '../src/commands/history';
+import { upgrade } from '../src/commands/upgrade';
+import { UserError, describeError } from '../src/core/errors';
+import { copySample, createTestDatabase, type TestDatabase, type TestProject } from './support';
+
+const SAMPLE_TABLES = ['mikro_orm_migrations', 'orders', 'product'];
+
+async function rejectsWith(promise: Promise<unknown>, pattern: RegExp): Promise<string> {
+  const error = await promise.then(
+    () => assert.fail('expected the command to fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof UserError, `expected a UserError, got ${describeError(error)}`);
+  assert.match(error.message, pattern);
+  assert.doesNotMatch(error.message, /\n/, 'the message is one line');
+  return error.message;
+}
+
+describe('upgrade, current, history on the system PostgreSQL', () => {
+  let project: TestProject;
+  let db: TestDatabase;
+  let ids: string[];
+  const options = () => ({ projectRoot: project.root, cwd: project.root });
+
+  before(async () => {
+    project = copySample();
+    db = await createTestDatabase('vq_engine');
+    process.env.DATABASE_URL = db.url;
+    ids = readdirSync(project.migrations).map((f) => f.slice(0, 8)).sort();
+  });
+  after(async () => {
+    delete process.env.DATABASE_URL;
+    await db.drop();
+    project.remove();
+  });
+
+  test('an empty database has no revision applied', async () => {
+    const result = await current(options());
+    assert.equal(result.id, null);
+    assert.equal(result.head, false);
+    assert.equal(result.pending, ids.length);
+    assert.deepEqual(await db.tables(), [], 'reading the position creates nothing');
+  });
+
+  test('a revision that matches nothing, or several, is refused and nothing is applied', async () => {
+    await rejectsWith(upgrade({ ...options(), revision: 'zzzz' }), /Unknown revision 'zzzz'.*veloiq db history/);
+    const shared = ids[0].slice(0, 3);
+    assert.ok(ids.every((id) => id.startsWith(shared)), 'sample ids share a prefix');
+    await rejectsWith(upgrade({ ...options(), revision: shared }), new RegExp(`Ambiguous revision '${shared}'.*${ids[0]}.*${ids[1]}`));
+    assert.deepEqual(await db.tables(), []);
+  });
+
+  test('upgrade +1 applies exactly the first revision', async () => {
+    const result = await upgrade({ ...options(), revision: '+1' });
+    assert.deepEqual(result.applied.map((r) => r.id), [ids[0]]);
+    assert.deepEqual(await db.tables(), ['mikro_orm_migrations', 'product']);
+    const now = await current(options());
+    assert.equal(now.id, ids[0]);
+    assert.equal(now.description, 'create product table');
+    assert.equal(now.pending, 1);
+  });
+
+  test('upgrade to an applied revision is refused', async () => {
+    await rejectsWith(upgrade({ ...options(), revision: ids[0] }), /already applied.*veloiq db downgrade/);
+  });
+
+  test('upgrade to head applies the rest; history marks current and head', async () => {
+    const result = await upgrade(options());
+    assert.deepEqual(result.applied.map((r) => r.id), [ids[1]]);
+    assert.equal(result.head, true);
+    assert.deepEqual(await db.tables(), SAMPLE_TABLES);
+    assert.deepEqual(await db.applied(), readdirSync(project.migrations).map((f) => f.replace(/\.ts$/, '')).sort());
+    const entries = (await history(options())).revisions;
+    assert.deepEqual(
+      entries.map((e) => [e.id, e.applied, e.current, e.head]),
+      [
+        [ids[0], true, false, false],
+        [ids[1], true, true, true],
+      ],
+    );
+  });
+
+  test('upgrade at head says so and changes nothing', async () => {
+    const result = await upgrade(options());
+    assert.deepEqual(result.applied, []);
+    assert.equal(result.current, ids[1]);
+    assert.equal((await db.applied()).length, 2);
+  });
+
+  test('a failing revision rolls the whole run back and names the revision and the database message', async () => {
+    const failing = await createTestDatabase('vq_fail');
+    process.env.DATABASE_URL = failing.url;
+    const bad = join(project.migrations, 'zzzzzzzz_broken.ts');
+    writeFileSync(
+      bad,
+      `/**\n * broken revision\n */\nimport { Migration } from '@mikro-orm/migrations';\nexport class Broken extends Migration {\n  override async up(): Promise<void> {\n    this.addSql('create table "tmp_ok" (id int);');\n    this.addSql('alter table "no_such_table" add column "x" int;');\n  }\n}\n`,
+    );
+    try {
+      await rejectsWith(upgrade(options()), /Revision zzzzzzzz \(broken revision\) failed to apply: .*no_such_table.*does not exist/);
+      assert.deepEqual(await failing.tables(), [], 'every revision of the run was rolled back');
+    } finally {
+      rmSync(bad);
+      process.env.DATABASE_URL = db.url;
+      await failing.drop();
+    }
+  });
+});
+
+describe('where the database is', () => {
+  test('a server that does not answer fails within about ten seconds, without the password', async () => {
+    // A loopback listener that accepts and never speaks: what a firewalled or hung server looks like.
+    const silent: Server = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const project = copySample();
+    process.env.DATABASE_URL = `postgresql://app:hunter2secret@127.0.0.1:${port}/sample`;
+    const started = Date.now();
+    try {
+      const message = await rejectsWith(current({ projectRoot: project.root, cwd: project.root }), /did not answer|timeout/i);
+      assert.ok(Date.now() - started < 12_000, 'the error comes within about ten seconds');
+      assert.doesNotMatch(message, /hunter2secret/);
+      assert.match(message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+    } finally {
+      delete process.env.DATABASE_URL;
+      silent.close();
+      project.remove();
+    }
+  });
+
+  test('a project without a MikroORM config says where it looked', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'veloiq-noconfig-'));
+    try {
+      await rejectsWith(current({ projectRoot: empty, cwd: empty }), new RegExp(`No MikroORM config found: looked for mikro-orm.config.ts in ${join(empty, 'backend')} and ${empty}`));
+    } finally {
+      rmSync(empty, { recursive: true });
+    }
+  });
+
+  test('without DATABASE_URL the embedded PostgreSQL is used, and a second command finds its data', async () => {
+    const project = copySample();
+    delete process.env.DATABASE_URL;
+    try {
+      const first = await upgrade({ projectRoot: project.root, cwd: project.root });
+      assert.equal(first.applied.length, 2);
+      assert.ok(readdirSync(join(project.backend, '.veloiq', 'postgres')).includes('PG_VERSION'), 'data lives in backend/.veloiq');
+      const second = await current({ projectRoot: project.root, cwd: join(project.backend) });
+      assert.equal(second.head, true);
+      assert.equal(second.pending, 0);
+    } finally {
+      project.remove();
+    }
+  });
+});
