@@ -50,5 +50,5 @@ export function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
       current: revisions[currentIndex]?.id ?? null,
       head: revisions.every((r) => applied.has(r.name)),
     };
-  });
+  }, { lock: 'upgrade' });
 }

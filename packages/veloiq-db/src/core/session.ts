@@ -1,4 +1,6 @@
 import { loadEnvFile } from './env';
+import { redact } from './errors';
+import { acquireLock, parseLockTimeout } from './lock';
 import { openDatabase, type Database } from './orm';
 import { findProject, type Project } from './project';
 import { listRevisions, positionOf, type Position } from './revisions';
@@ -11,6 +13,24 @@ export interface CommandOptions {
   /** The directory the user ran the command from; `--env-file` is relative to it. */
   cwd: string;
   envFile?: string;
+  /** Seconds to wait for another run's migration lock (`--lock-timeout`, default 60). */
+  lockTimeout?: number | string;
+  /** Where progress lines (waiting for the lock, warnings) go; stderr by default. */
+  notify?: (line: string) => void;
+}
+
+export interface SessionOptions {
+  /**
+   * Take the migration lock before `work` runs, and hold it until the command ends. Every
+   * command that changes the database or the record takes it: pass the command's name
+   * (`'upgrade'`, `'downgrade'`...), which whoever waits for the lock is shown.
+   */
+  lock?: string | boolean;
+}
+
+/** The default progress channel: one redacted line on stderr, so `--json` stdout stays clean. */
+export function notifier(options: CommandOptions): (line: string) => void {
+  return options.notify ?? ((line) => process.stderr.write(redact(line) + '\n'));
 }
 
 /** Finds the project and loads its env file: the first steps of every command. */
@@ -20,11 +40,27 @@ export function prepare(options: CommandOptions): Project {
   return project;
 }
 
-/** Runs `work` with the project's database open, and always closes it. */
-export async function withDatabase<T>(options: CommandOptions, work: (db: Database) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with the project's database open, and always closes it. With `{ lock }`, `work`
+ * runs only once this run holds the migration lock, so whatever it reads (`readPosition`) is
+ * what the previous run left: read the state inside `work`, never before.
+ */
+export async function withDatabase<T>(
+  options: CommandOptions,
+  work: (db: Database) => Promise<T>,
+  session: SessionOptions = {},
+): Promise<T> {
+  const timeoutSeconds = session.lock ? parseLockTimeout(options.lockTimeout) : 0;
   const db = await openDatabase(prepare(options));
   try {
-    return await work(db);
+    if (!session.lock) return await work(db);
+    const command = typeof session.lock === 'string' ? session.lock : undefined;
+    const lock = await acquireLock(db, { timeoutSeconds, command, notify: notifier(options) });
+    try {
+      return await work(db);
+    } finally {
+      await lock.release();
+    }
   } finally {
     await db.close();
   }

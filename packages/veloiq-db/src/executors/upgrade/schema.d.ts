@@ -2,4 +2,5 @@ export interface Schema {
   revision?: string | number;
   envFile?: string;
   json?: boolean;
+  lockTimeout?: number;
 }

@@ -1,0 +1,28 @@
+// A tiny stand-in for `veloiq db <command>` that calls the engine directly, for tests that run
+// commands against a project copied outside the workspace (where `nx run` cannot reach it).
+// Usage: node --import tsx test/run-command.ts <upgrade|current|history> <projectRoot> ['<json options>']
+// Prints the text report on stdout, or one redacted error line on stderr and exits 1.
+import { describeError, redact } from '../src/core/errors';
+import { toText, type CommandResult } from '../src/core/report';
+import type { CommandOptions } from '../src/core/session';
+
+const commands: Record<string, () => Promise<(options: CommandOptions & Record<string, unknown>) => Promise<CommandResult>>> = {
+  upgrade: async () => (await import('../src/commands/upgrade')).upgrade,
+  current: async () => (await import('../src/commands/current')).current,
+  history: async () => (await import('../src/commands/history')).history,
+};
+
+async function main(): Promise<number> {
+  const [name, projectRoot, json] = process.argv.slice(2);
+  const options = { projectRoot, cwd: process.cwd(), ...(json ? JSON.parse(json) : {}) };
+  try {
+    const command = await commands[name]();
+    console.log(redact(toText(await command(options))));
+    return 0;
+  } catch (error) {
+    console.error(describeError(error));
+    return 1;
+  }
+}
+
+main().then((code) => process.exit(code));
