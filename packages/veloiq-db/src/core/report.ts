@@ -1,8 +1,11 @@
 import type { CurrentResult } from '../commands/current';
 import type { HistoryResult } from '../commands/history';
 import type { UpgradeResult } from '../commands/upgrade';
+import type { DowngradeResult } from '../commands/downgrade';
+import type { StampResult } from '../commands/stamp';
+import type { SqlResult } from './offline';
 
-export type CommandResult = CurrentResult | HistoryResult | UpgradeResult;
+export type CommandResult = CurrentResult | HistoryResult | UpgradeResult | DowngradeResult | StampResult | SqlResult;
 
 function behind(pending: number): string {
   return `${pending} revision${pending === 1 ? '' : 's'} behind head`;
@@ -31,6 +34,24 @@ function upgradeText(r: UpgradeResult): string[] {
   ];
 }
 
+function downgradeText(r: DowngradeResult): string[] {
+  if (r.reverted.length === 0) return [`Already at ${r.current ?? 'base'}; nothing to revert.`];
+  return [
+    ...r.reverted.map((a) => `Reverted ${a.id} ${a.description}`),
+    `${r.reverted.length} revision${r.reverted.length === 1 ? '' : 's'} reverted; now at ${r.current ?? 'base (no revision applied)'}.`,
+  ];
+}
+
+function stampText(r: StampResult): string[] {
+  const at = `${r.current ?? 'base'}${r.head && r.current ? ' (head)' : ''}`;
+  if (r.recorded.length + r.removed.length === 0) return [`Already stamped at ${at}; the record is unchanged.`];
+  return [
+    ...r.recorded.map((a) => `Recorded ${a.id} ${a.description}`),
+    ...r.removed.map((a) => `Unrecorded ${a.id} ${a.description}`),
+    `Stamped at ${at}; no migration SQL was run.`,
+  ];
+}
+
 /** The human-readable lines for a result. */
 export function toText(result: CommandResult): string {
   switch (result.kind) {
@@ -40,6 +61,12 @@ export function toText(result: CommandResult): string {
       return historyText(result).join('\n');
     case 'upgrade':
       return upgradeText(result).join('\n');
+    case 'downgrade':
+      return downgradeText(result).join('\n');
+    case 'stamp':
+      return stampText(result).join('\n');
+    case 'sql':
+      return result.sql;
   }
 }
 
