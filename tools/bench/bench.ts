@@ -1,0 +1,255 @@
+// `npm run bench`: how fast the db commands do their job, against the limits that matter, side
+// by side in one run. Prints one line per figure and ends with one JSON summary line.
+//
+//   npm run bench                         everything (about 3-4 minutes on 2 cores)
+//   npm run bench -- --only apply,noop    some sections (apply, noop, autogen, generate)
+//   npm run bench -- --sizes 1000         other revision counts for the apply section
+//   npm run bench -- --repeat 5           runs per no-op figure (median is reported)
+//
+// Needs the PostgreSQL on 127.0.0.1:5432 (VELOIQ_BENCH_PG to use another); creates and drops its
+// own databases and its scratch Nx projects under tools/bench/.scratch/.
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  SCRATCH,
+  SYSTEM_PG,
+  WORKSPACE,
+  adminQuery,
+  createDatabase,
+  createScratchProject,
+  dropLeftovers,
+  type BenchDatabase,
+  type ScratchProject,
+} from './scratch';
+
+interface Timed {
+  ms: number;
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const NX = join(WORKSPACE, 'node_modules/.bin/nx');
+const VELOIQ = join(WORKSPACE, 'packages/veloiq-db/bin/veloiq');
+const TSX_IMPORT = ['--import', 'tsx'];
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+const SECTIONS = new Set((arg('only') ?? 'apply,noop,autogen,generate').split(','));
+const SIZES = (arg('sizes') ?? '250,1000,2000').split(',').map(Number);
+const REPEAT = Number(arg('repeat') ?? 5);
+/** The size whose figures the targets are about and whose database the no-op section reads. */
+const MAIN_SIZE = SIZES.includes(1000) ? 1000 : SIZES[Math.floor(SIZES.length / 2)];
+
+/** Runs a command to completion and times it (wall clock, spawn to exit). */
+function timed(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? WORKSPACE,
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ ms: performance.now() - start, code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function mustRun(label: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Timed> {
+  const result = await timed(command, args, options);
+  if (result.code !== 0) {
+    throw new Error(`${label} failed (exit ${result.code}):\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
+  }
+  return result;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+const summary: Record<string, unknown> = {};
+
+function line(text: string): void {
+  console.log(text);
+}
+
+/** A fresh folder for tsx's transform cache, so an apply run compiles every revision as CI would. */
+function coldTmp(label: string): string {
+  const dir = join(SCRATCH, `tmp-${label}-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+async function checkApplied(db: BenchDatabase, expected: number, label: string, withRecord = true): Promise<void> {
+  const [{ tables }] = await adminQuery(db.url, `select count(*)::int as tables from information_schema.tables where table_schema = 'public' and table_name like 'bench\\_%'`);
+  if (tables !== expected) throw new Error(`${label}: expected ${expected} tables, found ${tables}`);
+  const [{ exists }] = await adminQuery(db.url, `select to_regclass('public.mikro_orm_migrations') is not null as exists`);
+  if (withRecord) {
+    const [{ recorded }] = exists ? await adminQuery(db.url, `select count(*)::int as recorded from mikro_orm_migrations`) : [{ recorded: 0 }];
+    if (recorded !== expected) throw new Error(`${label}: expected ${expected} recorded revisions, found ${recorded}`);
+  }
+}
+
+interface ApplyFigures {
+  revisions: number;
+  psqlMs: number;
+  nxMs: number;
+  engineMs: number;
+  rawMigratorMs: number;
+  bareNxMs: number;
+}
+
+/** Apply N revisions from empty four ways: psql floor, nx run, engine alone, raw migrator. */
+async function applySection(project: ScratchProject, keep: boolean): Promise<{ figures: ApplyFigures; db?: BenchDatabase }> {
+  const n = project.revisions;
+  // The first `nx run` after a new project computes the project graph; pay that outside the timing.
+  await mustRun('nx noop (warm-up)', NX, ['run', `${project.name}:noop`]);
+  const bareNx = await mustRun('nx noop', NX, ['run', `${project.name}:noop`]);
+
+  const floorDb = await createDatabase(`floor${n}`);
+  const floor = await mustRun('psql -f', 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', floorDb.url, '-f', project.sqlFile]);
+  await checkApplied(floorDb, n, 'psql', false);
+  await floorDb.drop();
+
+  const nxDb = await createDatabase(`nx${n}`);
+  const viaNx = await mustRun('nx run db-upgrade', NX, ['run', `${project.name}:db-upgrade`], {
+    env: { DATABASE_URL: nxDb.url, TMPDIR: coldTmp(`nx${n}`) },
+  });
+  await checkApplied(nxDb, n, 'nx run db-upgrade');
+
+  const engineDb = await createDatabase(`engine${n}`);
+  const engine = await mustRun('engine upgrade', process.execPath, [...TSX_IMPORT, join(__dirname, 'engine.ts'), 'upgrade', project.root], {
+    env: { DATABASE_URL: engineDb.url, TMPDIR: coldTmp(`engine${n}`) },
+  });
+  await checkApplied(engineDb, n, 'engine upgrade');
+  await engineDb.drop();
+
+  const rawDb = await createDatabase(`raw${n}`);
+  const raw = await mustRun('raw migrator up', process.execPath, [...TSX_IMPORT, join(__dirname, 'raw-migrator.ts'), 'up', project.backend], {
+    env: { DATABASE_URL: rawDb.url, TMPDIR: coldTmp(`raw${n}`) },
+  });
+  await checkApplied(rawDb, n, 'raw migrator');
+  await rawDb.drop();
+
+  const figures = { revisions: n, psqlMs: floor.ms, nxMs: viaNx.ms, engineMs: engine.ms, rawMigratorMs: raw.ms, bareNxMs: bareNx.ms };
+  line(
+    `apply ${n}: psql -f ${s(floor.ms)} | nx run db-upgrade ${s(viaNx.ms)} (${ratio(viaNx.ms, floor.ms)}x psql) | ` +
+      `engine alone ${s(engine.ms)} (${ratio(engine.ms, floor.ms)}x) | raw MikroORM migrator ${s(raw.ms)} (${ratio(raw.ms, floor.ms)}x) | bare nx run ${s(bareNx.ms)}`,
+  );
+  if (keep) return { figures, db: nxDb };
+  await nxDb.drop();
+  return { figures };
+}
+
+/** db-current on an up-to-date database, several ways, median of REPEAT runs each. */
+async function noopSection(project: ScratchProject, db: BenchDatabase): Promise<void> {
+  const env = { DATABASE_URL: db.url };
+  const ways: [string, () => Promise<Timed>][] = [
+    ['bare nx run (nx:noop)', () => mustRun('nx noop', NX, ['run', `${project.name}:noop`], { env })],
+    ['nx run db-current', () => mustRun('nx run db-current', NX, ['run', `${project.name}:db-current`], { env })],
+    ['engine current alone', () => mustRun('engine current', process.execPath, [...TSX_IMPORT, join(__dirname, 'engine.ts'), 'current', project.root], { env })],
+    ['raw migrator listing', () => mustRun('raw migrator list', process.execPath, [...TSX_IMPORT, join(__dirname, 'raw-migrator.ts'), 'list', project.backend], { env })],
+  ];
+  if (existsSync(VELOIQ)) {
+    ways.push(['veloiq db current', () => mustRun('veloiq db current', VELOIQ, ['db', 'current'], { cwd: project.root, env })]);
+  }
+  const results: Record<string, number> = {};
+  // Interleaved, so a slow moment of the machine spreads over every way instead of one.
+  const samples = new Map<string, number[]>(ways.map(([name]) => [name, []]));
+  for (const [, run] of ways) await run(); // warm the transform caches and the project graph
+  for (let i = 0; i < REPEAT; i++) {
+    for (const [name, run] of ways) samples.get(name)!.push((await run()).ms);
+  }
+  for (const [name, xs] of samples) results[name] = median(xs);
+  const bare = results['bare nx run (nx:noop)'];
+  const raw = results['raw migrator listing'];
+  const viaNx = results['nx run db-current'];
+  const engine = results['engine current alone'];
+  line(`no-op current (${project.revisions} revisions, at head, median of ${REPEAT}):`);
+  line(`  bare nx run ${s(bare)} | raw migrator listing ${s(raw)} | budget for nx run = 1.3 x (${s(bare)} + ${s(raw)}) = ${s(1.3 * (bare + raw))}`);
+  line(`  nx run db-current ${s(viaNx)} (${ratio(viaNx, bare + raw)}x bare nx + raw listing; target <= 1.3x)`);
+  line(`  engine current alone ${s(engine)} (${ratio(engine, raw)}x raw migrator listing; target <= 1.3x)`);
+  const veloiq = results['veloiq db current'];
+  if (veloiq !== undefined) line(`  veloiq db current ${s(veloiq)} (${ratio(veloiq, bare + raw)}x bare nx + raw listing)`);
+  summary.noop = {
+    revisions: project.revisions,
+    bareNxMs: Math.round(bare),
+    rawMigratorListMs: Math.round(raw),
+    nxRunCurrentMs: Math.round(viaNx),
+    engineCurrentMs: Math.round(engine),
+    veloiqCurrentMs: veloiq === undefined ? null : Math.round(veloiq),
+    nxRatio: ratio(viaNx, bare + raw),
+    engineRatio: ratio(engine, raw),
+  };
+}
+
+function machine(): Record<string, string | number> {
+  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  return {
+    nproc: cpus().length,
+    cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+  };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  await dropLeftovers();
+  const [{ server_version }] = await adminQuery(SYSTEM_PG, 'show server_version');
+  const info = { ...machine(), postgres: String(server_version), nxDaemon: false };
+  summary.machine = info;
+  line(`machine: ${info.nproc} cores, ${info.cpu}, node ${info.node}, PostgreSQL ${info.postgres}, Nx daemon off`);
+
+  const projects: ScratchProject[] = [];
+  try {
+    let mainDb: BenchDatabase | undefined;
+    let mainProject: ScratchProject | undefined;
+    if (SECTIONS.has('apply') || SECTIONS.has('noop')) {
+      const sizes = SECTIONS.has('apply') ? SIZES : [MAIN_SIZE];
+      const apply: ApplyFigures[] = [];
+      for (const n of sizes) {
+        const project = createScratchProject(`bench-apply-${n}`, n);
+        projects.push(project);
+        const keep = n === MAIN_SIZE && SECTIONS.has('noop');
+        const { figures, db } = await applySection(project, keep);
+        apply.push(figures);
+        if (db) [mainDb, mainProject] = [db, project];
+      }
+      const perRevision = apply.map((f) => `${f.revisions}: ${(f.nxMs / f.revisions).toFixed(2)} ms`).join(', ');
+      line(`apply cost per revision through nx run (linear growth keeps it flat): ${perRevision}`);
+      summary.apply = apply.map((f) => ({
+        revisions: f.revisions,
+        psqlMs: Math.round(f.psqlMs),
+        nxRunMs: Math.round(f.nxMs),
+        engineMs: Math.round(f.engineMs),
+        rawMigratorMs: Math.round(f.rawMigratorMs),
+        nxVsPsql: ratio(f.nxMs, f.psqlMs),
+        rawVsPsql: ratio(f.rawMigratorMs, f.psqlMs),
+      }));
+    }
+    if (SECTIONS.has('noop') && mainDb && mainProject) {
+      await noopSection(mainProject, mainDb);
+      await mainDb.drop();
+    }
+  } finally {
+    for (const project of projects) project.remove();
+    rmSync(SCRATCH, { recursive: true, force: true });
+    await dropLeftovers();
+  }
+  summary.totalSeconds = Math.round((performance.now() - started) / 1000);
+  console.log(JSON.stringify(summary));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

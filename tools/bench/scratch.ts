@@ -1,0 +1,187 @@
+// Throwaway projects and databases for the benchmarks. A scratch project lives under
+// tools/bench/.scratch/<name> (git-ignored, but un-ignored for Nx by .nxignore so `nx run` sees
+// it) and looks like a real VeloIQ backend: project.json with the db targets, a MikroORM config
+// reading DATABASE_URL, entities, and generated revision files.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Client } from 'pg';
+
+export const WORKSPACE = resolve(__dirname, '../..');
+export const SCRATCH = join(__dirname, '.scratch');
+export const SYSTEM_PG = process.env.VELOIQ_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+export async function adminQuery(url: string, sql: string): Promise<Record<string, unknown>[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database on the system PostgreSQL. */
+export async function createDatabase(label: string): Promise<BenchDatabase> {
+  const name = `vqbench_${label}_${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
+  await adminQuery(SYSTEM_PG, `create database "${name}"`);
+  const url = SYSTEM_PG.replace(/\/[^/]*$/, `/${name}`);
+  return { name, url, drop: async () => void (await adminQuery(SYSTEM_PG, `drop database if exists "${name}" with (force)`)) };
+}
+
+/** Drops databases a killed run left behind. */
+export async function dropLeftovers(): Promise<void> {
+  const rows = await adminQuery(SYSTEM_PG, `select datname from pg_database where datname like 'vqbench\\_%'`);
+  for (const { datname } of rows) await adminQuery(SYSTEM_PG, `drop database if exists "${datname}" with (force)`);
+}
+
+const BASE_MS = Date.UTC(2026, 0, 1);
+
+/** The id of the i-th generated revision: 8-char base 36 milliseconds, like `migrate` writes. */
+export function revisionId(i: number): string {
+  return (BASE_MS + i * 1000).toString(36).padStart(8, '0');
+}
+
+export function tableName(i: number): string {
+  return `bench_${String(i).padStart(5, '0')}`;
+}
+
+/** The SQL of the i-th revision: a table with a few columns and an index. */
+export function revisionSql(i: number): string[] {
+  const t = tableName(i);
+  return [
+    `create table "${t}" ("id" serial primary key, "name" varchar(200) not null, "amount_cents" int not null default 0, "note" text null, "created_at" timestamptz not null default now());`,
+    `create index "${t}_name_index" on "${t}" ("name");`,
+  ];
+}
+
+function revisionFile(i: number): string {
+  const id = revisionId(i);
+  const up = revisionSql(i)
+    .map((sql) => `    this.addSql(\`${sql}\`);`)
+    .join('\n');
+  return `/**
+ * create ${tableName(i)} table
+ *
+ * Revision: ${id}
+ * Created: ${new Date(BASE_MS + i * 1000).toISOString().replace('T', ' ').slice(0, 19)} UTC
+ */
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration_${id} extends Migration {
+  override async up(): Promise<void> {
+${up}
+  }
+
+  override async down(): Promise<void> {
+    this.addSql(\`drop table if exists "${tableName(i)}" cascade;\`);
+  }
+}
+`;
+}
+
+/** Entity definitions for the first `count` tables, as a models.ts would hold them. */
+function entitiesFile(count: number, changedColumn: boolean): string {
+  const lines = [`import { defineEntity, p } from '@mikro-orm/core';`, ''];
+  for (let i = 1; i <= count; i++) {
+    // The one changed column: the first entity's `name` grows from 200 to 255 characters.
+    const nameLength = changedColumn && i === 1 ? 255 : 200;
+    lines.push(
+      `export const Bench${i} = defineEntity({`,
+      `  name: 'Bench${i}',`,
+      `  tableName: '${tableName(i)}',`,
+      `  properties: {`,
+      `    id: p.integer().primary().autoincrement(),`,
+      `    name: p.string().length(${nameLength}).index('${tableName(i)}_name_index'),`,
+      `    amountCents: p.integer().default(0),`,
+      `    note: p.text().nullable(),`,
+      `    createdAt: p.datetime().defaultRaw('now()'),`,
+      `  },`,
+      `});`,
+      '',
+    );
+  }
+  lines.push(`export const entities = [${Array.from({ length: count }, (_, i) => `Bench${i + 1}`).join(', ')}];`, '');
+  return lines.join('\n');
+}
+
+export interface ScratchProject {
+  /** Nx project name. */
+  name: string;
+  root: string;
+  backend: string;
+  migrations: string;
+  /** SQL of every revision, in order, as one psql script. */
+  sqlFile: string;
+  revisions: number;
+  /** Rewrites the entities, e.g. with one changed column. */
+  writeEntities(count: number, changedColumn: boolean): void;
+  remove(): void;
+}
+
+/**
+ * Writes a scratch Nx project with `revisions` generated revision files and `entities` entities.
+ * Targets: the db executors, a `noop` (nx:noop) for the bare cost of `nx run`.
+ */
+export function createScratchProject(name: string, revisions: number, entities = 20): ScratchProject {
+  const root = join(SCRATCH, name);
+  rmSync(root, { recursive: true, force: true });
+  const backend = join(root, 'backend');
+  const migrations = join(backend, 'migrations');
+  mkdirSync(migrations, { recursive: true });
+  const rel = relative(WORKSPACE, root);
+  const executor = (sub: string) => ({ executor: `@veloiq/db:${sub}` });
+  writeFileSync(
+    join(root, 'project.json'),
+    JSON.stringify(
+      {
+        name,
+        $schema: relative(root, join(WORKSPACE, 'node_modules/nx/schemas/project-schema.json')),
+        root: rel,
+        projectType: 'application',
+        tags: ['bench-scratch'],
+        targets: {
+          noop: { executor: 'nx:noop' },
+          'db-upgrade': executor('upgrade'),
+          'db-current': executor('current'),
+          'db-history': executor('history'),
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(
+    join(backend, 'mikro-orm.config.ts'),
+    `import { defineConfig } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { entities } from './src/models';
+
+export default defineConfig({
+  entities,
+  clientUrl: process.env.DATABASE_URL,
+  baseDir: __dirname,
+  migrations: { path: './migrations', snapshot: false, silent: true },
+  extensions: [Migrator],
+});
+`,
+  );
+  const writeEntities = (count: number, changedColumn: boolean) => {
+    mkdirSync(join(backend, 'src'), { recursive: true });
+    writeFileSync(join(backend, 'src/models.ts'), entitiesFile(count, changedColumn));
+  };
+  writeEntities(entities, false);
+  const sql: string[] = [];
+  for (let i = 1; i <= revisions; i++) {
+    writeFileSync(join(migrations, `${revisionId(i)}_create_${tableName(i)}_table.ts`), revisionFile(i));
+    sql.push(...revisionSql(i));
+  }
+  const sqlFile = join(root, 'all.sql');
+  writeFileSync(sqlFile, sql.join('\n') + '\n');
+  return { name, root, backend, migrations, sqlFile, revisions, writeEntities, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
