@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type {
+  CreateNodes,
+  CreateNodesContext,
+  CreateNodesResult,
+  CreateNodesResultArray,
+  TargetConfiguration,
+} from '@nx/devkit';
+
+/**
+ * Every project with a MikroORM config in its root or its `backend/` grows the db targets.
+ * The config is the one file that says "this project owns a database schema".
+ */
+export const MIKRO_ORM_CONFIG_GLOB = '**/mikro-orm.config.{ts,js,cjs}';
+
+/** The plugin's options in `nx.json`: each target's name, so a workspace can rename them. */
+export interface VeloiqDbPluginOptions {
+  generateTargetName?: string;
+  upgradeTargetName?: string;
+  migrateTargetName?: string;
+  downgradeTargetName?: string;
+  stampTargetName?: string;
+  historyTargetName?: string;
+  currentTargetName?: string;
+  checkTargetName?: string;
+}
+
+export type NormalizedOptions = Required<VeloiqDbPluginOptions>;
+
+export const DEFAULT_TARGET_NAMES: NormalizedOptions = {
+  generateTargetName: 'generate',
+  upgradeTargetName: 'db-upgrade',
+  migrateTargetName: 'db-migrate',
+  downgradeTargetName: 'db-downgrade',
+  stampTargetName: 'db-stamp',
+  historyTargetName: 'db-history',
+  currentTargetName: 'db-current',
+  checkTargetName: 'db-check',
+};
+
+export function normalizeOptions(options: VeloiqDbPluginOptions | undefined): NormalizedOptions {
+  const normalized = { ...DEFAULT_TARGET_NAMES };
+  for (const key of Object.keys(DEFAULT_TARGET_NAMES) as (keyof NormalizedOptions)[]) {
+    const value = options?.[key];
+    if (typeof value === 'string' && value.trim()) normalized[key] = value.trim();
+  }
+  return normalized;
+}
+
+const PROJECT_FILES = ['project.json', 'package.json'];
+
+/**
+ * The project a config file belongs to: `apps/x/backend/mikro-orm.config.ts` belongs to
+ * `apps/x` (the same rule the commands use to find the config), a config next to a
+ * project.json or package.json to that folder. A config anywhere else is not a project's.
+ */
+export function projectRootForConfig(configFile: string, workspaceRoot: string): { root: string; backend: boolean } | null {
+  const dir = dirname(configFile);
+  const isProject = (root: string) => PROJECT_FILES.some((file) => existsSync(join(workspaceRoot, root, file)));
+  if (basename(dir) === 'backend') {
+    const parent = dirname(dir);
+    if (isProject(parent)) return { root: parent, backend: true };
+  }
+  if (isProject(dir)) {
+    // A root-level config loses to one in backend/, as in the commands (findProject).
+    const backendConfig = ['ts', 'js', 'cjs'].some((ext) => existsSync(join(workspaceRoot, dir, 'backend', `mikro-orm.config.${ext}`)));
+    return { root: dir, backend: backendConfig };
+  }
+  return null;
+}
+
+/**
+ * Builds the eight targets. Inputs are what each result depends on, so a cache hit is
+ * never a lie:
+ * - `generate` reads the entity modules (everything under the backend except what it writes
+ *   and the migrations) and writes `src/generated/`: cached.
+ * - `db-check` compares the entities with the revision files, without a database: cached,
+ *   with the migrations among its inputs. The `--env-file` value is part of the task's
+ *   options, so changing it is a miss too.
+ * - upgrade, downgrade, stamp, migrate, history and current read or change a live database,
+ *   which no file hash describes: never cached, so running them twice runs them twice.
+ */
+export function buildTargets(backend: boolean, options: NormalizedOptions): Record<string, TargetConfiguration> {
+  const base = backend ? '{projectRoot}/backend' : '{projectRoot}';
+  const generated = `${base}/src/generated`;
+  const migrations = `${base}/migrations`;
+  // The plugin's own code (in this workspace, the @veloiq/db project) is a dependency
+  // of every project that uses it; `^default` makes a new plugin version a miss.
+  const entityInputs = [`${base}/**/*`, `!${generated}/**/*`, `!${base}/.veloiq/**/*`];
+  const technologies = ['mikro-orm', 'postgresql'];
+  const target = (
+    executor: string,
+    description: string,
+    extra: Partial<TargetConfiguration> = {},
+  ): TargetConfiguration => ({
+    executor: `@veloiq/db:${executor}`,
+    cache: false,
+    ...extra,
+    metadata: { description, technologies },
+  });
+
+  return {
+    [options.generateTargetName]: target(
+      'generate',
+      'Regenerate the entity registry and TypeScript schemas (src/generated/) from backend/src/modules/*/models.ts.',
+      { cache: true, inputs: [...entityInputs, `!${migrations}/**/*`, '^default'], outputs: [generated] },
+    ),
+    [options.upgradeTargetName]: target('upgrade', 'Apply pending revisions up to head, or up to --revision (veloiq db upgrade).'),
+    [options.migrateTargetName]: target(
+      'migrate',
+      'Autogenerate a revision from entity changes: -m "message" is required (veloiq db migrate). Runs generate first.',
+      { dependsOn: [options.generateTargetName], outputs: [migrations] },
+    ),
+    [options.downgradeTargetName]: target('downgrade', 'Revert to an earlier revision: -1, base or a revision id (veloiq db downgrade).'),
+    [options.stampTargetName]: target(
+      'stamp',
+      'Mark the database as being at a revision (default head) without running migrations (veloiq db stamp).',
+    ),
+    [options.historyTargetName]: target('history', 'List every revision with its id and description (veloiq db history).'),
+    [options.currentTargetName]: target('current', 'Show the revision applied now and whether the database is at head (veloiq db current).'),
+    [options.checkTargetName]: target(
+      'check',
+      'Fail when the entities have changes that no revision holds (for CI; needs no database). Runs generate first.',
+      { cache: true, dependsOn: [options.generateTargetName], inputs: [...entityInputs, '^default'] },
+    ),
+  };
+}
+
+function createNodesForConfig(configFile: string, options: NormalizedOptions, context: CreateNodesContext): CreateNodesResult {
+  const project = projectRootForConfig(configFile, context.workspaceRoot);
+  if (!project) return {};
+  return { projects: { [project.root]: { targets: buildTargets(project.backend, options) } } };
+}
+
+const createNodesFunction = async (
+  configFiles: readonly string[],
+  rawOptions: VeloiqDbPluginOptions | undefined,
+  context: CreateNodesContext,
+): Promise<CreateNodesResultArray> => {
+  const options = normalizeOptions(rawOptions);
+  return configFiles.map((file) => [file, createNodesForConfig(file, options, context)] as const);
+};
+
+/** Nx 22+ name. */
+export const createNodes: CreateNodes<VeloiqDbPluginOptions> = [MIKRO_ORM_CONFIG_GLOB, createNodesFunction];
+
+/** The same, under the name Nx 19–21 look for (deprecated in Nx 23, removed in 24). */
+export const createNodesV2: CreateNodes<VeloiqDbPluginOptions> = createNodes;
