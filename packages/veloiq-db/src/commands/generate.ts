@@ -1,0 +1,35 @@
+import { renderGenerated, writeGenerated } from '../core/codegen';
+import { discoverEntities } from '../core/entities';
+import { shownPath } from '../core/paths';
+import { findProject } from '../core/project';
+import type { CommandOptions } from '../core/session';
+
+export interface GenerateResult {
+  kind: 'generate';
+  /** Entity class names, sorted. */
+  entities: string[];
+  /** Module folders that define entities, sorted. */
+  modules: string[];
+  /** Every file generate owns, relative to the workspace, with whether this run changed it. */
+  files: { path: string; changed: boolean }[];
+}
+
+/**
+ * Reads every `backend/src/modules/<module>/models.ts` and writes `backend/src/generated/`: the
+ * entity registry the MikroORM config imports, TypeScript types and JSON Schemas per entity.
+ * Nothing is written until every file is rendered, so an entity error leaves the old files.
+ * Needs no database and no env file.
+ */
+export async function generate(options: CommandOptions): Promise<GenerateResult> {
+  const project = findProject(options.projectRoot);
+  const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
+  const found = await discoverEntities(project, show);
+  const files = renderGenerated(found, project);
+  const written = new Set(writeGenerated(files, show).map((file) => file.path));
+  return {
+    kind: 'generate',
+    entities: found.metadata.filter((meta) => !meta.pivotTable).map((meta) => meta.className),
+    modules: found.modules.filter((m) => m.entities.length > 0).map((m) => m.name),
+    files: files.map((file) => ({ path: show(file.path), changed: written.has(file.path) })),
+  };
+}

@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { GENERATED_DIR, REGISTRY_FILE, renderGenerated, staleFiles } from '../core/codegen';
+import { discoverEntities } from '../core/entities';
+import { UserError } from '../core/errors';
+import { loadConfig, migrationsDirOf, openDatabase } from '../core/orm';
+import { shownPath } from '../core/paths';
+import type { Project } from '../core/project';
+import { assertWritableFolder, headerLine, renderRevision, writeRevisionFile } from '../core/revision-file';
+import { nextRevisionId, slugOf } from '../core/revisions';
+import { diffEntities, type SchemaChange } from '../core/schema-diff';
+import { prepare, readPosition, type CommandOptions } from '../core/session';
+
+export interface MigrateOptions extends CommandOptions {
+  /** What the revision does: its description in `history`, and the slug of its file name. */
+  message?: string | number | boolean;
+}
+
+export interface MigrateResult {
+  kind: 'migrate';
+  /** The revision written; null when the entities match the database (nothing written). */
+  revision: { id: string; description: string; path: string } | null;
+  changes: SchemaChange[];
+}
+
+/** The message, or the one-line error for a missing or blank one (Nx passes a bare `-m` as true). */
+export function requireMessage(message: MigrateOptions['message']): string {
+  const text = typeof message === 'string' || typeof message === 'number' ? String(message) : '';
+  if (!text.trim()) {
+    throw new UserError(`A message is required: veloiq db migrate -m "describe the change" (it becomes the revision's description).`);
+  }
+  return text;
+}
+
+/**
+ * The entity registry must list every entity the modules define, or the diff silently misses
+ * the ones left out. `nx run <project>:db-migrate` runs `generate` first; this catches the
+ * other ways in.
+ */
+async function assertRegistryCurrent(project: Project, show: (path: string) => string): Promise<void> {
+  const found = await discoverEntities(project, show);
+  if (found.modules.length === 0) return;
+  const registry = renderGenerated(found, project).filter((file) => file.path === join(project.backendDir, GENERATED_DIR, REGISTRY_FILE));
+  const [stale] = staleFiles(registry);
+  if (stale) {
+    throw new UserError(`${show(stale.path)} is out of date with the entity modules. Run 'veloiq generate' first ('nx run <project>:db-migrate' runs it for you).`);
+  }
+}
+
+/**
+ * Compares the entities with the database at head and writes one revision with the SQL that
+ * goes from one to the other (`up`) and back (`down`), as `alembic revision --autogenerate`.
+ * The database must be at head, else the diff would repeat what pending revisions already do.
+ */
+export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  const message = requireMessage(options.message);
+  const project = prepare(options);
+  const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
+  await assertRegistryCurrent(project, show);
+  const migrationsDir = migrationsDirOf(await loadConfig(project), project);
+  assertWritableFolder(migrationsDir, show(migrationsDir));
+
+  const db = await openDatabase(project);
+  try {
+    const position = await readPosition(db);
+    const pending = position.revisions.filter((r) => !position.appliedNames.has(r.name));
+    if (pending.length > 0) {
+      const ids = pending.map((r) => r.id).join(', ');
+      throw new UserError(
+        `The database is not at head: ${pending.length} revision${pending.length === 1 ? ' is' : 's are'} pending (${ids}). Run 'veloiq db upgrade' first, then migrate again.`,
+      );
+    }
+    const known = new Set(position.revisions.map((r) => r.name));
+    const unknown = [...position.appliedNames].filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new UserError(
+        `The database has revision ${unknown[0]} applied, but no file in ${show(db.migrationsDir)} holds it. Restore that file (or run 'veloiq db stamp') before migrating.`,
+      );
+    }
+
+    const diff = await diffEntities(db.orm);
+    if (diff.up.length === 0) return { kind: 'migrate', revision: null, changes: [] };
+
+    const id = nextRevisionId(position.revisions);
+    const path = join(db.migrationsDir, `${id}_${slugOf(message)}.ts`);
+    writeRevisionFile(path, renderRevision({ id, message, up: diff.up, down: diff.down }), show(db.migrationsDir));
+    return {
+      kind: 'migrate',
+      revision: { id, description: headerLine(message).replace(/\*\\\//g, '*/'), path: show(path) },
+      changes: diff.changes,
+    };
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,122 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { EntityMetadata, EntitySchema } from '@mikro-orm/core';
+import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { UserError } from './errors';
+import { loadModule } from './loader';
+import { forgetModulesUnder } from './module-cache';
+import type { Project } from './project';
+
+/** Where entity modules live, relative to the backend folder: one `models.ts` per module. */
+export const MODULES_DIR = 'src/modules';
+export const MODELS_FILE = 'models.ts';
+
+export interface EntityExport {
+  /** The name the module exports it under: what the registry imports. */
+  exportName: string;
+  schema: EntitySchema;
+}
+
+export interface EntityModule {
+  /** The module folder's name (`products`). */
+  name: string;
+  /** Absolute path of its models.ts. */
+  path: string;
+  entities: EntityExport[];
+}
+
+export interface DiscoveredEntities {
+  modules: EntityModule[];
+  /** MikroORM's discovered metadata for every entity, sorted by class name. */
+  metadata: EntityMetadata[];
+}
+
+/** The models.ts of every module folder, sorted by module name. */
+export function modelFiles(project: Project): { name: string; path: string }[] {
+  const dir = join(project.backendDir, MODULES_DIR);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, MODELS_FILE)))
+    .map((entry) => ({ name: entry.name, path: join(dir, entry.name, MODELS_FILE) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** `defineEntity` and `new EntitySchema` values; compared by shape, as the project may load its own copy of MikroORM. */
+function isEntitySchema(value: unknown): value is EntitySchema {
+  const candidate = value as { constructor?: { name?: string }; meta?: unknown; init?: unknown } | null;
+  return !!candidate && typeof candidate === 'object' && candidate.constructor?.name === 'EntitySchema' && !!candidate.meta && typeof candidate.init === 'function';
+}
+
+/** `file:line:col` and the reason, from a load error (esbuild's transform error or a runtime stack). */
+function whereAndWhy(error: unknown, file: string): { where: string; why: string } {
+  const message = String((error as Error)?.message ?? error);
+  const esbuild = /^(.+?:\d+:\d+): ERROR: (.*)$/m.exec(message);
+  if (esbuild) return { where: esbuild[1], why: esbuild[2] };
+  const stack = String((error as Error)?.stack ?? '');
+  const frame = /\(?((?:\/|[A-Za-z]:\\)[^():\s]+\.[cm]?[jt]sx?):(\d+):(\d+)\)?/.exec(
+    stack.split('\n').find((line) => line.includes(file)) ?? stack.split('\n').find((line) => /\.[cm]?tsx?:\d+/.test(line) && !line.includes('node_modules')) ?? '',
+  );
+  return { where: frame ? `${frame[1]}:${frame[2]}:${frame[3]}` : file, why: message.split('\n')[0] };
+}
+
+/**
+ * Loads every module's models.ts afresh. A file that fails to compile or run is a UserError that
+ * names the file and the line, so the user knows where to look.
+ */
+export function loadEntityModules(project: Project, show: (path: string) => string): EntityModule[] {
+  forgetModulesUnder(project.root);
+  return modelFiles(project).map(({ name, path }) => {
+    let exports: Record<string, unknown>;
+    try {
+      exports = loadModule<Record<string, unknown>>(path);
+    } catch (error) {
+      const { where, why } = whereAndWhy(error, path);
+      const shown = where.startsWith('/') || /^[A-Za-z]:\\/.test(where) ? show(where) : where;
+      throw new UserError(`Cannot load entities from ${shown}: ${why}. Fix the entity file and run again.`);
+    }
+    const entities = Object.entries(exports)
+      .filter((entry): entry is [string, EntitySchema] => isEntitySchema(entry[1]))
+      .map(([exportName, schema]) => ({ exportName, schema }))
+      .sort((a, b) => (a.exportName < b.exportName ? -1 : a.exportName > b.exportName ? 1 : 0));
+    return { name, path, entities };
+  });
+}
+
+/**
+ * Discovers the entities of every module with MikroORM's own metadata discovery (no database,
+ * no connection), so names, columns and types are what the ORM and the migrator will see.
+ */
+export async function discoverEntities(project: Project, show: (path: string) => string): Promise<DiscoveredEntities> {
+  const modules = loadEntityModules(project, show);
+  const seen = new Map<string, string>();
+  for (const module of modules) {
+    for (const { exportName } of module.entities) {
+      const other = seen.get(exportName);
+      if (other) {
+        throw new UserError(`Two modules export an entity named ${exportName} (${show(other)} and ${show(module.path)}). Rename one of them.`);
+      }
+      seen.set(exportName, module.path);
+    }
+  }
+  const schemas = modules.flatMap((m) => m.entities.map((e) => e.schema));
+  if (schemas.length === 0) return { modules, metadata: [] };
+  let orm: MikroORM;
+  try {
+    orm = MikroORM.initSync({
+      driver: PostgreSqlDriver,
+      entities: schemas,
+      dbName: 'veloiq_generate',
+      connect: false,
+      debug: false,
+      discovery: { warnWhenNoEntities: false },
+    });
+  } catch (error) {
+    const where = relative(project.root, join(project.backendDir, MODULES_DIR)) || MODULES_DIR;
+    throw new UserError(`Invalid entity definitions in ${where}: ${String((error as Error)?.message ?? error).split('\n')[0]} Fix the entity and run again.`);
+  }
+  const metadata = Object.values(orm.getMetadata().getAll())
+    .filter((meta) => !meta.pivotTable || schemas.some((s) => s.meta.className === meta.className))
+    .sort((a, b) => (a.className < b.className ? -1 : a.className > b.className ? 1 : 0));
+  await orm.close(true);
+  return { modules, metadata };
+}

@@ -1,0 +1,97 @@
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { UserError } from './errors';
+
+export interface RevisionSource {
+  id: string;
+  /** The user's message: the revision's description. */
+  message: string;
+  up: string[];
+  down: string[];
+  created?: Date;
+}
+
+/**
+ * The message as one line that can sit in a doc comment: whitespace (newlines included) becomes
+ * single spaces, and a comment end is escaped the way `descriptionOf` reads it back.
+ */
+export function headerLine(message: string): string {
+  return message.replace(/\s+/g, ' ').trim().replace(/\*\//g, '*\\/');
+}
+
+/** A SQL statement as a template literal body: backslashes, backticks and `${` escaped. */
+function templateBody(sql: string): string {
+  return sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${');
+}
+
+function body(statements: string[]): string {
+  if (statements.length === 0) return '    // nothing to undo';
+  return statements.map((sql) => (sql ? `    this.addSql(\`${templateBody(sql)}\`);` : '')).join('\n');
+}
+
+/** The text of a revision file, in the format every revision in `backend/migrations/` shares. */
+export function renderRevision({ id, message, up, down, created = new Date() }: RevisionSource): string {
+  const stamp = created.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return [
+    '/**',
+    ` * ${headerLine(message)}`,
+    ' *',
+    ` * Revision: ${id}`,
+    ` * Created: ${stamp}`,
+    ' */',
+    "import { Migration } from '@mikro-orm/migrations';",
+    '',
+    `export class Migration_${id} extends Migration {`,
+    '  override async up(): Promise<void> {',
+    body(up),
+    '  }',
+    '',
+    '  override async down(): Promise<void> {',
+    body(down),
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Throws the one-line error for a migrations folder we cannot write into. */
+function unwritable(dir: string, shown: string, error: unknown): never {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const reason =
+    code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+    : code === 'EROFS' ? 'read-only file system'
+    : code === 'ENOTDIR' || code === 'EEXIST' ? 'it is not a folder'
+    : code ?? String(error);
+  throw new UserError(`Cannot write to the migrations folder ${shown} (${reason}). Make it a writable folder and run 'veloiq db migrate' again; nothing was written.`);
+}
+
+/** Fails early, before any work, when the migrations folder cannot take a new file. */
+export function assertWritableFolder(dir: string, shown: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) unwritable(dir, shown, Object.assign(new Error(), { code: 'ENOTDIR' }));
+  const probe = join(dir, `.veloiq-write-test-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(probe, '');
+  } catch (error) {
+    unwritable(dir, shown, error);
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
+
+/**
+ * Writes a revision file whole or not at all: the text goes to a hidden temporary file in the
+ * same folder, then is renamed into place (a rename within one folder is atomic).
+ */
+export function writeRevisionFile(path: string, content: string, shownDir: string): void {
+  const dir = dirname(path);
+  const temporary = join(dir, `.veloiq-${process.pid}.tmp`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(temporary, content, { flag: 'wx' });
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    unwritable(dir, shownDir, error);
+  }
+}

@@ -1,0 +1,104 @@
+import type { MikroORM } from '@mikro-orm/core';
+import { SchemaComparator, type DatabaseSchema, type SchemaDifference, type SqlSchemaGenerator } from '@mikro-orm/postgresql';
+
+/** One change between the database and the entities, in the words `migrate` and `check` print. */
+export interface SchemaChange {
+  action: 'added' | 'dropped' | 'altered' | 'renamed';
+  object: 'schema' | 'enum' | 'table' | 'column' | 'index' | 'foreign key' | 'check';
+  /** `table`, `table.column`, `table.index`; a rename names the old one. */
+  name: string;
+  /** For a rename: the new name. */
+  to?: string;
+}
+
+export interface SchemaDiff {
+  /** Statements that bring the database to the entities, one per entry ('' separates groups). */
+  up: string[];
+  /** Statements that undo them. */
+  down: string[];
+  changes: SchemaChange[];
+}
+
+/** `public.product` -> `product`: the default schema goes without saying. */
+function tableName(name: string, schema?: string): string {
+  const qualified = schema && !name.includes('.') ? `${schema}.${name}` : name;
+  return qualified.replace(/^public\./, '');
+}
+
+/** What changed, table by table, from MikroORM's own comparison. */
+export function changesOf(diff: SchemaDifference): SchemaChange[] {
+  const changes: SchemaChange[] = [];
+  for (const name of diff.newNamespaces) changes.push({ action: 'added', object: 'schema', name });
+  for (const e of diff.newNativeEnums) changes.push({ action: 'added', object: 'enum', name: tableName(e.name, e.schema) });
+  for (const t of Object.values(diff.newTables)) changes.push({ action: 'added', object: 'table', name: tableName(t.name, t.schema) });
+  for (const t of Object.values(diff.removedTables)) changes.push({ action: 'dropped', object: 'table', name: tableName(t.name, t.schema) });
+  for (const t of Object.values(diff.changedTables)) {
+    const table = tableName(t.name);
+    const at = (name: string) => `${table}.${name}`;
+    for (const c of Object.values(t.addedColumns)) changes.push({ action: 'added', object: 'column', name: at(c.name) });
+    for (const [from, c] of Object.entries(t.renamedColumns)) changes.push({ action: 'renamed', object: 'column', name: at(from), to: c.name });
+    for (const c of Object.values(t.changedColumns)) changes.push({ action: 'altered', object: 'column', name: at(c.column.name) });
+    for (const c of Object.values(t.removedColumns)) changes.push({ action: 'dropped', object: 'column', name: at(c.name) });
+    for (const i of Object.values(t.addedIndexes)) changes.push({ action: 'added', object: 'index', name: at(i.keyName) });
+    for (const [from, i] of Object.entries(t.renamedIndexes)) changes.push({ action: 'renamed', object: 'index', name: at(from), to: i.keyName });
+    for (const i of Object.values(t.changedIndexes)) changes.push({ action: 'altered', object: 'index', name: at(i.keyName) });
+    for (const i of Object.values(t.removedIndexes)) changes.push({ action: 'dropped', object: 'index', name: at(i.keyName) });
+    for (const f of Object.values(t.addedForeignKeys)) changes.push({ action: 'added', object: 'foreign key', name: at(f.constraintName) });
+    for (const f of Object.values(t.changedForeignKeys)) changes.push({ action: 'altered', object: 'foreign key', name: at(f.constraintName) });
+    for (const f of Object.values(t.removedForeignKeys)) changes.push({ action: 'dropped', object: 'foreign key', name: at(f.constraintName) });
+    for (const c of Object.values(t.addedChecks)) changes.push({ action: 'added', object: 'check', name: at(c.name) });
+    for (const c of Object.values(t.changedChecks)) changes.push({ action: 'altered', object: 'check', name: at(c.name) });
+    for (const c of Object.values(t.removedChecks)) changes.push({ action: 'dropped', object: 'check', name: at(c.name) });
+  }
+  for (const e of diff.removedNativeEnums) changes.push({ action: 'dropped', object: 'enum', name: tableName(e.name, e.schema) });
+  return changes;
+}
+
+/**
+ * Splits the generator's SQL into statements the way MikroORM's migrator does (semicolon and
+ * newline, never inside a string literal); blank entries keep its grouping.
+ */
+export function splitStatements(sql: string): string[] {
+  const result: string[] = [];
+  let buffer = '';
+  for (const chunk of sql.split(/;\n/)) {
+    buffer += (buffer ? ';\n' : '') + chunk;
+    if (buffer.split(`'`).length % 2 === 0) continue; // inside a string literal
+    if (buffer.startsWith('\n') && result.length > 0) result.push('');
+    const trimmed = buffer.trim();
+    if (trimmed) result.push(trimmed.endsWith(';') ? trimmed : `${trimmed};`);
+    buffer = '';
+  }
+  while (result.at(-1) === '') result.pop();
+  return result;
+}
+
+/** A one-line description of a change: `added column product.sku`. */
+export function describeChange(change: SchemaChange): string {
+  return `${change.action} ${change.object} ${change.name}${change.to ? ` to ${change.to}` : ''}`;
+}
+
+/**
+ * Compares the entities the ORM knows with the schema of the database it is connected to, as
+ * MikroORM's migrator does without a snapshot (`getUpdateSchemaMigrationSQL`), and also returns
+ * the structured differences, so users read what changed before they read SQL. The record
+ * table is never part of the comparison.
+ */
+export async function diffEntities(orm: MikroORM): Promise<SchemaDiff> {
+  const generator = orm.getSchemaGenerator() as unknown as SqlSchemaGenerator;
+  const migrations = orm.config.get('migrations');
+  const options = { wrap: false, safe: migrations.safe ?? false, dropTables: migrations.dropTables ?? true };
+  // The generator's own preparation (introspect, prune to the entities' schemas); it is private
+  // in the typings, but it is the one place that knows which tables to leave out.
+  const { fromSchema, toSchema } = await (
+    generator as unknown as { prepareSchemaForComparison(o: typeof options): Promise<{ fromSchema: DatabaseSchema; toSchema: DatabaseSchema }> }
+  ).prepareSchemaForComparison(options);
+  const comparator = new SchemaComparator(orm.em.getPlatform() as never);
+  const diffUp = comparator.compare(fromSchema, toSchema);
+  const diffDown = comparator.compare(toSchema, fromSchema, diffUp);
+  return {
+    up: splitStatements(await generator.diffToSQL(diffUp, options)),
+    down: splitStatements(await generator.diffToSQL(diffDown, options)),
+    changes: changesOf(diffUp).filter((change) => !(options.safe && change.action === 'dropped')),
+  };
+}
