@@ -1,0 +1,94 @@
+// The commands as users run them: `nx run` from the workspace root, `npx veloiq` from the
+// project and from its backend/, with DATABASE_URL in the environment or in an env file.
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { SAMPLE, createTestDatabase, nx, veloiq, withoutDatabaseUrl, type TestDatabase } from './support';
+
+const BACKEND = join(SAMPLE, 'backend');
+
+describe('sample app through nx run and veloiq', () => {
+  let db: TestDatabase;
+  let other: TestDatabase;
+  const envName = `.env.e2e-${process.pid}`;
+  const envFile = join(BACKEND, envName);
+
+  before(async () => {
+    db = await createTestDatabase('vq_e2e');
+    other = await createTestDatabase('vq_e2e_other');
+    writeFileSync(envFile, `# written by e2e.test.ts\nDATABASE_URL=${other.url}\n`);
+  });
+  after(async () => {
+    rmSync(envFile, { force: true });
+    await db.drop();
+    await other.drop();
+  });
+
+  test('nx run sample:db-upgrade from the workspace root creates every sample table', async () => {
+    const result = await nx(['run', 'sample:db-upgrade'], { env: { DATABASE_URL: db.url } });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /2 revisions applied; now at \w{8} \(head\)/);
+    assert.deepEqual(await db.tables(), ['mikro_orm_migrations', 'orders', 'product']);
+  });
+
+  test('npx veloiq db current --json from apps/sample prints only JSON, at head', async () => {
+    const result = await veloiq(['db', 'current', '--json'], { cwd: SAMPLE, env: { DATABASE_URL: db.url } });
+    assert.equal(result.code, 0, result.stderr);
+    const parsed = JSON.parse(result.stdout);
+    assert.equal(parsed.head, true);
+    assert.equal(parsed.pending, 0);
+    assert.equal(parsed.description, 'create orders table');
+  });
+
+  test('npx veloiq db history from apps/sample/backend lists the revisions, newest first', async () => {
+    const result = await veloiq(['db', 'history'], { cwd: BACKEND, env: { DATABASE_URL: db.url } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /\w{8}  create orders table  \(head, current\)\n\w{8}  create product table/);
+  });
+
+  test('--env-file is read from where the user runs, then under backend/', async () => {
+    // From backend/ the file is right there (--env-file as the user guide spells it).
+    const fromBackend = await veloiq(['db', 'upgrade', '--env-file', envName], { cwd: BACKEND, env: withoutDatabaseUrl() });
+    assert.equal(fromBackend.code, 0, fromBackend.stderr);
+    assert.deepEqual(await other.tables(), ['mikro_orm_migrations', 'orders', 'product']);
+    // From the project root the same name is found under backend/.
+    const fromRoot = await veloiq(['db', 'history', '--json', '-e', envName], { cwd: SAMPLE, env: withoutDatabaseUrl() });
+    assert.equal(fromRoot.code, 0, fromRoot.stderr);
+    const entries = JSON.parse(fromRoot.stdout);
+    assert.equal(entries.length, 2);
+    assert.deepEqual(entries.map((e: { applied: boolean }) => e.applied), [true, true]);
+    assert.equal(entries[1].current, true);
+    assert.equal(entries[1].head, true);
+  });
+
+  test('a variable already set in the environment wins over the env file', async () => {
+    const fresh = await createTestDatabase('vq_e2e_env');
+    try {
+      const result = await nx(['run', 'sample:db-current', `--envFile=${envName}`, '--json'], { env: { DATABASE_URL: fresh.url } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /"id":null/, 'the empty database from the environment, not the upgraded one in the file');
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  test('a named env file that does not exist is an error that lists the places looked', async () => {
+    const result = await nx(['run', 'sample:db-current', '--envFile=.env.missing'], { env: { DATABASE_URL: db.url } });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr + result.stdout, /Env file '\.env\.missing' not found \(looked at \.env\.missing, apps\/sample\/backend\/\.env\.missing\)/);
+  });
+
+  test('an unknown revision through nx is one line, a non-zero exit, and nothing applied', async () => {
+    const fresh = await createTestDatabase('vq_e2e_bad');
+    try {
+      const result = await nx(['run', 'sample:db-upgrade', 'zzzz'], { env: { DATABASE_URL: fresh.url } });
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, /Unknown revision 'zzzz': no revision id starts with it\. Run 'veloiq db history'/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+      assert.deepEqual(await fresh.tables(), []);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
