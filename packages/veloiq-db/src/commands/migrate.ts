@@ -1,10 +1,8 @@
 import { join } from 'node:path';
-import { GENERATED_DIR, REGISTRY_FILE, renderGenerated, staleFiles } from '../core/codegen';
-import { discoverEntities } from '../core/entities';
+import { assertRegistryCurrent } from '../core/codegen';
 import { UserError } from '../core/errors';
 import { loadConfig, migrationsDirOf, openDatabase } from '../core/orm';
 import { shownPath } from '../core/paths';
-import type { Project } from '../core/project';
 import { assertWritableFolder, headerLine, renderRevision, writeRevisionFile } from '../core/revision-file';
 import { nextRevisionId, slugOf } from '../core/revisions';
 import { diffEntities, type SchemaChange } from '../core/schema-diff';
@@ -29,21 +27,6 @@ export function requireMessage(message: MigrateOptions['message']): string {
     throw new UserError(`A message is required: veloiq db migrate -m "describe the change" (it becomes the revision's description).`);
   }
   return text;
-}
-
-/**
- * The entity registry must list every entity the modules define, or the diff silently misses
- * the ones left out. `nx run <project>:db-migrate` runs `generate` first; this catches the
- * other ways in.
- */
-async function assertRegistryCurrent(project: Project, show: (path: string) => string): Promise<void> {
-  const found = await discoverEntities(project, show);
-  if (found.modules.length === 0) return;
-  const registry = renderGenerated(found, project).filter((file) => file.path === join(project.backendDir, GENERATED_DIR, REGISTRY_FILE));
-  const [stale] = staleFiles(registry);
-  if (stale) {
-    throw new UserError(`${show(stale.path)} is out of date with the entity modules. Run 'veloiq generate' first ('nx run <project>:db-migrate' runs it for you).`);
-  }
 }
 
 /**

@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { EntityMetadata, EntityProperty } from '@mikro-orm/core';
-import type { DiscoveredEntities } from './entities';
-import { MODELS_FILE, MODULES_DIR } from './entities';
+import { discoverEntities, MODELS_FILE, MODULES_DIR, type DiscoveredEntities } from './entities';
 import { UserError } from './errors';
 import type { Project } from './project';
 
@@ -195,4 +194,19 @@ export function writeGenerated(files: GeneratedFile[], show: (path: string) => s
     }
   }
   return changed;
+}
+
+/**
+ * The entity registry must list every entity the modules define, or the diff silently misses
+ * the ones left out. `nx run <project>:db-migrate` runs `generate` first; this catches the
+ * other ways in.
+ */
+export async function assertRegistryCurrent(project: Project, show: (path: string) => string): Promise<void> {
+  const found = await discoverEntities(project, show);
+  if (found.modules.length === 0) return;
+  const registry = renderGenerated(found, project).filter((file) => file.path === join(project.backendDir, GENERATED_DIR, REGISTRY_FILE));
+  const [stale] = staleFiles(registry);
+  if (stale) {
+    throw new UserError(`${show(stale.path)} is out of date with the entity modules. Run 'veloiq generate' first ('nx run <project>:db-migrate' runs it for you).`);
+  }
 }

@@ -4,8 +4,12 @@ import type { UpgradeResult } from '../commands/upgrade';
 import type { DowngradeResult } from '../commands/downgrade';
 import type { StampResult } from '../commands/stamp';
 import type { SqlResult } from './offline';
+import type { GenerateResult } from '../commands/generate';
+import type { MigrateResult } from '../commands/migrate';
+import type { CheckResult } from '../commands/check';
+import { checkText, generateText, migrateText } from './schema-report';
 
-export type CommandResult = CurrentResult | HistoryResult | UpgradeResult | DowngradeResult | StampResult | SqlResult;
+export type CommandResult = CurrentResult | HistoryResult | UpgradeResult | DowngradeResult | StampResult | SqlResult | GenerateResult | MigrateResult | CheckResult;
 
 function behind(pending: number): string {
   return `${pending} revision${pending === 1 ? '' : 's'} behind head`;
@@ -67,6 +71,12 @@ export function toText(result: CommandResult): string {
       return stampText(result).join('\n');
     case 'sql':
       return result.sql;
+    case 'generate':
+      return generateText(result).join('\n');
+    case 'migrate':
+      return migrateText(result).join('\n');
+    case 'check':
+      return checkText(result).join('\n');
   }
 }
 

@@ -73,11 +73,6 @@ export function splitStatements(sql: string): string[] {
   return result;
 }
 
-/** A one-line description of a change: `added column product.sku`. */
-export function describeChange(change: SchemaChange): string {
-  return `${change.action} ${change.object} ${change.name}${change.to ? ` to ${change.to}` : ''}`;
-}
-
 /**
  * Compares the entities the ORM knows with the schema of the database it is connected to, as
  * MikroORM's migrator does without a snapshot (`getUpdateSchemaMigrationSQL`), and also returns

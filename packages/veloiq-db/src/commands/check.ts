@@ -1,0 +1,72 @@
+import { assertRegistryCurrent } from '../core/codegen';
+import { UserError } from '../core/errors';
+import { openDatabase } from '../core/orm';
+import { shownPath } from '../core/paths';
+import { listRevisions } from '../core/revisions';
+import { runRevisions } from '../core/runner';
+import { withScratchDatabase } from '../core/scratch';
+import { diffEntities, type SchemaChange } from '../core/schema-diff';
+import { describeChange } from '../core/schema-report';
+import { prepare, type CommandOptions } from '../core/session';
+
+export interface CheckResult {
+  kind: 'check';
+  /** True when the revisions hold every entity change. */
+  ok: boolean;
+  /** Revisions replayed. */
+  revisions: number;
+  /** What the entities have that the revisions do not (empty when ok). */
+  changes: SchemaChange[];
+  /** The statements a new revision would need (empty when ok). */
+  sql: string[];
+  /** The migrations folder, as shown to the user. */
+  migrationsDir: string;
+}
+
+/**
+ * For CI: do the revision files hold every entity change? Replays every revision from base on
+ * a temporary database (created beside the configured one, or on the embedded PostgreSQL, and
+ * dropped afterwards) and compares the result with the entities. The project's database and
+ * what is applied to it play no part, so the answer depends only on the project's files.
+ */
+export async function check(options: CommandOptions): Promise<CheckResult> {
+  const project = prepare(options);
+  const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
+  await assertRegistryCurrent(project, show);
+  const db = await openDatabase(project);
+  try {
+    const revisions = listRevisions(db.migrationsDir);
+    const diff = await withScratchDatabase(db, async (scratch) => {
+      if (revisions.length > 0) {
+        await scratch.orm.em.getConnection().transactional((ctx) => runRevisions(scratch, revisions, 'up', ctx));
+      }
+      return diffEntities(scratch.orm);
+    });
+    const ok = diff.up.length === 0;
+    return {
+      kind: 'check',
+      ok,
+      revisions: revisions.length,
+      changes: ok ? [] : diff.changes,
+      sql: ok ? [] : diff.up.filter(Boolean),
+      migrationsDir: show(db.migrationsDir),
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+/** The failure a CI run shows: one line naming what differs and the fix. */
+export function checkFailure(result: CheckResult): UserError {
+  const what = result.changes.length > 0 ? result.changes.map(describeChange).join(', ') : `a change that needs: ${result.sql[0]}`;
+  return new UserError(
+    `The entities have changes that no revision in ${result.migrationsDir} holds: ${what}. Create one: veloiq db migrate -m "describe the change".`,
+  );
+}
+
+/** `check`, failing (non-zero exit under Nx) when a revision is missing. */
+export async function checkOrFail(options: CommandOptions): Promise<CheckResult> {
+  const result = await check(options);
+  if (!result.ok) throw checkFailure(result);
+  return result;
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { MikroORM } from '@mikro-orm/core';
+import { UserError } from './errors';
+import { loadConfig, type Database } from './orm';
+
+function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Runs `work` against a new, empty database on the same server as `db` (same config, another
+ * database name) and drops it afterwards, whatever happens. The project's own database is only
+ * used to issue `create database` and `drop database`; its data and schema are never read.
+ */
+export async function withScratchDatabase<T>(db: Database, work: (scratch: Database) => Promise<T>): Promise<T> {
+  const name = `veloiq_scratch_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = db.orm.em.getConnection();
+  try {
+    await admin.execute(`create database ${quote(name)}`);
+  } catch (error) {
+    const reason = String((error as Error)?.message ?? error).split('\n')[0].replace(/^create database "[^"]*" - /, '');
+    throw new UserError(
+      `Cannot create a temporary database to replay the revisions (${reason}). Give the database user the CREATEDB privilege, or unset DATABASE_URL to use the embedded PostgreSQL.`,
+    );
+  }
+  let orm: MikroORM | undefined;
+  try {
+    const config = await loadConfig(db.project);
+    const base = db.orm.config;
+    orm = await MikroORM.init({
+      ...config,
+      clientUrl: base.get('clientUrl'),
+      dbName: name,
+      baseDir: base.get('baseDir'),
+      driverOptions: base.get('driverOptions'),
+      ensureDatabase: false,
+      debug: false,
+      allowGlobalContext: true,
+    });
+    return await work({ ...db, orm, close: async () => undefined });
+  } finally {
+    await orm?.close(true);
+    await admin.execute(`drop database if exists ${quote(name)} with (force)`);
+  }
+}
