@@ -1,0 +1,5 @@
+export interface Schema {
+  message?: string;
+  envFile?: string;
+  json?: boolean;
+}
