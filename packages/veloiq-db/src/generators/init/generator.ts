@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  glob,
+  installPackagesTask,
+  readJson,
+  readNxJson,
+  updateNxJson,
+  writeJson,
+  type GeneratorCallback,
+  type NxJsonConfiguration,
+  type Tree,
+} from '@nx/devkit';
+import type { InitSchema } from './schema';
+
+export const PLUGIN_NAME = '@veloiq/db';
+
+type PluginEntry = NonNullable<NxJsonConfiguration['plugins']>[number];
+interface PluginOptions {
+  generateTargetName?: string;
+  migrateTargetName?: string;
+  checkTargetName?: string;
+}
+
+function pluginNameOf(entry: PluginEntry): string {
+  return typeof entry === 'string' ? entry : entry.plugin;
+}
+
+/** The version to depend on: this package's own, as a caret range. */
+function ownVersion(): string {
+  // ../../../package.json from src/generators/init (source) and dist/generators/init (built).
+  const pkg = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { version: string };
+  return `^${pkg.version}`;
+}
+
+/**
+ * Adds the plugin and the generate-before-migrate rule to nx.json. Returns whether anything
+ * changed, so a second run writes nothing.
+ */
+export function addPluginToNxJson(tree: Tree): boolean {
+  const nxJson = readNxJson(tree) ?? {};
+  const before = JSON.stringify(nxJson);
+  nxJson.plugins ??= [];
+  let entry = nxJson.plugins.find((p) => pluginNameOf(p) === PLUGIN_NAME);
+  if (!entry) {
+    entry = { plugin: PLUGIN_NAME };
+    nxJson.plugins.push(entry);
+  }
+  // The rule follows the target names the plugin is configured with.
+  const options = (typeof entry === 'string' ? {} : (entry.options ?? {})) as PluginOptions;
+  const generate = options.generateTargetName ?? 'generate';
+  nxJson.targetDefaults ??= {};
+  for (const target of [options.migrateTargetName ?? 'db-migrate', options.checkTargetName ?? 'db-check']) {
+    const defaults = (nxJson.targetDefaults[target] ??= {});
+    const dependsOn = (defaults.dependsOn ??= []);
+    if (!dependsOn.some((d) => d === generate || (typeof d === 'object' && d.target === generate && !d.projects && !d.dependencies))) {
+      dependsOn.push(generate);
+    }
+  }
+  if (JSON.stringify(nxJson) === before) return false;
+  updateNxJson(tree, nxJson);
+  return true;
+}
+
+/** Whether @veloiq/db is itself one of the workspace's packages (npm/yarn/pnpm workspaces). */
+function isWorkspacePackage(tree: Tree, pkg: { workspaces?: string[] | { packages?: string[] } }): boolean {
+  const patterns = Array.isArray(pkg.workspaces) ? pkg.workspaces : (pkg.workspaces?.packages ?? []);
+  if (patterns.length === 0) return false;
+  const manifests = glob(tree, patterns.map((pattern) => `${pattern.replace(/\/+$/, '')}/package.json`));
+  return manifests.some((file) => readJson(tree, file).name === PLUGIN_NAME);
+}
+
+/**
+ * Adds @veloiq/db to devDependencies unless package.json already lists it anywhere, or it is a
+ * package of this very workspace.
+ */
+export function addPackageToPackageJson(tree: Tree): boolean {
+  if (!tree.exists('package.json')) return false;
+  const pkg = readJson(tree, 'package.json');
+  const listed = ['dependencies', 'devDependencies', 'optionalDependencies'].some((field) => pkg[field]?.[PLUGIN_NAME]);
+  if (listed || isWorkspacePackage(tree, pkg)) return false;
+  pkg.devDependencies = { ...(pkg.devDependencies ?? {}), [PLUGIN_NAME]: ownVersion() };
+  pkg.devDependencies = Object.fromEntries(Object.entries(pkg.devDependencies).sort(([a], [b]) => a.localeCompare(b)));
+  writeJson(tree, 'package.json', pkg);
+  return true;
+}
+
+/** `nx g @veloiq/db:init`: idempotent; a second run changes nothing. */
+export async function initGenerator(tree: Tree, options: InitSchema = {}): Promise<GeneratorCallback> {
+  addPluginToNxJson(tree);
+  const packageChanged = options.skipPackageJson ? false : addPackageToPackageJson(tree);
+  return () => {
+    if (packageChanged && !options.skipInstall) installPackagesTask(tree);
+  };
+}
+
+export default initGenerator;

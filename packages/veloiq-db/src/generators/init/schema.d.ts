@@ -1,0 +1,4 @@
+export interface InitSchema {
+  skipPackageJson?: boolean;
+  skipInstall?: boolean;
+}

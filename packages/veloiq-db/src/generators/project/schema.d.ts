@@ -1,0 +1,4 @@
+export interface ProjectSchema {
+  project: string;
+  dbName?: string;
+}
