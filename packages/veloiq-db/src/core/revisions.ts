@@ -15,8 +15,8 @@ const REVISION_FILE = /^(?!.*\.d\.ts$)(.+)\.(ts|js|cjs)$/;
 /** Our names (`<id>_<slug>`) and MikroORM's own (`Migration<14 digits>[_name]`). */
 const OUR_NAME = /^([0-9a-z]{8})_(.*)$/;
 const MIKRO_ORM_NAME = /^Migration(\d{14})(?:_(.*))?$/;
-/** How much of a file is read for its header; the description is in the first lines. */
-const HEADER_BYTES = 1024;
+/** How much of a file is read for its header; the description is in the first lines (a 300-character message of emoji is 1200 bytes). */
+const HEADER_BYTES = 4096;
 
 function readHeader(path: string): string {
   const fd = openSync(path, 'r');
