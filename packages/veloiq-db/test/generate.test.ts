@@ -1,0 +1,103 @@
+// `veloiq generate`: the entity registry, TypeScript types and JSON Schemas, from the entity modules.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { generate } from '../src/commands/generate';
+import { UserError } from '../src/core/errors';
+import { copySample, nx, SAMPLE, type TestProject } from './support';
+
+const GENERATED = ['entities.ts', 'types.ts', 'schemas.ts'];
+
+function readGenerated(project: TestProject): Record<string, string> {
+  const dir = join(project.backend, 'src/generated');
+  return Object.fromEntries(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
+}
+
+function options(project: TestProject) {
+  return { projectRoot: project.root, cwd: project.root };
+}
+
+const CUSTOMERS = `import { defineEntity, p } from '@mikro-orm/core';
+
+export const Customer = defineEntity({
+  name: 'Customer',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    email: p.string().length(320).unique(),
+    tier: p.enum(['free', 'pro']).nullable(),
+    signedUpAt: p.datetime(),
+  },
+});
+`;
+
+describe('generate', () => {
+  let project: TestProject;
+  before(() => {
+    project = copySample();
+  });
+  after(() => project.remove());
+
+  test('writes the registry, types and JSON Schemas; a second run changes no byte', async () => {
+    const first = await generate(options(project));
+    assert.deepEqual(first.entities, ['Order', 'Product']);
+    assert.deepEqual(first.modules, ['orders', 'products']);
+    const files = readGenerated(project);
+    assert.deepEqual(Object.keys(files), GENERATED.slice().sort());
+    // The registry is exactly what the sample's MikroORM config imports.
+    assert.equal(files['entities.ts'], readFileSync(join(SAMPLE, 'backend/src/generated/entities.ts'), 'utf8'));
+    assert.match(files['types.ts'], /export interface Product \{\n(.*\n)*  name: string;\n/);
+    assert.match(files['types.ts'], /export interface Order \{[^}]*product: number;/);
+    assert.match(files['schemas.ts'], /export const ProductSchema = \{/);
+
+    const second = await generate(options(project));
+    assert.ok(second.files.every((f) => !f.changed), 'nothing changed on the second run');
+    assert.deepEqual(readGenerated(project), files);
+  });
+
+  test('a new module appears in the registry, the types and the schemas', async () => {
+    mkdirSync(join(project.backend, 'src/modules/customers'));
+    writeFileSync(join(project.backend, 'src/modules/customers/models.ts'), CUSTOMERS);
+    const result = await generate(options(project));
+    assert.deepEqual(result.entities, ['Customer', 'Order', 'Product']);
+    const files = readGenerated(project);
+    assert.match(files['entities.ts'], /import \{ Customer \} from '\.\.\/modules\/customers\/models';/);
+    assert.match(files['entities.ts'], /export const entities = \[Customer, Order, Product\];/);
+    assert.match(files['types.ts'], /tier: "free" \| "pro" \| null;/);
+    assert.match(files['types.ts'], /signedUpAt: string;/);
+    const schemas = files['schemas.ts'];
+    const customer = JSON.parse(/export const CustomerSchema = (\{[\s\S]*?\n\}) as const;/.exec(schemas)![1]);
+    assert.deepEqual(customer.properties.email, { type: 'string', maxLength: 320 });
+    assert.deepEqual(customer.properties.signedUpAt, { type: 'string', format: 'date-time' });
+    assert.deepEqual(customer.required, ['id', 'email', 'tier', 'signedUpAt']);
+  });
+
+  test('an entity file with a TypeScript syntax error is named, and the generated files stay as they were', async () => {
+    const before = readGenerated(project);
+    const file = join(project.backend, 'src/modules/customers/models.ts');
+    writeFileSync(file, CUSTOMERS.replace('p.string().length(320)', 'p.string().length(320'));
+    await assert.rejects(generate(options(project)), (error: Error) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, /backend\/src\/modules\/customers\/models\.ts:\d+:\d+/);
+      assert.doesNotMatch(error.message, /\n/);
+      return true;
+    });
+    assert.deepEqual(readGenerated(project), before);
+  });
+
+  test('an entity file that fails when loaded is named too', async () => {
+    const file = join(project.backend, 'src/modules/customers/models.ts');
+    writeFileSync(file, CUSTOMERS.replace('p.string().length(320)', 'p.strin().length(320)'));
+    await assert.rejects(generate(options(project)), /Cannot load entities from backend\/src\/modules\/customers\/models\.ts:\d+:\d+: .*p\.strin is not a function/);
+    writeFileSync(file, CUSTOMERS);
+  });
+
+  test('nx run sample:generate is cacheable: an unchanged project is a cache hit', async () => {
+    const first = await nx(['run', 'sample:generate']);
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    const second = await nx(['run', 'sample:generate']);
+    assert.equal(second.code, 0, second.stderr + second.stdout);
+    assert.match(second.stdout, /read the output from the cache/);
+    assert.match(second.stdout, /Generated files are up to date: 2 entities \(Order, Product\)/);
+  });
+});
