@@ -3,10 +3,14 @@ import { recordApplied, ensureRecordTable } from '../core/record';
 import { resolveRevision, type Revision } from '../core/revisions';
 import { runRevisions } from '../core/runner';
 import { withDatabase, readPosition, type CommandOptions } from '../core/session';
+import type { SqlResult } from '../core/offline';
+import { upgradeSql } from './upgrade-sql';
 
 export interface UpgradeOptions extends CommandOptions {
   /** head (default), +N, a revision id or a unique prefix of one. */
   revision?: string | number;
+  /** Print the SQL instead of running it (offline; connects to nothing): see upgrade-sql.ts. */
+  sql?: boolean;
 }
 
 export interface UpgradeResult {
@@ -21,7 +25,10 @@ export interface UpgradeResult {
  * Applies pending revisions up to the target, all in one transaction: a failure leaves the
  * database as it was (PostgreSQL runs DDL transactionally, as Alembic relies on too).
  */
-export function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
+export function upgrade(options: UpgradeOptions & { sql: true }): Promise<SqlResult>;
+export function upgrade(options: UpgradeOptions): Promise<UpgradeResult>;
+export function upgrade(options: UpgradeOptions): Promise<UpgradeResult | SqlResult> {
+  if (options.sql) return upgradeSql(options);
   return withDatabase(options, async (db) => {
     const position = await readPosition(db);
     const target = resolveRevision(options.revision ?? 'head', position);

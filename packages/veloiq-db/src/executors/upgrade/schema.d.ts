@@ -1,5 +1,6 @@
 export interface Schema {
   revision?: string | number;
+  sql?: boolean;
   envFile?: string;
   json?: boolean;
   lockTimeout?: number;
