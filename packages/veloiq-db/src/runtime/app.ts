@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { UserError, redact } from '../core/errors';
+import { acquireLock } from '../core/lock';
 import { loadConfig, openDatabase, type Database } from '../core/orm';
 import { projectRootOf } from '../core/project';
 import { prepare } from '../core/session';
@@ -83,21 +84,28 @@ export async function createVeloiqApp(config: VeloiqAppConfig = {}): Promise<Vel
     db.orm.config.set('allowGlobalContext', own.allowGlobalContext ?? false);
     if (own.debug) db.orm.config.getLogger().setDebugMode(own.debug);
 
+    // The migration lock, as `veloiq db upgrade` takes it: an app starting during an upgrade
+    // waits for it, then checks (or completes) the schema the upgrade left.
+    const lock = await acquireLock(db, { command: 'app startup', notify: config.warn ?? console.warn });
     let created: CreatedSchema = { tables: [], columns: [] };
-    if (createTables) {
-      const managed = await managedByMigrations(db);
-      created = await createMissingSchema(db.orm);
-      const what = [...created.tables, ...created.columns];
-      if (managed && what.length > 0) {
-        warn(
-          `createTablesOnStartup created ${what.join(', ')} in a database whose schema migrations own; ` +
-            `'veloiq db migrate' will not see this change. Set createTablesOnStartup: false and write migrations instead.`,
-        );
+    try {
+      if (createTables) {
+        const managed = await managedByMigrations(db);
+        created = await createMissingSchema(db.orm);
+        const what = [...created.tables, ...created.columns];
+        if (managed && what.length > 0) {
+          warn(
+            `createTablesOnStartup created ${what.join(', ')} in a database whose schema migrations own; ` +
+              `'veloiq db migrate' will not see this change. Set createTablesOnStartup: false and write migrations instead.`,
+          );
+        }
+      } else {
+        const problem = await staleSchemaProblem(db);
+        if (problem && staleSchema === 'refuse') throw new UserError(`Not starting: ${problem}`);
+        if (problem) warn(`starting anyway: ${problem}`);
       }
-    } else {
-      const problem = await staleSchemaProblem(db);
-      if (problem && staleSchema === 'refuse') throw new UserError(`Not starting: ${problem}`);
-      if (problem) warn(`starting anyway: ${problem}`);
+    } finally {
+      await lock.release();
     }
 
     const orm = db.orm as unknown as MikroORM<PostgreSqlDriver>;

@@ -16,12 +16,6 @@ export interface CreatedSchema {
   columns: string[];
 }
 
-/**
- * Serialises table creation between app instances starting at once: the second waits, then
- * reads the schema the first left and has nothing to do. (Two int4 keys: 'veloiq', 'startup'.)
- */
-const STARTUP_LOCK = 'select pg_advisory_xact_lock(1986359409, 1937006964)';
-
 function pick<T>(items: Record<string, T>, keep: (item: T) => boolean): Record<string, T> {
   return Object.fromEntries(Object.entries(items).filter(([, item]) => keep(item)));
 }
@@ -77,7 +71,8 @@ function creationsOf(diff: SchemaDifference): SchemaDifference {
 /**
  * Creates the tables and columns the entities need that the database lacks, in one
  * transaction. Never drops, renames or alters anything that exists: a changed column stays as
- * it is (that is a migration's job).
+ * it is (that is a migration's job). The caller holds the migration lock, so two apps starting
+ * at once (or an app and `veloiq db upgrade`) do not both create the same table.
  */
 export async function createMissingSchema(orm: MikroORM): Promise<CreatedSchema> {
   const sqlOrm = orm as unknown as MikroORM<PostgreSqlDriver>;
@@ -92,7 +87,6 @@ export async function createMissingSchema(orm: MikroORM): Promise<CreatedSchema>
   let creations: SchemaDifference | undefined;
   try {
     await connection.transactional(async (ctx) => {
-      await connection.execute(STARTUP_LOCK, [], 'run', ctx);
       const toSchema = generator.getTargetSchema();
       const fromSchema = await DatabaseSchema.create(
         connection,
@@ -111,7 +105,10 @@ export async function createMissingSchema(orm: MikroORM): Promise<CreatedSchema>
       if (sql.trim()) await connection.execute(sql, [], 'run', ctx);
     });
   } catch (error) {
-    const message = String((error as Error)?.message ?? error).split('\n')[0];
+    // knex reports `<the whole SQL> - <PostgreSQL's message>`: the user needs the latter.
+    const full = String((error as Error)?.message ?? error);
+    const at = full.lastIndexOf(' - ');
+    const message = (at === -1 ? full : full.slice(at + 3)).split('\n')[0].trim();
     throw new UserError(
       `Creating the missing tables on startup failed: ${message}. Nothing was changed; ` +
         `write a migration for this change ('veloiq db migrate -m "..."', then 'veloiq db upgrade').`,
