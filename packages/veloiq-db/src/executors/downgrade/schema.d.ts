@@ -3,4 +3,5 @@ export interface Schema {
   sql?: boolean;
   envFile?: string;
   json?: boolean;
+  lockTimeout?: number;
 }
