@@ -4,12 +4,15 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkgDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const src = join(pkgDir, 'src');
-const dist = join(pkgDir, 'dist');
+// --out-dir DIR: compile somewhere else (the pack script builds straight into its staging
+// folder, so packing never leaves a dist/ here for bin/veloiq.js to prefer over the sources).
+const outIndex = process.argv.indexOf('--out-dir');
+const dist = outIndex >= 0 ? resolve(process.argv[outIndex + 1]) : join(pkgDir, 'dist');
 
 // --lenient: emit and succeed despite type errors (tsc still writes every file), reporting them.
 // For tests of the packaging itself; a release build must be clean.
@@ -19,7 +22,7 @@ rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(join(pkgDir, 'package.json')).resolve('typescript/bin/tsc');
 let typeErrors = false;
 try {
-  execFileSync(process.execPath, [tsc, '-p', join(pkgDir, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', join(pkgDir, 'tsconfig.build.json'), '--outDir', dist], { stdio: 'inherit' });
 } catch {
   typeErrors = true;
   console.error(`build: tsc reported type errors (above)${lenient ? '; --lenient: continuing with the emitted JavaScript' : ''}.`);

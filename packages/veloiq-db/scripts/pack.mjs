@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Packs @veloiq/db as it is published: compiled JavaScript, no TypeScript sources, no tests.
-// `npm run package` (from packages/veloiq-db) builds, stages the package in a temporary folder
-// and writes the tarball to dist/ (or to --out DIR), printing its path on the last line.
+// `npm run package` (from packages/veloiq-db) compiles into a temporary staging folder, adds the
+// manifests, bin and README, and writes the tarball to dist/ (or to --out DIR), printing its path
+// on the last line. --lenient: pack even when tsc reports type errors (see build.mjs).
 //
 // Why a staging folder: in this workspace package.json, executors.json and generators.json
 // point at the TypeScript sources (./src/**/*.ts), which Nx and tsx run directly. The published
@@ -17,15 +18,6 @@ const pkgDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
 const outIndex = args.indexOf('--out');
 const outDir = resolve(outIndex >= 0 ? args[outIndex + 1] : join(pkgDir, 'dist'));
-
-if (!args.includes('--no-build')) {
-  const buildArgs = args.includes('--lenient') ? ['--lenient'] : [];
-  execFileSync(process.execPath, [join(pkgDir, 'scripts/build.mjs'), ...buildArgs], { stdio: 'inherit' });
-}
-if (!existsSync(join(pkgDir, 'dist/index.js'))) {
-  console.error('pack: dist/index.js is missing; run `npm run build` first.');
-  process.exit(1);
-}
 
 /** ./src/a/b.ts and ./src/a/b -> ./dist/a/b.js (./dist/a/b for extensionless); .json stays .json. */
 function toDist(path) {
@@ -46,6 +38,9 @@ function mapDeep(value, fn) {
 const readJson = (file) => JSON.parse(readFileSync(join(pkgDir, file), 'utf8'));
 const stage = mkdtempSync(join(tmpdir(), 'veloiq-db-pack-'));
 try {
+  // Compile straight into the staging folder: the workspace's own dist/ is left as it was.
+  const buildArgs = ['--out-dir', join(stage, 'dist'), ...(args.includes('--lenient') ? ['--lenient'] : [])];
+  execFileSync(process.execPath, [join(pkgDir, 'scripts/build.mjs'), ...buildArgs], { stdio: 'inherit' });
   const pkg = readJson('package.json');
   const published = { ...pkg };
   delete published.scripts;
@@ -71,7 +66,6 @@ try {
     const rewritten = mapDeep(readJson(manifest), toDist);
     writeFileSync(join(stage, manifest), JSON.stringify(rewritten, null, 2) + '\n');
   }
-  cpSync(join(pkgDir, 'dist'), join(stage, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.tgz') });
   if (existsSync(join(pkgDir, 'bin'))) cpSync(join(pkgDir, 'bin'), join(stage, 'bin'), { recursive: true });
   for (const file of ['README.md', 'LICENSE']) {
     if (existsSync(join(pkgDir, file))) cpSync(join(pkgDir, file), join(stage, file));
