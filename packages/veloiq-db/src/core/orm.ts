@@ -72,6 +72,22 @@ function connectionError(error: unknown, url: string | undefined): UserError {
 }
 
 /**
+ * A killed run's transaction must end when its client is gone, not when the statement it is
+ * running (an index build, a long update) finishes: otherwise it holds its locks, and the next
+ * run waits for a ghost. PostgreSQL 14+ checks the client while a query runs when asked to;
+ * older servers lack the setting and the query sets nothing. A value the user set wins.
+ */
+const CLIENT_CHECK = `select set_config(name, '2000', false) from pg_settings where name = 'client_connection_check_interval' and setting = '0'`;
+type AfterCreate = (connection: { query(sql: string, done: (error?: Error) => void): void }, done: (error: Error | undefined, connection: unknown) => void) => void;
+
+function withClientCheck(pool: Options['pool']): Options['pool'] {
+  const theirs = (pool as { afterCreate?: AfterCreate } | undefined)?.afterCreate;
+  const afterCreate: AfterCreate = (connection, done) =>
+    connection.query(CLIENT_CHECK, (error) => (error || !theirs ? done(error, connection) : theirs(connection, done)));
+  return { ...pool, afterCreate } as Options['pool'];
+}
+
+/**
  * Opens the project's database: the server in the config (DATABASE_URL), or, when the config
  * names none, the embedded PostgreSQL kept in the project's git-ignored `.veloiq/` folder.
  */
@@ -113,6 +129,7 @@ export async function openDatabase(project: Project): Promise<Database> {
       ensureDatabase: false,
       debug: false,
       allowGlobalContext: true,
+      pool: withClientCheck(config.pool),
       driverOptions: {
         ...(config.driverOptions as object),
         connection: {
