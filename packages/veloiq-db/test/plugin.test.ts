@@ -1,0 +1,186 @@
+// The Nx side: inferred targets (createNodes, through real `nx show project`), and the init and
+// project generators (on Nx's in-memory tree, and idempotence checked byte for byte).
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { readJson, readNxJson, updateNxJson, writeJson, type Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import * as entry from '../src/index';
+import { initGenerator } from '../src/generators/init/generator';
+import { projectGenerator } from '../src/generators/project/generator';
+import { createNodes, createNodesV2, DEFAULT_TARGET_NAMES } from '../src/plugin/plugin';
+import { nx, WORKSPACE } from './support';
+
+const ALL_TARGETS = ['generate', 'db-upgrade', 'db-migrate', 'db-downgrade', 'db-stamp', 'db-history', 'db-current', 'db-check'];
+const CACHED = new Set(['generate', 'db-check']);
+
+/** A scratch folder laid out as a workspace; files given relative to it. */
+function scratchWorkspace(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'veloiq-plugin-'));
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, file)), { recursive: true });
+    writeFileSync(join(root, file), content);
+  }
+  return root;
+}
+
+const scratches: string[] = [];
+after(() => scratches.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+describe('createNodes', () => {
+  test('is exported under the current and the V2 name, from the package entry too', () => {
+    assert.equal(createNodesV2, createNodes);
+    assert.equal(entry.createNodes, createNodes);
+    assert.equal(entry.createNodesV2, createNodes);
+    assert.match(createNodes[0], /mikro-orm\.config/);
+  });
+
+  test('a config in backend/ or in the project root makes a project; a stray config does not', async () => {
+    const root = scratchWorkspace({
+      'apps/a/project.json': '{"name":"a"}',
+      'apps/a/backend/mikro-orm.config.ts': '',
+      'libs/b/package.json': '{"name":"b"}',
+      'libs/b/mikro-orm.config.js': '',
+      'tools/stray/mikro-orm.config.ts': '',
+    });
+    scratches.push(root);
+    const files = ['apps/a/backend/mikro-orm.config.ts', 'libs/b/mikro-orm.config.js', 'tools/stray/mikro-orm.config.ts'];
+    const results = await createNodes[1](files, undefined, { workspaceRoot: root, nxJsonConfiguration: {} });
+    const projects = Object.fromEntries(results.flatMap(([, r]) => Object.entries(r.projects ?? {})));
+    assert.deepEqual(Object.keys(projects).sort(), ['apps/a', 'libs/b']);
+    const a = projects['apps/a'].targets!;
+    assert.deepEqual(Object.keys(a), ALL_TARGETS);
+    for (const name of ALL_TARGETS) {
+      assert.equal(a[name].cache, CACHED.has(name), `${name} cache`);
+      assert.ok((a[name].metadata?.description ?? '').length > 20, `${name} has a description`);
+    }
+    assert.deepEqual(a['db-migrate'].dependsOn, ['generate']);
+    assert.deepEqual(a['db-check'].dependsOn, ['generate']);
+    assert.deepEqual(a.generate.outputs, ['{projectRoot}/backend/src/generated']);
+    assert.ok(a['db-check'].inputs!.includes('{projectRoot}/backend/**/*'), 'migrations and entities are check inputs');
+    assert.ok(a.generate.inputs!.includes('!{projectRoot}/backend/migrations/**/*'), 'a new revision does not invalidate generate');
+    assert.ok(a.generate.inputs!.includes('!{projectRoot}/backend/src/generated/**/*'), 'generate does not hash its own output');
+    const b = projects['libs/b'].targets!;
+    assert.deepEqual(b.generate.outputs, ['{projectRoot}/src/generated'], 'config in the project root: paths from the root');
+  });
+
+  test('target names come from the plugin options, and dependsOn follows them', async () => {
+    const root = scratchWorkspace({ 'apps/a/project.json': '{"name":"a"}', 'apps/a/backend/mikro-orm.config.ts': '' });
+    scratches.push(root);
+    const options = { generateTargetName: 'codegen', migrateTargetName: 'migration-new', upgradeTargetName: 'migrate-up' };
+    const [[, result]] = await createNodes[1](['apps/a/backend/mikro-orm.config.ts'], options, { workspaceRoot: root, nxJsonConfiguration: {} });
+    const targets = result.projects!['apps/a'].targets!;
+    assert.ok(targets.codegen && targets['migration-new'] && targets['migrate-up'] && targets['db-check']);
+    assert.equal(targets.generate, undefined);
+    assert.deepEqual(targets['migration-new'].dependsOn, ['codegen']);
+    assert.deepEqual(targets['db-check'].dependsOn, ['codegen']);
+    assert.equal(Object.keys(targets).length, Object.keys(DEFAULT_TARGET_NAMES).length);
+  });
+});
+
+describe('nx show project (real Nx)', () => {
+  test('sample lists the eight targets with descriptions, caching only generate and db-check', async () => {
+    const result = await nx(['show', 'project', 'sample', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const { targets } = JSON.parse(result.stdout);
+    for (const name of ALL_TARGETS) {
+      assert.ok(targets[name], `target ${name}`);
+      assert.equal(targets[name].executor, `@veloiq/db:${name === 'generate' ? 'generate' : name.slice(3)}`);
+      assert.equal(Boolean(targets[name].cache), CACHED.has(name), `${name} cache`);
+      assert.ok(targets[name].metadata?.description, `${name} description`);
+    }
+    assert.ok(targets['db-migrate'].dependsOn.includes('generate'));
+    assert.ok(targets['db-check'].dependsOn.includes('generate'));
+  });
+
+  test('in a separate workspace: options rename targets, and an explicit project.json target still overrides', async () => {
+    const root = scratchWorkspace({
+      'nx.json': JSON.stringify({ plugins: [{ plugin: '@veloiq/db', options: { upgradeTargetName: 'migrate-up' } }] }),
+      'package.json': '{"name":"scratch","private":true}',
+      // Nx registers its TypeScript transpiler for a .ts plugin only when the workspace has a tsconfig.
+      'tsconfig.base.json': JSON.stringify({ compilerOptions: { module: 'commonjs', target: 'ES2022', esModuleInterop: true } }),
+      'apps/a/project.json': JSON.stringify({
+        name: 'a',
+        targets: { 'db-current': { options: { json: true } }, 'db-history': { executor: 'nx:noop' } },
+      }),
+      'apps/a/backend/mikro-orm.config.ts': 'export default {};\n',
+    });
+    scratches.push(root);
+    symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
+    const result = await nx(['show', 'project', 'a', '--json'], { cwd: root });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const { targets } = JSON.parse(result.stdout);
+    assert.ok(targets['migrate-up'], 'renamed upgrade target');
+    assert.equal(targets['db-upgrade'], undefined);
+    assert.equal(targets['db-current'].executor, '@veloiq/db:current', 'inferred executor kept');
+    assert.deepEqual(targets['db-current'].options, { json: true }, 'project.json options merged in');
+    assert.equal(targets['db-history'].executor, 'nx:noop', 'project.json executor wins');
+  });
+});
+
+describe('generators', () => {
+  function snapshot(tree: Tree): string {
+    return tree.read('nx.json', 'utf-8')! + tree.read('package.json', 'utf-8')!;
+  }
+
+  test('init adds the plugin, the rule and the package; a second run changes nothing', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await initGenerator(tree, { skipInstall: true });
+    const nxJson = readNxJson(tree)!;
+    assert.deepEqual(nxJson.plugins?.filter((p) => (typeof p === 'string' ? p : p.plugin) === '@veloiq/db'), [{ plugin: '@veloiq/db' }]);
+    assert.deepEqual(nxJson.targetDefaults?.['db-migrate']?.dependsOn, ['generate']);
+    assert.deepEqual(nxJson.targetDefaults?.['db-check']?.dependsOn, ['generate']);
+    assert.match(readJson(tree, 'package.json').devDependencies['@veloiq/db'], /^\^\d+\.\d+\.\d+/);
+
+    const before = snapshot(tree);
+    const changesBefore = tree.listChanges().length;
+    const second = createTreeWithEmptyWorkspace();
+    // Replay the first result on a fresh tree, then run init again: nothing may be written.
+    second.write('nx.json', tree.read('nx.json')!);
+    second.write('package.json', tree.read('package.json')!);
+    const written = second.listChanges().length;
+    await initGenerator(second, { skipInstall: true });
+    assert.equal(second.listChanges().length, written, 'second run writes no file');
+    assert.equal(snapshot(second), before);
+    assert.ok(changesBefore > 0);
+  });
+
+  test('init keeps existing settings, a version the user chose, and follows renamed targets', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    updateNxJson(tree, {
+      ...readNxJson(tree),
+      plugins: [{ plugin: '@veloiq/db', options: { generateTargetName: 'codegen', migrateTargetName: 'migration-new' } }],
+      targetDefaults: { 'migration-new': { dependsOn: ['^build'], cache: false } },
+    });
+    writeJson(tree, 'package.json', { name: 'x', dependencies: { '@veloiq/db': 'file:./veloiq-db-0.1.0.tgz' } });
+    await initGenerator(tree, { skipInstall: true });
+    const nxJson = readNxJson(tree)!;
+    assert.equal(nxJson.plugins?.length, 1);
+    assert.deepEqual(nxJson.targetDefaults?.['migration-new'], { dependsOn: ['^build', 'codegen'], cache: false });
+    assert.deepEqual(nxJson.targetDefaults?.['db-check']?.dependsOn, ['codegen']);
+    assert.deepEqual(readJson(tree, 'package.json'), { name: 'x', dependencies: { '@veloiq/db': 'file:./veloiq-db-0.1.0.tgz' } });
+  });
+
+  test('init leaves package.json alone when @veloiq/db is a package of the workspace itself', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    writeJson(tree, 'package.json', { name: 'ws', workspaces: ['packages/*'] });
+    writeJson(tree, 'packages/veloiq-db/package.json', { name: '@veloiq/db', version: '0.1.0' });
+    await initGenerator(tree, { skipInstall: true });
+    assert.deepEqual(readJson(tree, 'package.json'), { name: 'ws', workspaces: ['packages/*'] });
+  });
+
+  test('project adds a MikroORM config, migrations/ and .env.example, and never overwrites', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    writeJson(tree, 'apps/shop/project.json', { name: 'shop', root: 'apps/shop' });
+    await projectGenerator(tree, { project: 'shop' });
+    for (const file of ['mikro-orm.config.ts', '.env.example', 'migrations/.gitkeep', 'src/generated/entities.ts']) {
+      assert.ok(tree.exists(`apps/shop/backend/${file}`), file);
+    }
+    assert.match(tree.read('apps/shop/backend/mikro-orm.config.ts', 'utf-8')!, /dbName: process\.env\.DATABASE_URL \? undefined : "shop"/);
+    tree.write('apps/shop/backend/mikro-orm.config.ts', '// mine\n');
+    await projectGenerator(tree, { project: 'shop' });
+    assert.equal(tree.read('apps/shop/backend/mikro-orm.config.ts', 'utf-8'), '// mine\n');
+  });
+});
