@@ -3,7 +3,7 @@
 // the switch-over from tables created on startup to migrations.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { WORKSPACE, copySample, createTestDatabase, run, type TestDatabase, type TestProject } from './support';
@@ -109,11 +109,11 @@ async function refused(project: TestProject, env: NodeJS.ProcessEnv): Promise<st
 }
 
 /** Runs an engine command (upgrade, stamp, migrate) in its own process, as an executor would. */
-async function engine(command: string, project: TestProject, db: TestDatabase, options: object = {}): Promise<any> {
+async function engine(command: string, project: TestProject, db: TestDatabase | undefined, options: object = {}): Promise<any> {
   const script =
     `require(${JSON.stringify(join(ENGINE, command))}).${command}(${JSON.stringify({ projectRoot: project.root, cwd: project.root, ...options })})` +
     `.then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e.message); process.exit(1); })`;
-  const result = await run(process.execPath, ['--import', 'tsx', '-e', script], { cwd: project.root, env: { DATABASE_URL: db.url } });
+  const result = await run(process.execPath, ['--import', 'tsx', '-e', script], { cwd: project.root, env: { DATABASE_URL: db?.url } });
   assert.equal(result.code, 0, `${command} failed: ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!);
 }
@@ -145,6 +145,7 @@ describe('the sample app on @veloiq/db/runtime', () => {
     const app = await serving(project, { DATABASE_URL: db.url });
     assert.match(app.stdout(), /Created on startup: product, orders/);
     assert.deepEqual(await db.tables(), ['orders', 'product'], 'tables only: no migration record');
+    assert.match(app.stderr(), /^warning: createTablesOnStartup created product, orders in a database with no migration record; .*'veloiq db stamp'/);
 
     assert.deepEqual(await app.get('/health'), { status: 200, body: { status: 'ok' } });
     const tea = await app.post('/products', { name: 'Tea', priceCents: 350 });
@@ -179,8 +180,10 @@ describe('the sample app on @veloiq/db/runtime', () => {
 
     await db.query(`delete from product`);
     const second = await serving(project, { DATABASE_URL: db.url });
-    assert.match(second.stdout(), /Created on startup: orders, .*product\.price_cents/);
-    assert.match(second.stdout(), /Created on startup: .*product\.created_at/);
+    const created = /Created on startup: (.*)/.exec(second.stdout())?.[1].split(', ') ?? [];
+    assert.equal(created[0], 'orders');
+    assert.ok(created.includes('product.price_cents') && created.includes('product.created_at'), `created: ${created.join(', ')}`);
+    assert.ok(!created.includes('product.name') && !created.includes('audit_log'), 'what exists is not created again');
     await second.stop();
     assert.deepEqual(await db.tables(), ['audit_log', 'orders', 'product'], 'a table no entity maps is not dropped');
     const product = (await columns(db)).filter((c) => c.startsWith('product.'));
@@ -261,5 +264,28 @@ describe('the sample app on @veloiq/db/runtime', () => {
     assert.equal((await upgraded.get('/products')).body.length, 1);
     await upgraded.stop();
     assert.ok((await columns(db)).includes('product.weight_grams integer YES'), 'the column came from the revision');
+
+    // Turning createTablesOnStartup back on in a migrated database is what the warning is for.
+    writeFileSync(models, readFileSync(models, 'utf8').replace(`weightGrams:`, `note: p.string().nullable(),\n    weightGrams:`));
+    const prototyping = await serving(project, { DATABASE_URL: db.url });
+    assert.match(prototyping.stdout(), /Created on startup: product\.note/);
+    assert.match(prototyping.stderr(), /^warning: createTablesOnStartup created product\.note in a database whose schema migrations own; 'veloiq db migrate' will not see this change/);
+    await prototyping.stop();
+  });
+
+  test('without DATABASE_URL the app and the commands share the embedded PostgreSQL in backend/.veloiq', async () => {
+    const project = copyCommittedSample();
+    cleanups.push(() => project.remove());
+    const env = { DATABASE_URL: undefined, CREATE_TABLES_ON_STARTUP: 'false' };
+    assert.match(await refused(project, env), /^Not starting: the database has no migration record/);
+
+    await engine('upgrade', project, undefined);
+    const app = await serving(project, env);
+    assert.match(app.stdout(), /\(database 127\.0\.0\.1:\d+\/sample\)/);
+    assert.equal((await app.post('/products', { name: 'Lamp', priceCents: 4200 })).status, 201);
+    const current = await engine('current', project, undefined);
+    assert.equal(current.head, true, 'a command run beside the app sees the same database');
+    assert.equal(await app.stop(), 0);
+    assert.ok(!existsSync(join(project.backend, '.veloiq/postgres/postmaster.pid')), 'the app stopped the server it started');
   });
 });

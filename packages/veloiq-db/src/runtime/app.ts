@@ -4,6 +4,7 @@ import { UserError, redact } from '../core/errors';
 import { acquireLock } from '../core/lock';
 import { loadConfig, openDatabase, type Database } from '../core/orm';
 import { projectRootOf } from '../core/project';
+import { listRevisions } from '../core/revisions';
 import { prepare } from '../core/session';
 import { managedByMigrations, staleSchemaProblem } from './guard';
 import { createMissingSchema, type CreatedSchema } from './schema';
@@ -97,6 +98,11 @@ export async function createVeloiqApp(config: VeloiqAppConfig = {}): Promise<Vel
           warn(
             `createTablesOnStartup created ${what.join(', ')} in a database whose schema migrations own; ` +
               `'veloiq db migrate' will not see this change. Set createTablesOnStartup: false and write migrations instead.`,
+          );
+        } else if (!managed && created.tables.length > 0 && listRevisions(db.migrationsDir).length > 0) {
+          warn(
+            `createTablesOnStartup created ${created.tables.join(', ')} in a database with no migration record; to hand it to migrations later, ` +
+              `run 'veloiq db stamp' (not 'veloiq db upgrade', whose revisions would create them again) and set createTablesOnStartup: false.`,
           );
         }
       } else {

@@ -114,10 +114,13 @@ export async function createMissingSchema(orm: MikroORM): Promise<CreatedSchema>
         `write a migration for this change ('veloiq db migrate -m "..."', then 'veloiq db upgrade').`,
     );
   }
+  // Names as users write them: `product`, or `schema.table` outside the default schema.
+  const nameOf = (table: { name: string; schema?: string }) =>
+    table.schema && table.schema !== platform.getDefaultSchemaName() ? `${table.schema}.${table.name}` : table.name;
   return {
-    tables: Object.values(creations?.newTables ?? {}).map((table) => table.name),
+    tables: Object.values(creations?.newTables ?? {}).map(nameOf),
     columns: Object.values(creations?.changedTables ?? {}).flatMap((table) =>
-      Object.keys(table.addedColumns).map((column) => `${table.name}.${column}`),
+      Object.keys(table.addedColumns).map((column) => `${nameOf(table.toTable)}.${column}`),
     ),
   };
 }
