@@ -12,7 +12,7 @@ import { upgrade } from '../src/commands/upgrade';
 import { UserError } from '../src/core/errors';
 import { toText } from '../src/core/report';
 import { listRevisions } from '../src/core/revisions';
-import { copySample, createTestDatabase, nx, SAMPLE, type TestDatabase, type TestProject } from './support';
+import { copySample, createTestDatabase, type TestDatabase, type TestProject } from './support';
 
 const CUSTOMERS = `import { defineEntity, p } from '@mikro-orm/core';
 
@@ -246,70 +246,5 @@ describe('migrate on a copy of the sample', () => {
     assert.equal(git('status', '--porcelain'), '');
     await upgrade(o);
     assert.equal(git('status', '--porcelain'), '');
-  });
-});
-
-describe('nx run sample:db-migrate from the workspace root', () => {
-  const moduleDir = join(SAMPLE, 'backend/src/modules/zz_probe');
-  const generatedDir = join(SAMPLE, 'backend/src/generated');
-  const migrationsDir = join(SAMPLE, 'backend/migrations');
-  let db: TestDatabase;
-  let saved: Map<string, string>;
-  let migrationsBefore: string[];
-
-  before(async () => {
-    db = await createTestDatabase('vq_nx_migrate');
-    saved = new Map(files(generatedDir).map((f) => [f, readFileSync(join(generatedDir, f), 'utf8')]));
-    migrationsBefore = files(migrationsDir);
-  });
-  after(async () => {
-    // Put apps/sample back exactly as it was: other work runs against it.
-    rmSync(moduleDir, { recursive: true, force: true });
-    for (const f of files(migrationsDir)) if (!migrationsBefore.includes(f)) rmSync(join(migrationsDir, f));
-    for (const f of files(generatedDir)) if (!saved.has(f)) rmSync(join(generatedDir, f));
-    for (const [f, text] of saved) writeFileSync(join(generatedDir, f), text);
-    await db.drop();
-  });
-
-  test('a new module with a new entity, generate not run by hand: generate runs first and the table is in the migration; check passes, then fails on the next change', async () => {
-    const env = { DATABASE_URL: db.url };
-    const upgraded = await nx(['run', 'sample:db-upgrade'], { env });
-    assert.equal(upgraded.code, 0, upgraded.stdout + upgraded.stderr);
-
-    mkdirSync(moduleDir);
-    const probe = `import { defineEntity, p } from '@mikro-orm/core';
-
-export const Probe = defineEntity({
-  name: 'Probe',
-  tableName: 'probe',
-  properties: {
-    id: p.integer().primary().autoincrement(),
-    label: p.string(),
-  },
-});
-`;
-    writeFileSync(join(moduleDir, 'models.ts'), probe);
-    const migrated = await nx(['run', 'sample:db-migrate', '-m', 'create probe table'], { env });
-    const out = migrated.stdout + migrated.stderr;
-    assert.equal(migrated.code, 0, out);
-    assert.ok(out.indexOf('nx run sample:generate') !== -1 && out.indexOf('nx run sample:generate') < out.indexOf('nx run sample:db-migrate'), out);
-    assert.match(out, /Detected added table probe/);
-    const [created] = files(migrationsDir).filter((f) => !migrationsBefore.includes(f));
-    assert.match(created, /^[0-9a-z]{8}_create_probe_table\.ts$/);
-    assert.match(out, new RegExp(`Generated apps/sample/backend/migrations/${created} \\(1 table added\\)`));
-    assert.match(readFileSync(join(migrationsDir, created), 'utf8'), /create table "probe" \("id" serial primary key, "label" varchar\(255\) not null\)/);
-
-    const applied = await nx(['run', 'sample:db-upgrade'], { env });
-    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
-    assert.ok((await db.tables()).includes('probe'));
-
-    const checked = await nx(['run', 'sample:db-check', '--skip-nx-cache'], { env });
-    assert.equal(checked.code, 0, checked.stdout + checked.stderr);
-    assert.match(checked.stdout, /No differences/);
-
-    writeFileSync(join(moduleDir, 'models.ts'), probe.replace('label: p.string(),', 'label: p.string(),\n    note: p.text().nullable(),'));
-    const failed = await nx(['run', 'sample:db-check', '--skip-nx-cache'], { env });
-    assert.notEqual(failed.code, 0);
-    assert.match(failed.stdout + failed.stderr, /The entities have changes that no revision in apps\/sample\/backend\/migrations holds: added column probe\.note\./);
   });
 });
