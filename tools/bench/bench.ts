@@ -108,10 +108,23 @@ interface ApplyFigures {
   bareNxMs: number;
 }
 
+/**
+ * Waits until Nx lists a scratch project. Measured: the first Nx command after a project folder
+ * with ~1000 new files appears can still answer from the previous project graph.
+ */
+async function untilNxSees(project: ScratchProject): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { stdout } = await mustRun('nx show projects', NX, ['show', 'projects', '--json']);
+    if ((JSON.parse(stdout) as string[]).includes(project.name)) return;
+  }
+  throw new Error(`Nx does not see the scratch project ${project.root}; is tools/bench/.scratch un-ignored in .nxignore?`);
+}
+
 /** Apply N revisions from empty four ways: psql floor, nx run, engine alone, raw migrator. */
 async function applySection(project: ScratchProject, keep: boolean): Promise<{ figures: ApplyFigures; db?: BenchDatabase }> {
   const n = project.revisions;
   // The first `nx run` after a new project computes the project graph; pay that outside the timing.
+  await untilNxSees(project);
   await mustRun('nx noop (warm-up)', NX, ['run', `${project.name}:noop`]);
   const bareNx = await mustRun('nx noop', NX, ['run', `${project.name}:noop`]);
 
