@@ -1,7 +1,7 @@
 import { UserError } from '../core/errors';
 import { recordApplied, ensureRecordTable } from '../core/record';
 import { resolveRevision, type Revision } from '../core/revisions';
-import { runRevisions } from '../core/runner';
+import { applyRevisions } from '../core/runner';
 import { withDatabase, readPosition, type CommandOptions } from '../core/session';
 import type { SqlResult } from '../core/offline';
 import { upgradeSql } from './upgrade-sql';
@@ -11,6 +11,8 @@ export interface UpgradeOptions extends CommandOptions {
   revision?: string | number;
   /** Print the SQL instead of running it (offline; connects to nothing): see upgrade-sql.ts. */
   sql?: boolean;
+  /** Commit after each revision instead of once for the whole run. */
+  transactionPerMigration?: boolean;
 }
 
 export interface UpgradeResult {
@@ -24,6 +26,8 @@ export interface UpgradeResult {
 /**
  * Applies pending revisions up to the target, all in one transaction: a failure leaves the
  * database as it was (PostgreSQL runs DDL transactionally, as Alembic relies on too).
+ * `transactionPerMigration` commits after each revision instead, and a revision that declares
+ * itself non-transactional runs on its own (see applyRevisions).
  */
 export function upgrade(options: UpgradeOptions & { sql: true }): Promise<SqlResult>;
 export function upgrade(options: UpgradeOptions): Promise<UpgradeResult>;
@@ -43,10 +47,10 @@ export function upgrade(options: UpgradeOptions): Promise<UpgradeResult | SqlRes
     }
     const pending = revisions.slice(0, target + 1).filter((r) => !position.appliedNames.has(r.name));
     if (pending.length > 0) {
-      await db.orm.em.getConnection().transactional(async (ctx) => {
-        await ensureRecordTable(db, ctx);
-        await runRevisions(db, pending, 'up', ctx);
-        await recordApplied(db, pending.map((r) => r.name), ctx);
+      await applyRevisions(db, pending, 'up', {
+        perMigration: options.transactionPerMigration,
+        prepare: (ctx) => ensureRecordTable(db, ctx),
+        record: (done, ctx) => recordApplied(db, done.map((r) => r.name), ctx),
       });
     }
     const applied = new Set([...position.appliedNames, ...pending.map((r) => r.name)]);

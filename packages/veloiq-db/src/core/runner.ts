@@ -30,8 +30,19 @@ export async function queriesOf(migration: Migration, direction: Direction, ctx?
   return migration.getQueries().filter((sql) => typeof sql !== 'string' || sql.trim().length > 0);
 }
 
-/** Runs revisions in order inside the given transaction; a failure names the revision. */
-export async function runRevisions(db: Database, revisions: Revision[], direction: Direction, ctx: Transaction): Promise<void> {
+const NOTHING_CHANGED = 'Nothing was changed; fix the revision and run the command again.';
+
+/**
+ * Runs revisions in order inside the given transaction (or, without one, statement by statement
+ * in autocommit); a failure names the revision and says what `consequence` it left.
+ */
+export async function runRevisions(
+  db: Database,
+  revisions: Revision[],
+  direction: Direction,
+  ctx: Transaction | undefined,
+  consequence = NOTHING_CHANGED,
+): Promise<void> {
   const connection = db.orm.em.getConnection();
   for (const revision of revisions) {
     try {
@@ -42,10 +53,69 @@ export async function runRevisions(db: Database, revisions: Revision[], directio
     } catch (error) {
       if (error instanceof UserError) throw error;
       const message = String((error as Error)?.message ?? error).split('\n')[0];
-      throw new UserError(
-        `Revision ${revision.id} (${revision.description}) failed ${direction === 'up' ? 'to apply' : 'to revert'}: ${message}. ` +
-          `Nothing was changed; fix the revision and run the command again.`,
-      );
+      throw new UserError(`Revision ${revision.id} (${revision.description}) failed ${direction === 'up' ? 'to apply' : 'to revert'}: ${message}. ${consequence}`);
     }
+  }
+}
+
+/** Whether a revision may run inside a transaction: MikroORM's own `isTransactional()`. */
+export function isTransactional(db: Database, revision: Revision): boolean {
+  return instantiate(db, revision).isTransactional() !== false;
+}
+
+export interface ApplyOptions {
+  /** Commit after each revision (`--transaction-per-migration`) instead of once for the run. */
+  perMigration?: boolean;
+  /** Runs first, inside the first transaction (e.g. creating the record table). */
+  prepare?: (ctx?: Transaction) => Promise<void>;
+  /** Records what a batch did, inside the batch's transaction (none for a non-transactional one). */
+  record: (revisions: Revision[], ctx?: Transaction) => Promise<void>;
+}
+
+/**
+ * Runs revisions in order and records them, in as few transactions as the rules allow:
+ * - by default, one transaction for the whole run: all or nothing;
+ * - with `perMigration`, one per revision: a failure keeps the revisions before it;
+ * - a revision whose `isTransactional()` returns false (for `CREATE INDEX CONCURRENTLY`) runs on
+ *   its own, statement by statement, outside any transaction, and is recorded after its last
+ *   statement succeeds. What ran before it is committed first. If it fails, its earlier
+ *   statements stay applied and it stays unrecorded: its statements should be safe to repeat.
+ * A failure's message says what was kept.
+ */
+export async function applyRevisions(db: Database, revisions: Revision[], direction: Direction, options: ApplyOptions): Promise<void> {
+  const batches: { revisions: Revision[]; transactional: boolean }[] = [];
+  for (const revision of revisions) {
+    const transactional = isTransactional(db, revision);
+    const last = batches.at(-1);
+    if (transactional && !options.perMigration && last?.transactional) last.revisions.push(revision);
+    else batches.push({ revisions: [revision], transactional });
+  }
+  const connection = db.orm.em.getConnection();
+  const done: Revision[] = [];
+  let prepared = !options.prepare;
+  for (const batch of batches) {
+    const kept = done.length
+      ? `${done.map((r) => r.id).join(', ')} ${done.length === 1 ? 'was' : 'were'} ${direction === 'up' ? 'applied' : 'reverted'} and committed before it; `
+      : '';
+    if (batch.transactional) {
+      await connection.transactional(async (ctx) => {
+        if (!prepared) await options.prepare!(ctx);
+        await runRevisions(db, batch.revisions, direction, ctx, done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED);
+        await options.record(batch.revisions, ctx);
+      });
+    } else {
+      if (!prepared) await options.prepare!();
+      await runRevisions(
+        db,
+        batch.revisions,
+        direction,
+        undefined,
+        `${kept}it runs outside a transaction, so its statements before the failing one stay applied and it is not recorded. ` +
+          `Check the database, make its statements safe to repeat (IF NOT EXISTS), and run the command again.`,
+      );
+      await options.record(batch.revisions);
+    }
+    prepared = true;
+    done.push(...batch.revisions);
   }
 }

@@ -1,0 +1,88 @@
+// Transaction modes: one transaction per run (default), --transaction-per-migration, and
+// revisions that declare isTransactional() false (CREATE INDEX CONCURRENTLY).
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { upgrade } from '../src/commands/upgrade';
+import { UserError } from '../src/core/errors';
+import { writeRevision } from './safety-fixtures';
+import { copySample, createTestDatabase, systemPgAvailable, type TestDatabase, type TestProject } from './support';
+
+const TABLE = 'create table "tx_item" ("id" serial primary key, "code" text)';
+
+describe('transaction modes', async () => {
+  const skip = !(await systemPgAvailable()) && 'no PostgreSQL on 127.0.0.1:5432';
+  let project: TestProject;
+  let db: TestDatabase;
+  let sampleNames: string[];
+  const options = (extra: object = {}) => ({ projectRoot: project.root, cwd: project.root, ...extra });
+
+  beforeEach(async () => {
+    project = copySample();
+    sampleNames = readdirSync(project.migrations).map((f) => f.replace(/\.ts$/, '')).sort();
+    db = await createTestDatabase('vq_tx');
+    process.env.DATABASE_URL = db.url;
+  });
+  afterEach(async () => {
+    delete process.env.DATABASE_URL;
+    await db.drop();
+    project.remove();
+  });
+
+  async function failure(promise: Promise<unknown>): Promise<string> {
+    const error = await promise.then(() => assert.fail('expected a failure'), (e: unknown) => e);
+    assert.ok(error instanceof UserError, String(error));
+    assert.doesNotMatch(error.message, /\n/);
+    return error.message;
+  }
+
+  test('default: one transaction for the run; a failure keeps nothing', { skip }, async () => {
+    writeRevision(project.migrations, 'mx000001', 'items', [TABLE]);
+    writeRevision(project.migrations, 'mx000002', 'broken', ['alter table "tx_item" add column "code" text']);
+    const message = await failure(upgrade(options()));
+    assert.match(message, /Revision mx000002 \(broken\) failed to apply: .*already exists\. Nothing was changed/);
+    assert.deepEqual(await db.tables(), []);
+  });
+
+  test('--transaction-per-migration: the revisions before the failing one stay applied and recorded', { skip }, async () => {
+    writeRevision(project.migrations, 'mx000001', 'items', [TABLE]);
+    writeRevision(project.migrations, 'mx000002', 'broken', ['insert into "tx_item" ("code") values (\'a\')', 'alter table "tx_item" add column "code" text']);
+    const message = await failure(upgrade(options({ transactionPerMigration: true })));
+    assert.match(message, /Revision mx000002 \(broken\) failed to apply: .*already exists\. .*mx000001 were applied and committed before it; the rest was rolled back/);
+    assert.deepEqual(await db.applied(), [...sampleNames, 'mx000001_items']);
+    assert.deepEqual(await db.query('select count(*)::int as n from tx_item'), [{ n: 0 }], "the failing revision's own statements were rolled back");
+  });
+
+  test('a non-transactional revision (CREATE INDEX CONCURRENTLY) runs on its own between the others', { skip }, async () => {
+    writeRevision(project.migrations, 'mx000001', 'items', [TABLE]);
+    writeRevision(project.migrations, 'mx000002', 'index_concurrently', ['create index concurrently if not exists "tx_item_code_idx" on "tx_item" ("code")'], { transactional: false });
+    writeRevision(project.migrations, 'mx000003', 'more', ['alter table "tx_item" add column "note" text']);
+    const result = await upgrade(options());
+    assert.deepEqual(result.applied.map((a) => a.id).slice(-3), ['mx000001', 'mx000002', 'mx000003']);
+    assert.deepEqual(await db.applied(), [...sampleNames, 'mx000001_items', 'mx000002_index_concurrently', 'mx000003_more']);
+    const [{ valid }] = await db.query<{ valid: boolean }>(`select indisvalid as valid from pg_index where indexrelid = 'tx_item_code_idx'::regclass`);
+    assert.equal(valid, true);
+  });
+
+  test('the same revision marked transactional fails, as PostgreSQL refuses CONCURRENTLY in a transaction', { skip }, async () => {
+    writeRevision(project.migrations, 'mx000001', 'items', [TABLE, 'create index concurrently "tx_item_code_idx" on "tx_item" ("code")']);
+    const message = await failure(upgrade(options()));
+    assert.match(message, /cannot run inside a transaction block\. Nothing was changed/);
+    assert.deepEqual(await db.tables(), []);
+  });
+
+  test('a failing non-transactional revision keeps what ran before it and says so', { skip }, async () => {
+    writeRevision(project.migrations, 'mx000001', 'items', [TABLE]);
+    writeRevision(
+      project.migrations,
+      'mx000002',
+      'half_done',
+      ['create index concurrently "tx_item_code_idx" on "tx_item" ("code")', 'create index concurrently "tx_item_code_idx" on "tx_item" ("code")'],
+      { transactional: false },
+    );
+    const message = await failure(upgrade(options()));
+    assert.match(message, /Revision mx000002 \(half done\) failed to apply: .*already exists\. .*mx000001 were applied and committed before it; it runs outside a transaction, so its statements before the failing one stay applied and it is not recorded/);
+    assert.deepEqual(await db.applied(), [...sampleNames, 'mx000001_items']);
+    assert.equal((await db.query(`select 1 from pg_indexes where indexname = 'tx_item_code_idx'`)).length, 1);
+  });
+});
