@@ -85,10 +85,20 @@ describe('generate', () => {
     assert.deepEqual(readGenerated(project), before);
   });
 
-  test('an entity file that fails when loaded is named too', async () => {
+  test('a type error (which the loader alone would not see) is named with its line and column', async () => {
+    const before = readGenerated(project);
     const file = join(project.backend, 'src/modules/customers/models.ts');
-    writeFileSync(file, CUSTOMERS.replace('p.string().length(320)', 'p.strin().length(320)'));
-    await assert.rejects(generate(options(project)), /Cannot load entities from backend\/src\/modules\/customers\/models\.ts:\d+:\d+: .*p\.strin is not a function/);
-    writeFileSync(file, CUSTOMERS);
+    writeFileSync(file, CUSTOMERS.replace('p.string().length(320)', "p.string().length('320')"));
+    try {
+      await assert.rejects(
+        generate(options(project)),
+        /^UserError: TypeScript error in backend\/src\/modules\/customers\/models\.ts:7:30: Argument of type 'string' is not assignable to parameter of type 'number'\. Fix the entity file and run again\.$/,
+      );
+      writeFileSync(file, CUSTOMERS.replace('p.string().length(320)', 'p.strin().length(320)'));
+      await assert.rejects(generate(options(project)), /TypeScript error in backend\/src\/modules\/customers\/models\.ts:7:14: Property 'strin' does not exist/);
+      assert.deepEqual(readGenerated(project), before);
+    } finally {
+      writeFileSync(file, CUSTOMERS);
+    }
   });
 });

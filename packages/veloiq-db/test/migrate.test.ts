@@ -190,7 +190,7 @@ describe('migrate on a copy of the sample', () => {
     writeFileSync(customers(), good.replace("name: 'Customer',", "name: 'Customer'\n  color: p.string(),"));
     try {
       for (const run of [() => generate(o), () => migrate({ ...o, message: 'broken' })]) {
-        await assert.rejects(run(), /Cannot load entities from backend\/src\/modules\/customers\/models\.ts:\d+:\d+: /);
+        await assert.rejects(run(), /(TypeScript error in|Cannot load entities from) backend\/src\/modules\/customers\/models\.ts:\d+:\d+: /);
       }
       assert.deepEqual(files(project.migrations), migrationsBefore);
       assert.deepEqual(files(generatedDir).map((f) => readFileSync(join(generatedDir, f), 'utf8')), generatedBefore);

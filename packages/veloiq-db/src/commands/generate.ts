@@ -1,8 +1,9 @@
 import { renderGenerated, writeGenerated } from '../core/codegen';
-import { discoverEntities } from '../core/entities';
+import { discoverEntities, modelFiles } from '../core/entities';
 import { shownPath } from '../core/paths';
 import { findProject } from '../core/project';
 import type { CommandOptions } from '../core/session';
+import { assertNoTypeErrors } from '../core/typecheck';
 
 export interface GenerateResult {
   kind: 'generate';
@@ -17,12 +18,14 @@ export interface GenerateResult {
 /**
  * Reads every `backend/src/modules/<module>/models.ts` and writes `backend/src/generated/`: the
  * entity registry the MikroORM config imports, TypeScript types and JSON Schemas per entity.
- * Nothing is written until every file is rendered, so an entity error leaves the old files.
- * Needs no database and no env file.
+ * The entity files are type-checked first (with the project's TypeScript), and nothing is
+ * written until every file is rendered, so an entity error leaves the old files. Needs no
+ * database and no env file.
  */
 export async function generate(options: CommandOptions): Promise<GenerateResult> {
   const project = findProject(options.projectRoot);
   const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
+  assertNoTypeErrors(modelFiles(project).map((file) => file.path), show);
   const found = await discoverEntities(project, show);
   const files = renderGenerated(found, project);
   const written = new Set(writeGenerated(files, show).map((file) => file.path));

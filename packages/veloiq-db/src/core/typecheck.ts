@@ -1,0 +1,43 @@
+import { dirname } from 'node:path';
+import { UserError } from './errors';
+
+type TypeScript = typeof import('typescript');
+
+/** The project's own TypeScript compiler, or undefined when it has none (then nothing is checked). */
+function projectTypeScript(fromDir: string): TypeScript | undefined {
+  try {
+    return require(require.resolve('typescript', { paths: [fromDir] })) as TypeScript;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Type-checks the entity files with the project's TypeScript, because the loader that runs
+ * them only strips types: `p.string().length('40')` would load, and the ORM would see a wrong
+ * model. The first error is a UserError naming the file, line and column. Library typings are
+ * not checked (skipLibCheck), and only errors in the project's own files count.
+ */
+export function assertNoTypeErrors(files: string[], show: (path: string) => string): void {
+  if (files.length === 0) return;
+  const ts = projectTypeScript(dirname(files[0]));
+  if (!ts) return;
+  const program = ts.createProgram(files, {
+    noEmit: true,
+    skipLibCheck: true,
+    strict: false,
+    esModuleInterop: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+  });
+  const errors = ts
+    .getPreEmitDiagnostics(program)
+    .filter((d) => d.category === ts.DiagnosticCategory.Error && d.file && !d.file.fileName.includes('/node_modules/'));
+  if (errors.length === 0) return;
+  const [first] = errors;
+  const { line, character } = first.file!.getLineAndCharacterOfPosition(first.start ?? 0);
+  const message = ts.flattenDiagnosticMessageText(first.messageText, ' ').replace(/\s+/g, ' ').replace(/\.$/, '');
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  throw new UserError(`TypeScript error in ${show(first.file!.fileName)}:${line + 1}:${character + 1}: ${message}${more}. Fix the entity file and run again.`);
+}
