@@ -44,7 +44,7 @@ export async function staleSchemaProblem(db: Database): Promise<string | undefin
     if (tables.length > 0) {
       return (
         `the database has tables (${tables.join(', ')}) but no migration record, so it predates migrations. ` +
-        `Run 'veloiq db stamp' to mark it as being at head (${head}) if its schema matches the migrations, then 'veloiq db upgrade' from then on.`
+        `Run 'veloiq db stamp' to mark it as being at head (${head}) if its schema matches the migrations; 'veloiq db upgrade' takes over from there.`
       );
     }
     return (
