@@ -30,6 +30,8 @@ interface Plan {
   record: Revision[];
   /** Recorded names to remove: known revisions after the target, then names with no file. */
   remove: string[];
+  /** How `remove` is shown: ids, or the name when no file has it. */
+  removeShown: string[];
 }
 
 /** What must change in the record so that exactly the revisions up to the target are recorded. */
@@ -43,12 +45,13 @@ function plan(position: Position, spec: string | number): Plan {
     ...revisions.filter((r) => appliedNames.has(r.name) && !wanted.has(r.name)).reverse().map((r) => r.name),
     ...[...appliedNames].filter((name) => !known.has(name)),
   ];
-  return { target, record, remove };
+  const idOf = new Map(revisions.map((r) => [r.name, r.id]));
+  return { target, record, remove, removeShown: remove.map((name) => idOf.get(name) ?? name) };
 }
 
-async function rewriteRecord(db: Database, { record, remove }: Plan, ctx: Transaction, script?: SqlScript): Promise<void> {
+async function rewriteRecord(db: Database, { record, remove, removeShown }: Plan, ctx: Transaction, script?: SqlScript): Promise<void> {
   if (remove.length > 0) {
-    script?.comment(`Record: remove ${remove.join(', ')}`);
+    script?.comment(`Record: remove ${removeShown.join(', ')}`);
     await recordReverted(db, remove, ctx);
   }
   if (record.length > 0) {
