@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { assertRegistryCurrent } from '../core/codegen';
 import { UserError } from '../core/errors';
+import { acquireLock, parseLockTimeout } from '../core/lock';
 import { loadConfig, migrationsDirOf, openDatabase } from '../core/orm';
 import { shownPath } from '../core/paths';
 import { assertWritableFolder, headerLine, renderRevision, writeRevisionFile } from '../core/revision-file';
 import { nextRevisionId, slugOf } from '../core/revisions';
 import { diffEntities, type SchemaChange } from '../core/schema-diff';
-import { prepare, readPosition, type CommandOptions } from '../core/session';
+import { notifier, prepare, readPosition, type CommandOptions } from '../core/session';
 
 export interface MigrateOptions extends CommandOptions {
   /** What the revision does: its description in `history`, and the slug of its file name. */
@@ -41,8 +42,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   await assertRegistryCurrent(project, show);
   const migrationsDir = migrationsDirOf(await loadConfig(project), project);
   assertWritableFolder(migrationsDir, show(migrationsDir));
+  const timeoutSeconds = parseLockTimeout(options.lockTimeout);
 
   const db = await openDatabase(project);
+  // Under the migration lock, so an upgrade running elsewhere is never diffed half-applied.
+  const lock = await acquireLock(db, { timeoutSeconds, command: 'migrate', notify: notifier(options) }).catch(async (error) => {
+    await db.close();
+    throw error;
+  });
   try {
     const position = await readPosition(db);
     const pending = position.revisions.filter((r) => !position.appliedNames.has(r.name));
@@ -72,6 +79,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       changes: diff.changes,
     };
   } finally {
+    await lock.release();
     await db.close();
   }
 }

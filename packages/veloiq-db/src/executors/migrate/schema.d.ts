@@ -1,5 +1,6 @@
 export interface Schema {
   message?: string;
   envFile?: string;
+  lockTimeout?: number;
   json?: boolean;
 }
