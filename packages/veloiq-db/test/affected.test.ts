@@ -1,0 +1,100 @@
+// Affected-project CI: `nx affected -t db-check --base=X --head=Y` checks only the apps whose
+// files changed, and a change to @veloiq/db itself affects every app that uses it. Runs in a
+// throwaway clone of this repository (its commits never touch the workspace's own history).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createTestDatabase, nx, systemPgAvailable, WORKSPACE, type TestDatabase } from './support';
+
+const INVOICE = 'apps/billing/backend/src/modules/invoices/models.ts';
+
+describe('nx affected -t db-check, in a clone of the repository', () => {
+  let clone: string;
+  let base: string;
+  let db: TestDatabase | undefined;
+  let skip: string | undefined;
+
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: clone, encoding: 'utf8' }).trim();
+  const commit = (message: string) => {
+    git('add', '-A');
+    git('commit', '-q', '-m', message);
+    return git('rev-parse', 'HEAD');
+  };
+  const affected = async (baseRef: string, headRef: string) => {
+    const result = await nx(['show', 'projects', '--affected', `--base=${baseRef}`, `--head=${headRef}`, '--with-target', 'db-check', '--json'], { cwd: clone });
+    assert.equal(result.code, 0, result.stderr);
+    return (JSON.parse(result.stdout) as string[]).sort();
+  };
+
+  before(async () => {
+    if (!(await systemPgAvailable())) {
+      skip = 'no PostgreSQL on 127.0.0.1:5432';
+      return;
+    }
+    clone = mkdtempSync(join(tmpdir(), 'veloiq-affected-'));
+    execFileSync('git', ['clone', '--quiet', '--no-hardlinks', WORKSPACE, clone]);
+    symlinkSync(join(WORKSPACE, 'node_modules'), join(clone, 'node_modules'), 'dir');
+    git('config', 'user.email', 'ci@veloiq.test');
+    git('config', 'user.name', 'CI');
+    base = git('rev-parse', 'HEAD');
+    db = await createTestDatabase('vq_affected');
+  });
+
+  after(async () => {
+    await db?.drop();
+    if (clone) rmSync(clone, { recursive: true, force: true });
+  });
+
+  test('an entity change in billing checks billing alone, and fails naming the missing column', async (t) => {
+    if (skip) return t.skip(skip);
+    const models = readFileSync(join(clone, INVOICE), 'utf8');
+    writeFileSync(join(clone, INVOICE), models.replace('    paidAt: p.datetime().nullable(),\n', '    paidAt: p.datetime().nullable(),\n    dueAt: p.datetime().nullable(),\n'));
+    assert.notEqual(readFileSync(join(clone, INVOICE), 'utf8'), models, 'the entity changed');
+    const head = commit('billing: invoice due date');
+
+    assert.deepEqual(await affected(base, head), ['billing']);
+
+    const run = await nx(['affected', '-t', 'db-check', `--base=${base}`, `--head=${head}`, '--skip-nx-cache'], { cwd: clone, env: { DATABASE_URL: db!.url } });
+    const output = run.stdout + run.stderr;
+    assert.notEqual(run.code, 0, 'the check fails: no revision holds due_at yet');
+    assert.match(output, /nx run billing:db-check/);
+    assert.match(output, /nx run billing:generate/, 'generate ran first');
+    assert.doesNotMatch(output, /sample:/, 'sample is not checked');
+    assert.match(output, /due_at|dueAt/);
+  });
+
+  test('with its revision committed, the same affected run passes, still for billing alone', async (t) => {
+    if (skip) return t.skip(skip);
+    const from = git('rev-parse', 'HEAD');
+    const upgrade = await nx(['run', 'billing:db-upgrade'], { cwd: clone, env: { DATABASE_URL: db!.url } });
+    assert.equal(upgrade.code, 0, upgrade.stdout + upgrade.stderr);
+    const migrate = await nx(['run', 'billing:db-migrate', '-m', 'add due date to invoice'], { cwd: clone, env: { DATABASE_URL: db!.url } });
+    assert.equal(migrate.code, 0, migrate.stdout + migrate.stderr);
+    assert.ok(readdirSync(join(clone, 'apps/billing/backend/migrations')).some((f) => f.endsWith('_add_due_date_to_invoice.ts')));
+    const head = commit('billing: revision for the due date');
+
+    assert.deepEqual(await affected(base, head), ['billing']);
+    const run = await nx(['affected', '-t', 'db-check', `--base=${base}`, `--head=${head}`, '--skip-nx-cache'], { cwd: clone, env: { DATABASE_URL: db!.url } });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /nx run billing:db-check/);
+    assert.doesNotMatch(run.stdout, /sample:/);
+    assert.ok(from);
+  });
+
+  test('a change in packages/veloiq-db affects both apps', async (t) => {
+    if (skip) return t.skip(skip);
+    const from = git('rev-parse', 'HEAD');
+    const file = join(clone, 'packages/veloiq-db/src/core/env.ts');
+    writeFileSync(file, readFileSync(file, 'utf8') + '\n// a change to the plugin\n');
+    const head = commit('plugin change');
+    assert.deepEqual(await affected(from, head), ['billing', 'sample']);
+    // And a change in sample alone leaves billing out.
+    const sampleModels = join(clone, 'apps/sample/backend/src/modules/products/models.ts');
+    writeFileSync(sampleModels, readFileSync(sampleModels, 'utf8') + '\n// touched\n');
+    const head2 = commit('sample change');
+    assert.deepEqual(await affected(head, head2), ['sample']);
+  });
+});
