@@ -123,6 +123,13 @@ describe('offline --sql', () => {
     assert.deepEqual(JSON.parse(toJson(one)), { command: 'upgrade', from: null, to: A.id, sql: one.sql });
   });
 
+  test('upgrade --sql --transaction-per-migration shows one transaction per revision', async () => {
+    const { sql } = await offline(() => upgrade({ ...off, sql: true, transactionPerMigration: true }));
+    assert.equal(statements(sql).filter((l) => l === 'BEGIN;').length, 3);
+    assert.equal(statements(sql).filter((l) => l === 'COMMIT;').length, 3);
+    assert.equal(statements(sql).filter((l) => l.startsWith('insert into "public"."mikro_orm_migrations"')).length, 3);
+  });
+
   test('nothing to run is said in the script', async () => {
     const none = (await offline(() => downgrade({ ...off, revision: 'base:base', sql: true }))) as SqlResult;
     assert.match(none.sql, /-- Nothing to run: the database would already be at base\./);
