@@ -2,15 +2,15 @@
 // by side in one run. Prints one line per figure and ends with one JSON summary line.
 //
 //   npm run bench                         everything (about 3-4 minutes on 2 cores)
-//   npm run bench -- --only apply,noop    some sections (apply, noop, autogen, generate)
+//   npm run bench -- --only apply,noop    some sections (apply, noop, autogen; generate = autogen)
 //   npm run bench -- --sizes 1000         other revision counts for the apply section
-//   npm run bench -- --repeat 5           runs per no-op figure (median is reported)
+//   npm run bench -- --repeat 5           runs per no-op figure (default 3; the median is reported)
 //
 // Needs the PostgreSQL on 127.0.0.1:5432 (VELOIQ_BENCH_PG to use another); creates and drops its
 // own databases and its scratch Nx projects under tools/bench/.scratch/.
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -43,7 +43,7 @@ function arg(name: string): string | undefined {
 
 const SECTIONS = new Set((arg('only') ?? 'apply,noop,autogen,generate').split(','));
 const SIZES = (arg('sizes') ?? '250,1000,2000').split(',').map(Number);
-const REPEAT = Number(arg('repeat') ?? 5);
+const REPEAT = Number(arg('repeat') ?? 3);
 /** The size whose figures the targets are about and whose database the no-op section reads. */
 const MAIN_SIZE = SIZES.includes(1000) ? 1000 : SIZES[Math.floor(SIZES.length / 2)];
 
@@ -103,8 +103,8 @@ interface ApplyFigures {
   revisions: number;
   psqlMs: number;
   nxMs: number;
-  engineMs: number;
-  rawMigratorMs: number;
+  engineMs?: number;
+  rawMigratorMs?: number;
   bareNxMs: number;
 }
 
@@ -120,8 +120,11 @@ async function untilNxSees(project: ScratchProject): Promise<void> {
   throw new Error(`Nx does not see the scratch project ${project.root}; is tools/bench/.scratch un-ignored in .nxignore?`);
 }
 
-/** Apply N revisions from empty four ways: psql floor, nx run, engine alone, raw migrator. */
-async function applySection(project: ScratchProject, keep: boolean): Promise<{ figures: ApplyFigures; db?: BenchDatabase }> {
+/**
+ * Apply N revisions from empty: the psql floor and nx run always; with `full`, also the engine
+ * alone and the raw MikroORM migrator (the other sizes only show how the cost grows).
+ */
+async function applySection(project: ScratchProject, full: boolean, keep: boolean): Promise<{ figures: ApplyFigures; db?: BenchDatabase }> {
   const n = project.revisions;
   // The first `nx run` after a new project computes the project graph; pay that outside the timing.
   await untilNxSees(project);
@@ -138,6 +141,14 @@ async function applySection(project: ScratchProject, keep: boolean): Promise<{ f
     env: { DATABASE_URL: nxDb.url, TMPDIR: coldTmp(`nx${n}`) },
   });
   await checkApplied(nxDb, n, 'nx run db-upgrade');
+
+  if (!full) {
+    const figures = { revisions: n, psqlMs: floor.ms, nxMs: viaNx.ms, bareNxMs: bareNx.ms };
+    line(`apply ${n}: psql -f ${s(floor.ms)} | nx run db-upgrade ${s(viaNx.ms)} (${ratio(viaNx.ms, floor.ms)}x psql) | bare nx run ${s(bareNx.ms)}`);
+    if (keep) return { figures, db: nxDb };
+    await nxDb.drop();
+    return { figures };
+  }
 
   const engineDb = await createDatabase(`engine${n}`);
   const engine = await mustRun('engine upgrade', process.execPath, [...TSX_IMPORT, join(__dirname, 'engine.ts'), 'upgrade', project.root], {
@@ -205,7 +216,53 @@ async function noopSection(project: ScratchProject, db: BenchDatabase): Promise<
   };
 }
 
-function machine(): Record<string, string | number> {
+const ENTITIES = 200;
+const NX_CACHE_HIT = /read the output from the cache|\[local cache\]|existing outputs match the cache/i;
+
+/**
+ * Autogenerate and the generate cache on a 200-entity project: generate (first run, a miss),
+ * generate again (a hit), db-migrate with one changed column (generate runs first and misses),
+ * generate after a change (a miss). db-migrate here is the real path: `nx run`, generate first.
+ */
+async function autogenSection(): Promise<ScratchProject> {
+  const salt = `${process.pid}-${Date.now()}`;
+  const project = createScratchProject('bench-autogen', 0, ENTITIES, salt);
+  await untilNxSees(project);
+  const db = await createDatabase('autogen');
+  const env = { DATABASE_URL: db.url };
+  const nx = (label: string, args: string[]) => mustRun(label, NX, args, { env });
+  try {
+    const firstGenerate = await nx('generate (first)', ['run', `${project.name}:generate`]);
+    const hit = await nx('generate (unchanged)', ['run', `${project.name}:generate`]);
+    if (!NX_CACHE_HIT.test(hit.stdout)) throw new Error(`generate on an unchanged project was not an Nx cache hit:\n${hit.stdout}`);
+    const initial = await nx('db-migrate (all tables)', ['run', `${project.name}:db-migrate`, '-m', `create the ${ENTITIES} tables`]);
+    await nx('db-upgrade', ['run', `${project.name}:db-upgrade`]);
+
+    project.writeEntities(ENTITIES, true, salt);
+    const migrate = await nx('db-migrate (one changed column)', ['run', `${project.name}:db-migrate`, '-m', 'widen bench_00001 name']);
+    const written = readdirSync(project.migrations).filter((f) => f.includes('widen_bench_00001_name'));
+    const body = written.length === 1 ? readFileSync(join(project.migrations, written[0]), 'utf8') : '';
+    if (!/varchar\(255\)/.test(body)) throw new Error(`db-migrate did not write the one change (${written.join(', ') || 'no file'}):\n${migrate.stdout}`);
+    const changedTables = new Set([...body.matchAll(/alter table "(\w+)"/g)].map((m) => m[1]));
+    if (changedTables.size !== 1) throw new Error(`db-migrate changed ${changedTables.size} tables, expected 1:\n${body}`);
+
+    const hitAgain = await nx('generate (unchanged)', ['run', `${project.name}:generate`]);
+    project.writeEntities(ENTITIES, true, `${salt}-changed`);
+    const miss = await nx('generate (after a change)', ['run', `${project.name}:generate`]);
+    if (NX_CACHE_HIT.test(miss.stdout)) throw new Error(`generate after a change was a cache hit:\n${miss.stdout}`);
+
+    const hitMs = median([hit.ms, hitAgain.ms]);
+    line(`autogenerate (${ENTITIES} entities, ${ENTITIES / 10} modules): nx run db-migrate with one changed column ${s(migrate.ms)} (generate runs first and misses; target < 5 s) | from empty, all ${ENTITIES} tables ${s(initial.ms)}`);
+    line(`generate cache (${ENTITIES} entities): hit ${s(hitMs)} | miss after a change ${s(miss.ms)} | first run ${s(firstGenerate.ms)}`);
+    summary.autogenerate = { entities: ENTITIES, migrateOneColumnMs: Math.round(migrate.ms), migrateFromEmptyMs: Math.round(initial.ms) };
+    summary.generate = { entities: ENTITIES, hitMs: Math.round(hitMs), missAfterChangeMs: Math.round(miss.ms), firstRunMs: Math.round(firstGenerate.ms) };
+  } finally {
+    await db.drop();
+  }
+  return project;
+}
+
+function machine(): { nproc: number; cpu: string; node: string } {
   const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
   return {
     nproc: cpus().length,
@@ -233,7 +290,7 @@ async function main(): Promise<void> {
         const project = createScratchProject(`bench-apply-${n}`, n);
         projects.push(project);
         const keep = n === MAIN_SIZE && SECTIONS.has('noop');
-        const { figures, db } = await applySection(project, keep);
+        const { figures, db } = await applySection(project, n === MAIN_SIZE, keep);
         apply.push(figures);
         if (db) [mainDb, mainProject] = [db, project];
       }
@@ -243,16 +300,18 @@ async function main(): Promise<void> {
         revisions: f.revisions,
         psqlMs: Math.round(f.psqlMs),
         nxRunMs: Math.round(f.nxMs),
-        engineMs: Math.round(f.engineMs),
-        rawMigratorMs: Math.round(f.rawMigratorMs),
+        engineMs: f.engineMs === undefined ? null : Math.round(f.engineMs),
+        rawMigratorMs: f.rawMigratorMs === undefined ? null : Math.round(f.rawMigratorMs),
+        bareNxMs: Math.round(f.bareNxMs),
         nxVsPsql: ratio(f.nxMs, f.psqlMs),
-        rawVsPsql: ratio(f.rawMigratorMs, f.psqlMs),
+        rawVsPsql: f.rawMigratorMs === undefined ? null : ratio(f.rawMigratorMs, f.psqlMs),
       }));
     }
     if (SECTIONS.has('noop') && mainDb && mainProject) {
       await noopSection(mainProject, mainDb);
       await mainDb.drop();
     }
+    if (SECTIONS.has('autogen') || SECTIONS.has('generate')) projects.push(await autogenSection());
   } finally {
     for (const project of projects) project.remove();
     rmSync(SCRATCH, { recursive: true, force: true });

@@ -85,29 +85,53 @@ ${up}
 `;
 }
 
-/** Entity definitions for the first `count` tables, as a models.ts would hold them. */
-function entitiesFile(count: number, changedColumn: boolean): string {
-  const lines = [`import { defineEntity, p } from '@mikro-orm/core';`, ''];
-  for (let i = 1; i <= count; i++) {
-    // The one changed column: the first entity's `name` grows from 200 to 255 characters.
-    const nameLength = changedColumn && i === 1 ? 255 : 200;
-    lines.push(
-      `export const Bench${i} = defineEntity({`,
-      `  name: 'Bench${i}',`,
-      `  tableName: '${tableName(i)}',`,
-      `  properties: {`,
-      `    id: p.integer().primary().autoincrement(),`,
-      `    name: p.string().length(${nameLength}).index('${tableName(i)}_name_index'),`,
-      `    amountCents: p.integer().default(0),`,
-      `    note: p.text().nullable(),`,
-      `    createdAt: p.datetime().defaultRaw('now()'),`,
-      `  },`,
-      `});`,
-      '',
-    );
+/** Entities per module folder (src/modules/mNN/models.ts), as a real backend splits them. */
+const ENTITIES_PER_MODULE = 10;
+
+function moduleName(m: number): string {
+  return `m${String(m).padStart(2, '0')}`;
+}
+
+/**
+ * Entity definitions for the first `count` tables, `ENTITIES_PER_MODULE` to a models.ts.
+ * With `changedColumn`, entity 1's `name` is 255 characters instead of 200: one changed column.
+ */
+function modelFiles(count: number, changedColumn: boolean, salt = ''): Map<string, string> {
+  const files = new Map<string, string>();
+  for (let m = 1; (m - 1) * ENTITIES_PER_MODULE < count; m++) {
+    // The salt changes the file (so Nx's cache misses) without changing the schema.
+    const lines = [`import { defineEntity, p } from '@mikro-orm/core';`, ...(salt && m === 1 ? [`// bench ${salt}`] : []), ''];
+    for (let i = (m - 1) * ENTITIES_PER_MODULE + 1; i <= Math.min(count, m * ENTITIES_PER_MODULE); i++) {
+      const nameLength = changedColumn && i === 1 ? 255 : 200;
+      lines.push(
+        `export const Bench${i} = defineEntity({`,
+        `  name: 'Bench${i}',`,
+        `  tableName: '${tableName(i)}',`,
+        `  properties: {`,
+        `    id: p.integer().primary().autoincrement(),`,
+        `    name: p.string().length(${nameLength}).index('${tableName(i)}_name_index'),`,
+        `    amountCents: p.integer().default(0),`,
+        `    note: p.text().nullable(),`,
+        `    createdAt: p.datetime().defaultRaw('now()'),`,
+        `  },`,
+        `});`,
+        '',
+      );
+    }
+    files.set(moduleName(m), lines.join('\n'));
   }
-  lines.push(`export const entities = [${Array.from({ length: count }, (_, i) => `Bench${i + 1}`).join(', ')}];`, '');
-  return lines.join('\n');
+  return files;
+}
+
+/** The registry `generate` writes; written here too so a project works before its first generate. */
+function registryFile(count: number): string {
+  const modules = modelFiles(count, false);
+  const imports = [...modules.keys()].map((m, k) => {
+    const names = Array.from({ length: Math.min(ENTITIES_PER_MODULE, count - k * ENTITIES_PER_MODULE) }, (_, j) => `Bench${k * ENTITIES_PER_MODULE + j + 1}`);
+    return `import { ${names.join(', ')} } from '../modules/${m}/models';`;
+  });
+  const all = Array.from({ length: count }, (_, i) => `Bench${i + 1}`);
+  return [`// Written by tools/bench; \`veloiq generate\` rewrites it.`, ...imports, '', `export const entities = [${all.join(', ')}];`, ''].join('\n');
 }
 
 export interface ScratchProject {
@@ -119,8 +143,8 @@ export interface ScratchProject {
   /** SQL of every revision, in order, as one psql script. */
   sqlFile: string;
   revisions: number;
-  /** Rewrites the entities, e.g. with one changed column. */
-  writeEntities(count: number, changedColumn: boolean): void;
+  /** Rewrites the entities, e.g. with one changed column; a new salt makes Nx's cache miss. */
+  writeEntities(count: number, changedColumn: boolean, salt?: string): void;
   remove(): void;
 }
 
@@ -128,7 +152,7 @@ export interface ScratchProject {
  * Writes a scratch Nx project with `revisions` generated revision files and `entities` entities.
  * Targets: the db executors, a `noop` (nx:noop) for the bare cost of `nx run`.
  */
-export function createScratchProject(name: string, revisions: number, entities = 20): ScratchProject {
+export function createScratchProject(name: string, revisions: number, entities = 20, salt = ''): ScratchProject {
   const root = join(SCRATCH, name);
   rmSync(root, { recursive: true, force: true });
   const backend = join(root, 'backend');
@@ -160,7 +184,7 @@ export function createScratchProject(name: string, revisions: number, entities =
     join(backend, 'mikro-orm.config.ts'),
     `import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { entities } from './src/models';
+import { entities } from './src/generated/entities';
 
 export default defineConfig({
   entities,
@@ -171,11 +195,15 @@ export default defineConfig({
 });
 `,
   );
-  const writeEntities = (count: number, changedColumn: boolean) => {
-    mkdirSync(join(backend, 'src'), { recursive: true });
-    writeFileSync(join(backend, 'src/models.ts'), entitiesFile(count, changedColumn));
+  const writeEntities = (count: number, changedColumn: boolean, salt?: string) => {
+    for (const [module, text] of modelFiles(count, changedColumn, salt)) {
+      mkdirSync(join(backend, 'src/modules', module), { recursive: true });
+      writeFileSync(join(backend, 'src/modules', module, 'models.ts'), text);
+    }
   };
-  writeEntities(entities, false);
+  writeEntities(entities, false, salt);
+  mkdirSync(join(backend, 'src/generated'), { recursive: true });
+  writeFileSync(join(backend, 'src/generated/entities.ts'), registryFile(entities));
   const sql: string[] = [];
   for (let i = 1; i <= revisions; i++) {
     writeFileSync(join(migrations, `${revisionId(i)}_create_${tableName(i)}_table.ts`), revisionFile(i));
