@@ -48,7 +48,8 @@ export function parseArgs(argv: string[]): Invocation | string {
       if (value === undefined) return `${flag} needs a value.\n${USAGE}`;
       invocation.args.push(`--${WITH_VALUE[flag]}=${value}`);
     } else {
-      if (flag === '--json') invocation.json = true;
+      // `--sql` prints a script meant for `> file.sql`: captured the same way, free of Nx's lines.
+      if (flag === '--json' || flag === '--sql') invocation.json = true;
       invocation.args.push(arg);
     }
   }

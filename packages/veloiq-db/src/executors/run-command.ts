@@ -22,7 +22,10 @@ export async function runCommand<O extends ExecutorOptions>(
   const project = context.projectsConfigurations.projects[context.projectName as string];
   try {
     const result = await command({ ...options, projectRoot: join(context.root, project.root), cwd: context.cwd ?? process.cwd() });
-    if (!options.json) {
+    if (!options.json && result.kind === 'sql' && process.env.VELOIQ_JSON_OUTPUT) {
+      // `veloiq ... --sql > file.sql` reads the script from here, likewise.
+      writeFileSync(process.env.VELOIQ_JSON_OUTPUT, redact(toText(result)) + '\n');
+    } else if (!options.json) {
       console.log(redact(toText(result)));
     } else if (process.env.VELOIQ_JSON_OUTPUT) {
       // `veloiq ... --json` reads the JSON from here, so Nx's own lines never mix into it.
