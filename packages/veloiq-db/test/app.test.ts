@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { WORKSPACE, copySample, createTestDatabase, run, type TestDatabase, type TestProject } from './support';
+import { WORKSPACE, copySample, createTestDatabase, nx, run, type TestDatabase, type TestProject } from './support';
 
 const ENGINE = join(WORKSPACE, 'packages/veloiq-db/src/commands');
 
@@ -271,6 +271,15 @@ describe('the sample app on @veloiq/db/runtime', () => {
     assert.match(prototyping.stdout(), /Created on startup: product\.note/);
     assert.match(prototyping.stderr(), /^warning: createTablesOnStartup created product\.note in a database whose schema migrations own; 'veloiq db migrate' will not see this change/);
     await prototyping.stop();
+  });
+
+  test('npx nx run sample:serve starts the sample app (here: refusing an empty database)', async () => {
+    const db = await createTestDatabase('vq_app_serve');
+    cleanups.push(() => db.drop());
+    const result = await nx(['run', 'sample:serve'], { env: { DATABASE_URL: db.url, CREATE_TABLES_ON_STARTUP: 'false', PORT: '0' } });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stdout + result.stderr, /Not starting: the database has no migration record.*'veloiq db upgrade'/);
+    assert.deepEqual(await db.tables(), []);
   });
 
   test('without DATABASE_URL the app and the commands share the embedded PostgreSQL in backend/.veloiq', async () => {
