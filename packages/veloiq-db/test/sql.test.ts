@@ -9,7 +9,7 @@ import { upgrade } from '../src/commands/upgrade';
 import type { SqlResult } from '../src/core/offline';
 import { toJson, toText } from '../src/core/report';
 import { A, B, C, nameOf, rejectsWith, useRevisions } from './revision-fixtures';
-import { copySample, createTestDatabase, nx, type TestDatabase, type TestProject } from './support';
+import { SAMPLE, copySample, createTestDatabase, nx, veloiq, type TestDatabase, type TestProject } from './support';
 
 /** Nothing listens on port 1: any attempt to connect would fail the command. */
 const NOWHERE = 'postgresql://app:s3cret-offline@127.0.0.1:1/nowhere';
@@ -155,5 +155,13 @@ describe('nx run sample:db-upgrade --sql', () => {
     assert.match(result.stdout, /-- veloiq db upgrade --sql: offline script, nothing was run\./);
     assert.match(result.stdout, /^BEGIN;$[\s\S]*^-- Revision \w+: [\s\S]*^insert into "public"\."mikro_orm_migrations"[\s\S]*^COMMIT;$/m);
     assert.doesNotMatch(result.stdout + result.stderr, /s3cret/);
+  });
+
+  test("npx veloiq db upgrade --sql prints only the script, ready for '> file.sql'", async () => {
+    const result = await veloiq(['db', 'upgrade', '--sql'], { cwd: SAMPLE, env: { DATABASE_URL: NOWHERE } });
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    assert.ok(result.stdout.startsWith('-- veloiq db upgrade --sql: offline script, nothing was run.\n'), result.stdout);
+    assert.ok(result.stdout.trimEnd().endsWith('COMMIT;'));
+    assert.doesNotMatch(result.stdout, /NX|nx run/);
   });
 });
