@@ -269,7 +269,7 @@ describe('the sample app on @veloiq/db/runtime', () => {
     writeFileSync(models, readFileSync(models, 'utf8').replace(`weightGrams:`, `note: p.string().nullable(),\n    weightGrams:`));
     const prototyping = await serving(project, { DATABASE_URL: db.url });
     assert.match(prototyping.stdout(), /Created on startup: product\.note/);
-    assert.match(prototyping.stderr(), /^warning: createTablesOnStartup created product\.note in a database whose schema migrations own; 'veloiq db migrate' will not see this change/);
+    assert.match(prototyping.stderr(), /^warning: createTablesOnStartup created product\.note in a database whose schema is owned by migrations; 'veloiq db migrate' will not see this change/);
     await prototyping.stop();
   });
 

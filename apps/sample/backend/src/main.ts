@@ -20,6 +20,8 @@ class HttpError extends Error {
   }
 }
 
+const MAX_BODY = 64 * 1024;
+
 function flag(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value === '') return fallback;
   return !/^(0|false|no|off)$/i.test(value.trim());
@@ -27,7 +29,10 @@ function flag(value: string | undefined, fallback: boolean): boolean {
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   let body = '';
-  for await (const chunk of req) body += chunk;
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > MAX_BODY) throw new HttpError(413, `The body must be at most ${MAX_BODY} bytes.`);
+  }
   try {
     const parsed = JSON.parse(body || '{}');
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed;
@@ -63,8 +68,13 @@ async function route(app: VeloiqApp, req: IncomingMessage): Promise<[number, unk
   const em = app.em();
   switch (key) {
     case 'GET /health':
-      await em.getConnection().execute('select 1');
-      return [200, { status: 'ok' }];
+      try {
+        await em.getConnection().execute('select 1');
+        return [200, { status: 'ok' }];
+      } catch (error) {
+        console.error(describeError(error));
+        return [503, { status: 'unavailable', error: 'The database does not answer.' }];
+      }
     case 'GET /products':
       return [200, (await em.find(Product, {}, { orderBy: { id: 'asc' } })).map(productJson)];
     case 'POST /products': {

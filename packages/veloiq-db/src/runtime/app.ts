@@ -96,7 +96,7 @@ export async function createVeloiqApp(config: VeloiqAppConfig = {}): Promise<Vel
         const what = [...created.tables, ...created.columns];
         if (managed && what.length > 0) {
           warn(
-            `createTablesOnStartup created ${what.join(', ')} in a database whose schema migrations own; ` +
+            `createTablesOnStartup created ${what.join(', ')} in a database whose schema is owned by migrations; ` +
               `'veloiq db migrate' will not see this change. Set createTablesOnStartup: false and write migrations instead.`,
           );
         } else if (!managed && created.tables.length > 0 && listRevisions(db.migrationsDir).length > 0) {
