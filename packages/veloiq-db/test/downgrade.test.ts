@@ -118,6 +118,14 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
     await expectAt(C.id, [A, B, C], [RECORD, 'product', 'orders', 'customer']);
   });
 
+  test('downgrade -2 goes two steps back; upgrade +2 comes back', async () => {
+    const result = (await downgrade({ ...o, revision: '-2' })) as DowngradeResult;
+    assert.deepEqual(result.reverted.map((r) => r.id), [C.id, B.id]);
+    await expectAt(A.id, [A], [RECORD, 'product']);
+    await upgrade({ ...o, revision: '+2' });
+    await expectAt(C.id, [A, B, C], [RECORD, 'product', 'orders', 'customer']);
+  });
+
   test('bad revisions are refused with one line each, and the database is untouched', async () => {
     const before = await snapshot(db);
     await rejectsWith(downgrade(o), /^downgrade needs a revision: -1 .*veloiq db downgrade -1/);
