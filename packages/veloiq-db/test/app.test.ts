@@ -127,7 +127,8 @@ async function columns(db: TestDatabase): Promise<string[]> {
   return rows.map((r) => r.c);
 }
 
-describe('the sample app on @veloiq/db/runtime', () => {
+// Each test has its own project copy and databases, so they run side by side.
+describe('the sample app on @veloiq/db/runtime', { concurrency: 3 }, () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   async function fixture(): Promise<{ project: TestProject; db: TestDatabase }> {
     const project = copyCommittedSample();
