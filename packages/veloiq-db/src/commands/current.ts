@@ -1,4 +1,4 @@
-import { withDatabase, readPosition, type CommandOptions } from '../core/session';
+import { notifier, withDatabase, readPosition, type CommandOptions } from '../core/session';
 
 export interface CurrentResult {
   kind: 'current';
@@ -14,7 +14,7 @@ export interface CurrentResult {
 /** The revision applied now, and whether the database is at head. */
 export function current(options: CommandOptions): Promise<CurrentResult> {
   return withDatabase(options, async (db) => {
-    const position = await readPosition(db);
+    const position = await readPosition(db, notifier(options));
     const { revisions } = position;
     const applied = revisions[position.current];
     const pending = revisions.filter((r) => !position.appliedNames.has(r.name)).length;

@@ -1,4 +1,4 @@
-import { withDatabase, readPosition, type CommandOptions } from '../core/session';
+import { notifier, withDatabase, readPosition, type CommandOptions } from '../core/session';
 
 export interface HistoryEntry {
   id: string;
@@ -18,7 +18,7 @@ export interface HistoryResult {
 /** Every revision, oldest first, with what is applied, current and head. */
 export function history(options: CommandOptions): Promise<HistoryResult> {
   return withDatabase(options, async (db) => {
-    const position = await readPosition(db);
+    const position = await readPosition(db, notifier(options));
     const last = position.revisions.length - 1;
     return {
       kind: 'history',

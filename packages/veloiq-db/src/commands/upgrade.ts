@@ -2,7 +2,7 @@ import { UserError } from '../core/errors';
 import { recordApplied, ensureRecordTable } from '../core/record';
 import { resolveRevision, type Revision } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
-import { withDatabase, readPosition, type CommandOptions } from '../core/session';
+import { notifier, withDatabase, readPosition, type CommandOptions } from '../core/session';
 import type { SqlResult } from '../core/offline';
 import { upgradeSql } from './upgrade-sql';
 
@@ -34,7 +34,7 @@ export function upgrade(options: UpgradeOptions): Promise<UpgradeResult>;
 export function upgrade(options: UpgradeOptions): Promise<UpgradeResult | SqlResult> {
   if (options.sql) return upgradeSql(options);
   return withDatabase(options, async (db) => {
-    const position = await readPosition(db);
+    const position = await readPosition(db, notifier(options));
     const target = resolveRevision(options.revision ?? 'head', position);
     const { revisions } = position;
     const named = options.revision !== undefined && String(options.revision) !== 'head';

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Transaction } from '@mikro-orm/core';
 import type { Database } from './orm';
+import { listRevisions, type Revision } from './revisions';
 
 /**
  * The record of applied revisions: MikroORM's own `mikro_orm_migrations` table, so the
@@ -37,13 +40,83 @@ export async function ensureRecordTable(db: Database, ctx?: Transaction): Promis
     'run',
     ctx,
   );
+  // Our one addition: a nullable column, which MikroORM's migrator (it inserts names only and
+  // reads rows by name) neither needs nor minds; its rows, and rows from before, have none.
+  await connection(db).execute(`alter table ${qualified(db)} add column if not exists checksum varchar(64)`, [], 'run', ctx);
 }
 
-/** Records revisions as applied: one statement, however many. */
+/** A revision file's checksum: SHA-256 of its text, line endings normalised (git autocrlf). */
+export function fileChecksum(path: string): string {
+  return createHash('sha256').update(readFileSync(path, 'utf8').replace(/\r\n/g, '\n')).digest('hex');
+}
+
+/**
+ * Records revisions as applied, each with its file's checksum: one statement, however many.
+ * Needs ensureRecordTable first (in the same transaction).
+ */
 export async function recordApplied(db: Database, names: string[], ctx?: Transaction): Promise<void> {
   if (names.length === 0) return;
-  const placeholders = names.map(() => '(?)').join(', ');
-  await connection(db).execute(`insert into ${qualified(db)} (name) values ${placeholders}`, names, 'run', ctx);
+  const files = new Map(listRevisions(db.migrationsDir).map((r) => [r.name, r.path]));
+  const placeholders = names.map(() => '(?, ?)').join(', ');
+  const values = names.flatMap((name) => [name, files.has(name) ? fileChecksum(files.get(name)!) : null]);
+  await connection(db).execute(`insert into ${qualified(db)} (name, checksum) values ${placeholders}`, values, 'run', ctx);
+}
+
+export interface AppliedRecord {
+  name: string;
+  /** Null for rows written before checksums existed, or by MikroORM's own migrator. */
+  checksum: string | null;
+}
+
+/** The record's rows, oldest first; none when the table is absent. Works with or without the checksum column. */
+export async function appliedRecords(db: Database, ctx?: Transaction): Promise<AppliedRecord[]> {
+  const [{ exists }] = await connection(db).execute<{ exists: boolean }[]>('select to_regclass(?) is not null as exists', [qualified(db)], 'all', ctx);
+  if (!exists) return [];
+  const rows = await connection(db).execute<AppliedRecord[]>(
+    `select r.name, to_jsonb(r) ->> 'checksum' as checksum from ${qualified(db)} r order by r.id`,
+    [],
+    'all',
+    ctx,
+  );
+  return rows.map((row: AppliedRecord) => ({ name: row.name.replace(/\.(ts|js)$/, ''), checksum: row.checksum ?? null }));
+}
+
+export interface Drift {
+  /** Applied revisions whose file changed since (recorded checksum differs). */
+  edited: Revision[];
+  /** Names recorded as applied that no revision file has (deleted, renamed, or typed by hand). */
+  missing: string[];
+}
+
+/** Applied revisions whose files were edited or deleted after they were applied. */
+export async function driftOf(db: Database, revisions: Revision[] = listRevisions(db.migrationsDir), records?: AppliedRecord[]): Promise<Drift> {
+  const byName = new Map(revisions.map((r) => [r.name, r]));
+  const drift: Drift = { edited: [], missing: [] };
+  for (const { name, checksum } of records ?? (await appliedRecords(db))) {
+    const revision = byName.get(name);
+    if (!revision) drift.missing.push(name);
+    else if (checksum && checksum !== fileChecksum(revision.path)) drift.edited.push(revision);
+  }
+  return drift;
+}
+
+/** The warning lines for a drift: one per kind, naming every revision. */
+export function driftWarnings({ edited, missing }: Drift): string[] {
+  const lines: string[] = [];
+  if (edited.length > 0) {
+    const names = edited.map((r) => `${r.id} (${r.description})`).join(', ');
+    lines.push(
+      `Warning: applied revision${edited.length === 1 ? '' : 's'} ${names} changed since ${edited.length === 1 ? 'it was' : 'they were'} applied; ` +
+        `the database ran the old version. Restore the file (git checkout), and put new changes in a new revision.`,
+    );
+  }
+  if (missing.length > 0) {
+    lines.push(
+      `Warning: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} recorded as applied but no revision file has ${missing.length === 1 ? 'that name' : 'those names'}; ` +
+        `restore the file${missing.length === 1 ? '' : 's'} (git), or fix the record with 'veloiq db stamp <revision>'.`,
+    );
+  }
+  return lines;
 }
 
 /** Removes revisions from the record (also their older spellings with an extension). */

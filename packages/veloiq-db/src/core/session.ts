@@ -4,7 +4,7 @@ import { acquireLock, parseLockTimeout } from './lock';
 import { openDatabase, type Database } from './orm';
 import { findProject, type Project } from './project';
 import { listRevisions, positionOf, type Position } from './revisions';
-import { appliedNames } from './record';
+import { appliedNames, appliedRecords, driftOf, driftWarnings } from './record';
 
 /** What every db command is told: where it runs and which env file to load. */
 export interface CommandOptions {
@@ -66,7 +66,17 @@ export async function withDatabase<T>(
   }
 }
 
-/** Where the database stands: the revision files against the record of applied ones. */
-export async function readPosition(db: Database): Promise<Position> {
-  return positionOf(listRevisions(db.migrationsDir), await appliedNames(db));
+/**
+ * Where the database stands: the revision files against the record of applied ones. Given
+ * `warn` (current, history, upgrade pass `notifier(options)`), it also warns, naming them, about
+ * applied revisions whose files were edited or deleted since.
+ */
+export async function readPosition(db: Database, warn?: (line: string) => void): Promise<Position> {
+  const revisions = listRevisions(db.migrationsDir);
+  if (warn) {
+    const records = await appliedRecords(db);
+    for (const line of driftWarnings(await driftOf(db, revisions, records))) warn(line);
+    return positionOf(revisions, records.map((r) => r.name));
+  }
+  return positionOf(revisions, await appliedNames(db));
 }
