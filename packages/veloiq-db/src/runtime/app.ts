@@ -90,8 +90,13 @@ export async function createVeloiqApp(config: VeloiqAppConfig = {}): Promise<Vel
     const lock = await acquireLock(db, { command: 'app startup', notify: config.warn ?? console.warn });
     let created: CreatedSchema = { tables: [], columns: [] };
     try {
-      if (createTables) {
-        const managed = await managedByMigrations(db);
+      const managed = createTables && (await managedByMigrations(db));
+      const behind = managed ? await staleSchemaProblem(db) : undefined;
+      if (behind) {
+        // What the pending revisions create, the app must not create first: their upgrade
+        // would then fail on tables and columns that already exist.
+        warn(`createTablesOnStartup created nothing: ${behind}`);
+      } else if (createTables) {
         created = await createMissingSchema(db.orm);
         const what = [...created.tables, ...created.columns];
         if (managed && what.length > 0) {
