@@ -7,19 +7,75 @@ export class UserError extends Error {
   override readonly name = 'UserError';
 }
 
-/** Passwords and env-file values we have seen, so no output ever repeats them. */
+/** Passwords and secret-looking values we have seen: no output of any kind repeats them. */
 const secrets = new Set<string>();
+/** Every other env-file value: no error, warning or log line repeats them (see redact). */
+const envValues = new Set<string>();
 
 export function rememberSecret(value: string | undefined): void {
   // Very short values ("1", "true") would redact ordinary words; they are not secrets anyway.
   if (value && value.length >= 4) secrets.add(value);
 }
 
-/** Removes URL passwords (`scheme://user:pass@`) and every remembered secret from text. */
+/** Values that are plainly not secrets; hiding them would only garble messages. */
+const HARMLESS = /^(true|false|yes|no|on|off|null|none|undefined|production|development|staging|test|debug|info|warn|error|localhost|127\.0\.0\.1|\d{1,5})$/i;
+
+/** An env-file value: hidden from errors, warnings and logs (not from results: see redactResult). */
+export function rememberEnvValue(value: string | undefined): void {
+  if (value && value.length >= 4 && !HARMLESS.test(value.trim())) envValues.add(value);
+}
+
+/** Environment variables whose values are secrets by their name. */
+const SECRET_NAME = /pass(word|wd)?\b|pass(word|wd)?_|secret|token|credential|private_?key|api_?key/i;
+
+/**
+ * Remembers the secrets the environment holds before any config is loaded: passwords in URLs
+ * (DATABASE_URL=postgres://user:pass@...), PGPASSWORD, and anything named like a secret. So a
+ * config that throws, or a driver that echoes what it was given, cannot print them.
+ */
+export function rememberEnvironmentSecrets(env: NodeJS.ProcessEnv = process.env): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!value) continue;
+    if (SECRET_NAME.test(name)) rememberSecret(value);
+    for (const match of value.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/([^\s]*)@/gi)) {
+      const userinfo = match[1];
+      const colon = userinfo.indexOf(':');
+      if (colon === -1) continue;
+      const password = userinfo.slice(colon + 1);
+      rememberSecret(password);
+      try {
+        rememberSecret(decodeURIComponent(password));
+      } catch {
+        // not percent-encoded: the raw form is remembered
+      }
+    }
+  }
+}
+
+function hide(text: string, values: Iterable<string>): string {
+  let out = text;
+  // Longest first, so no part of a longer secret survives a shorter one's replacement.
+  for (const value of [...values].sort((a, b) => b.length - a.length)) out = out.split(value).join('***');
+  out = out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^\s]*@/gi, '$1***@');
+  return out.replace(/\b(password|passwd|pwd)(\s*=\s*)('[^']*'|"[^"]*"|[^\s;,]+)/gi, '$1$2***');
+}
+
+/**
+ * For errors, warnings and log lines, which may echo anything a driver or a config saw: removes
+ * every remembered secret and env-file value, URL passwords (`scheme://user:pass@host`, up to
+ * the last `@`) and `password=...` pairs of key/value connection strings.
+ */
 export function redact(text: string): string {
-  let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
-  for (const secret of secrets) out = out.split(secret).join('***');
-  return out;
+  return hide(text, [...secrets, ...envValues]);
+}
+
+/**
+ * For a command's result (text, JSON, a --sql script), which comes from revision files and the
+ * database, not from the environment: removes secrets and passwords, but leaves ordinary words
+ * that happen to equal an env-file value (APP_NAME=orders must not turn a table into ***).
+ */
+export function redactResult(text: string): string {
+  return hide(text, secrets);
 }
 
 /** The single line a user sees for an error; bugs also get their stack. */

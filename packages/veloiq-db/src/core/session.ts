@@ -1,5 +1,5 @@
 import { loadEnvFile } from './env';
-import { redact } from './errors';
+import { redact, rememberEnvironmentSecrets } from './errors';
 import { acquireLock, parseLockTimeout } from './lock';
 import { openDatabase, type Database } from './orm';
 import { findProject, type Project } from './project';
@@ -37,6 +37,8 @@ export function notifier(options: CommandOptions): (line: string) => void {
 export function prepare(options: CommandOptions): Project {
   const project = findProject(options.projectRoot);
   loadEnvFile({ envFile: options.envFile, cwd: options.cwd, backendDir: project.backendDir });
+  // Before the config loads: a config that throws, or a driver error, must not print them.
+  rememberEnvironmentSecrets();
   return project;
 }
 

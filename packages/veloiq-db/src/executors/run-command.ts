@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { describeError, redact } from '../core/errors';
+import { describeError, redactResult } from '../core/errors';
 import { toJson, toText, type CommandResult } from '../core/report';
 import type { CommandOptions } from '../core/session';
 
@@ -24,14 +24,14 @@ export async function runCommand<O extends ExecutorOptions>(
     const result = await command({ ...options, projectRoot: join(context.root, project.root), cwd: context.cwd ?? process.cwd() });
     if (!options.json && result.kind === 'sql' && process.env.VELOIQ_JSON_OUTPUT) {
       // `veloiq ... --sql > file.sql` reads the script from here, likewise.
-      writeFileSync(process.env.VELOIQ_JSON_OUTPUT, redact(toText(result)) + '\n');
+      writeFileSync(process.env.VELOIQ_JSON_OUTPUT, redactResult(toText(result)) + '\n');
     } else if (!options.json) {
-      console.log(redact(toText(result)));
+      console.log(redactResult(toText(result)));
     } else if (process.env.VELOIQ_JSON_OUTPUT) {
       // `veloiq ... --json` reads the JSON from here, so Nx's own lines never mix into it.
-      writeFileSync(process.env.VELOIQ_JSON_OUTPUT, toJson(result) + '\n');
+      writeFileSync(process.env.VELOIQ_JSON_OUTPUT, redactResult(toJson(result)) + '\n');
     } else {
-      console.log(toJson(result));
+      console.log(redactResult(toJson(result)));
     }
     return { success: true };
   } catch (error) {
