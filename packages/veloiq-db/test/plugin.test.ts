@@ -163,6 +163,17 @@ describe('generators', () => {
     assert.deepEqual(readJson(tree, 'package.json'), { name: 'x', dependencies: { '@veloiq/db': 'file:./veloiq-db-0.1.0.tgz' } });
   });
 
+  test('init handles the Nx 23 array form of targetDefaults (filtered entries plus a baseline)', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    const filtered = { filter: { projects: ['billing'] }, options: { json: true } };
+    updateNxJson(tree, { ...readNxJson(tree), targetDefaults: { 'db-check': [filtered] } });
+    await initGenerator(tree, { skipInstall: true });
+    assert.deepEqual(readNxJson(tree)!.targetDefaults!['db-check'], [{ dependsOn: ['generate'] }, filtered]);
+    const once = tree.read('nx.json', 'utf-8');
+    await initGenerator(tree, { skipInstall: true });
+    assert.equal(tree.read('nx.json', 'utf-8'), once);
+  });
+
   test('init leaves package.json alone when @veloiq/db is a package of the workspace itself', async () => {
     const tree = createTreeWithEmptyWorkspace();
     writeJson(tree, 'package.json', { name: 'ws', workspaces: ['packages/*'] });

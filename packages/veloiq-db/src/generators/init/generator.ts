@@ -9,6 +9,7 @@ import {
   writeJson,
   type GeneratorCallback,
   type NxJsonConfiguration,
+  type TargetConfiguration,
   type Tree,
 } from '@nx/devkit';
 import type { InitSchema } from './schema';
@@ -33,6 +34,35 @@ function ownVersion(): string {
   return `^${pkg.version}`;
 }
 
+type TargetDefaults = NonNullable<NxJsonConfiguration['targetDefaults']>;
+type DependsOn = NonNullable<TargetConfiguration['dependsOn']>;
+
+/** Whether `dependsOn` already runs `target` of the same project first. */
+function runsFirst(dependsOn: DependsOn, target: string): boolean {
+  return dependsOn.some((d) => d === target || (typeof d === 'object' && d.target === target && !d.projects && !d.dependencies));
+}
+
+/**
+ * Makes `targetDefaults[target]` depend on `generate`. The value is either a plain object or
+ * (Nx 23) an array of filtered entries, where the entry without a filter is the baseline.
+ */
+function addDependsOn(targetDefaults: TargetDefaults, target: string, generate: string): void {
+  const value = targetDefaults[target];
+  if (Array.isArray(value)) {
+    let baseline = value.find((entry) => !entry.filter);
+    if (!baseline) {
+      baseline = {};
+      value.unshift(baseline);
+    }
+    baseline.dependsOn ??= [];
+    if (!runsFirst(baseline.dependsOn, generate)) baseline.dependsOn.push(generate);
+    return;
+  }
+  const defaults = value ?? (targetDefaults[target] = {});
+  defaults.dependsOn ??= [];
+  if (!runsFirst(defaults.dependsOn, generate)) defaults.dependsOn.push(generate);
+}
+
 /**
  * Adds the plugin and the generate-before-migrate rule to nx.json. Returns whether anything
  * changed, so a second run writes nothing.
@@ -51,11 +81,7 @@ export function addPluginToNxJson(tree: Tree): boolean {
   const generate = options.generateTargetName ?? 'generate';
   nxJson.targetDefaults ??= {};
   for (const target of [options.migrateTargetName ?? 'db-migrate', options.checkTargetName ?? 'db-check']) {
-    const defaults = (nxJson.targetDefaults[target] ??= {});
-    const dependsOn = (defaults.dependsOn ??= []);
-    if (!dependsOn.some((d) => d === generate || (typeof d === 'object' && d.target === generate && !d.projects && !d.dependencies))) {
-      dependsOn.push(generate);
-    }
+    addDependsOn(nxJson.targetDefaults, target, generate);
   }
   if (JSON.stringify(nxJson) === before) return false;
   updateNxJson(tree, nxJson);
