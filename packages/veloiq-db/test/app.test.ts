@@ -6,6 +6,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { Client } from 'pg';
+import { lockKey } from '../src/core/lock';
 import { WORKSPACE, copySample, createTestDatabase, nx, run, type TestDatabase, type TestProject } from './support';
 
 const ENGINE = join(WORKSPACE, 'packages/veloiq-db/src/commands');
@@ -165,6 +167,35 @@ describe('the sample app on @veloiq/db/runtime', { concurrency: 3 }, () => {
       'what the first run stored is still there',
     );
     await again.stop();
+  });
+
+  test('an app started while an upgrade holds the migration lock waits, then builds on what the upgrade made', async () => {
+    const { project, db } = await fixture();
+    const upgrade = new Client({ connectionString: db.url });
+    await upgrade.connect();
+    try {
+      await upgrade.query('select pg_advisory_lock($1)', [String(lockKey(db.name, 'public', 'mikro_orm_migrations'))]);
+      const starting = startApp(project, { DATABASE_URL: db.url });
+      const waiting = async () =>
+        (
+          await upgrade.query(
+            `select 1 from pg_locks l join pg_stat_activity a using (pid)
+              where l.locktype = 'advisory' and not l.granted and a.application_name like 'veloiq db app startup%'`,
+          )
+        ).rowCount;
+      for (let i = 0; i < 300 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await waiting(), 1, 'the app waits for the migration lock');
+      // Meanwhile the "upgrade" creates one of the tables, then ends.
+      await upgrade.query(`create table product (id serial primary key, name varchar(200) not null, price_cents int not null, created_at timestamptz not null)`);
+      await upgrade.query('select pg_advisory_unlock_all()');
+      const app = await starting;
+      assert.ok('port' in app, `the app should start: ${(app as Exited).stderr}`);
+      assert.match(app.stdout(), /Created on startup: orders\n/, 'it creates only what the upgrade left missing');
+      assert.match(app.stderr(), /Waiting up to \d+ s for the migration lock/);
+      await app.stop();
+    } finally {
+      await upgrade.end();
+    }
   });
 
   test('createTablesOnStartup adds missing tables and columns, and never drops or alters what exists', async () => {
