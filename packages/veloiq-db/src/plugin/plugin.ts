@@ -75,8 +75,9 @@ export function projectRootForConfig(configFile: string, workspaceRoot: string):
  * never a lie:
  * - `generate` reads the entity modules (everything under the backend except what it writes
  *   and the migrations) and writes `src/generated/`: cached.
- * - `db-check` compares the entities with the revision files, without a database: cached,
- *   with the migrations among its inputs. The `--env-file` value is part of the task's
+ * - `db-check` replays the revision files on a temporary database and compares the result with
+ *   the entities: the answer depends on files alone (not on what any database has applied), so
+ *   it is cached, with the migrations among its inputs. The `--env-file` value is part of the task's
  *   options, so changing it is a miss too.
  * - upgrade, downgrade, stamp, migrate, history and current read or change a live database,
  *   which no file hash describes: never cached, so running them twice runs them twice.
@@ -121,7 +122,7 @@ export function buildTargets(backend: boolean, options: NormalizedOptions): Reco
     [options.currentTargetName]: target('current', 'Show the revision applied now and whether the database is at head (veloiq db current).'),
     [options.checkTargetName]: target(
       'check',
-      'Fail when the entities have changes that no revision holds (for CI; needs no database). Runs generate first.',
+      'For CI: fail when the entities have changes that no revision holds. Replays the revisions on a temporary database, so the answer depends on files alone (cached). Runs generate first.',
       { cache: true, dependsOn: [options.generateTargetName], inputs: [...entityInputs, '^default'] },
     ),
   };
