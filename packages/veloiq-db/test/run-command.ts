@@ -2,7 +2,7 @@
 // commands against a project copied outside the workspace (where `nx run` cannot reach it).
 // Usage: node --import tsx test/run-command.ts <upgrade|current|history> <projectRoot> ['<json options>']
 // Prints the text report on stdout, or one redacted error line on stderr and exits 1.
-import { describeError, redact } from '../src/core/errors';
+import { describeError, redactResult } from '../src/core/errors';
 import { toText, type CommandResult } from '../src/core/report';
 import type { CommandOptions } from '../src/core/session';
 
@@ -17,7 +17,7 @@ async function main(): Promise<number> {
   const options = { projectRoot, cwd: process.cwd(), ...(json ? JSON.parse(json) : {}) };
   try {
     const command = await commands[name]();
-    console.log(redact(toText(await command(options))));
+    console.log(redactResult(toText(await command(options))));
     return 0;
   } catch (error) {
     console.error(describeError(error));

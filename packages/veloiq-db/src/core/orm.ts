@@ -72,6 +72,27 @@ function connectionError(error: unknown, url: string | undefined): UserError {
 }
 
 /**
+ * Refuses a connection URL that cannot be what the user meant, before the driver reads it
+ * wrongly: typically a password with an unencoded `@`, `#` or `/`. The URL is never shown.
+ */
+function checkUrl(url: string, dbName: string | undefined, project: Project, stopServer: () => Promise<void>): void {
+  const encode = 'percent-encode special characters of the password (@ as %40, # as %23, / as %2F)';
+  let problem: string | undefined;
+  try {
+    const parsed = new URL(url);
+    if (!/^postgres(ql)?:$/.test(parsed.protocol)) problem = `it starts with '${parsed.protocol}//': start it with postgresql://`;
+    else if (parsed.hash || /@.*@/.test(url.replace(/\?.*$/, ''))) problem = `the password seems to hold an unencoded @ or #: ${encode}`;
+    else if (!parsed.hostname) problem = 'it names no host: put the server after the @';
+    else if (parsed.pathname.length <= 1 && !dbName) problem = 'it names no database: end it with /<database>';
+  } catch {
+    problem = `it does not parse as a URL: check its form (postgresql://, user, password, @host, :port, /database) and ${encode}`;
+  }
+  if (!problem) return;
+  void stopServer();
+  throw new UserError(`The database URL (clientUrl in ${project.configPath}, usually DATABASE_URL) is not valid: ${problem}.`);
+}
+
+/**
  * A killed run's transaction must end when its client is gone, not when the statement it is
  * running (an index build, a long update) finishes: otherwise it holds its locks, and the next
  * run waits for a ghost. PostgreSQL 14+ checks the client while a query runs when asked to;
@@ -113,10 +134,11 @@ export async function openDatabase(project: Project): Promise<Database> {
     try {
       rememberSecret(decodeURIComponent(new URL(clientUrl).password));
     } catch {
-      // not a URL MikroORM can use either; its own error says so below
+      // not a URL MikroORM can use either; checkUrl says so below
     }
   }
   rememberSecret(typeof config.password === 'string' ? config.password : undefined);
+  if (clientUrl) checkUrl(clientUrl, dbName, project, stopServer);
 
   let orm: MikroORM;
   try {
