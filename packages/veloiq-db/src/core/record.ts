@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Transaction } from '@mikro-orm/core';
+import { UserError } from './errors';
 import type { Database } from './orm';
 import { listRevisions, type Revision } from './revisions';
 
@@ -17,32 +18,77 @@ function connection(db: Database) {
   return db.orm.em.getConnection();
 }
 
-/** Names of applied revisions, in the order they were applied; none when the table is absent. */
-export async function appliedNames(db: Database, ctx?: Transaction): Promise<string[]> {
-  const [{ exists }] = await connection(db).execute<{ exists: boolean }[]>(
-    'select to_regclass(?) is not null as exists',
-    [qualified(db)],
-    'all',
-    ctx,
+/**
+ * A driver error on the record table as one line with the fix: a table of that name that is not
+ * MikroORM's (no `name` column), or a user without the rights to read or write it.
+ */
+function recordError(db: Database, action: 'read' | 'write', error: unknown): UserError {
+  // The driver's message is `<sql> - <what PostgreSQL said>`; the SQL is ours, the rest is news.
+  const full = String((error as Error)?.message ?? error);
+  const message = full.slice(full.lastIndexOf(' - ') + (full.includes(' - ') ? 3 : 0)).split('\n')[0];
+  const table = `${db.recordTable.schema}.${db.recordTable.table}`;
+  if ((error as { code?: string })?.code === '42703') {
+    return new UserError(
+      `The table ${table} is not MikroORM's migrations table (${message}). Rename that table, or point migrations.tableName in the MikroORM config at another one.`,
+    );
+  }
+  if (/must be owner/.test(message)) {
+    return new UserError(
+      `Cannot add the checksum column to the migrations table ${table}: ${message}. Have its owner run 'alter table ${table} add column checksum varchar(64)' once (or one upgrade). Nothing was changed.`,
+    );
+  }
+  return new UserError(
+    `Cannot ${action} the migrations table ${table}: ${message}. ` +
+      `Run as a user that may (${action === 'read' ? 'SELECT on it' : 'CREATE on the schema when the table is missing, INSERT and DELETE on it'}), or grant those rights. Nothing was changed.`,
   );
-  if (!exists) return [];
-  const rows = await connection(db).execute<{ name: string }[]>(`select name from ${qualified(db)} order by id`, [], 'all', ctx);
-  // MikroORM once stored names with their extension; both spellings mean the same revision.
-  return rows.map((row) => row.name.replace(/\.(ts|js)$/, ''));
 }
 
-/** Creates the record table (as MikroORM's migrator would) when it is missing. */
+async function guarded<T>(db: Database, action: 'read' | 'write', work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw error instanceof UserError ? error : recordError(db, action, error);
+  }
+}
+
+/** Names of applied revisions, in the order they were applied; none when the table is absent. */
+export async function appliedNames(db: Database, ctx?: Transaction): Promise<string[]> {
+  return (await appliedRecords(db, ctx)).map((record) => record.name);
+}
+
+/** A string as an SQL literal. */
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * Creates the record table (as MikroORM's migrator would) when it is missing, and adds our
+ * checksum column when that is missing. Each step only when needed: `create ... if not exists`
+ * and `add column if not exists` need rights (CREATE on the database or schema, owning the
+ * table) even when there is nothing to do, and a user that may only write rows must get by.
+ * One statement, so it reads the same in a --sql script.
+ */
 export async function ensureRecordTable(db: Database, ctx?: Transaction): Promise<void> {
-  await connection(db).execute(`create schema if not exists "${db.recordTable.schema.replace(/"/g, '""')}"`, [], 'run', ctx);
-  await connection(db).execute(
-    `create table if not exists ${qualified(db)} (id serial primary key, name varchar(255), executed_at timestamptz default current_timestamp)`,
-    [],
-    'run',
-    ctx,
+  const { schema, table } = db.recordTable;
+  const quotedSchema = `"${schema.replace(/"/g, '""')}"`;
+  await guarded(db, 'write', () =>
+    connection(db).execute(
+      `do $veloiq$ begin
+  if not exists (select 1 from pg_namespace where nspname = ${literal(schema)}) then
+    create schema ${quotedSchema};
+  end if;
+  if to_regclass(${literal(qualified(db))}) is null then
+    create table ${qualified(db)} (id serial primary key, name varchar(255), executed_at timestamptz default current_timestamp);
+  end if;
+  -- Our one addition: a nullable column, which MikroORM's migrator (it inserts names only and
+  -- reads rows by name) neither needs nor minds; its rows, and rows from before, have none.
+  if not exists (select 1 from information_schema.columns where table_schema = ${literal(schema)} and table_name = ${literal(table)} and column_name = 'checksum') then
+    alter table ${qualified(db)} add column checksum varchar(64);
+  end if;
+end $veloiq$`,
+      [],
+      'run',
+      ctx,
+    ),
   );
-  // Our one addition: a nullable column, which MikroORM's migrator (it inserts names only and
-  // reads rows by name) neither needs nor minds; its rows, and rows from before, have none.
-  await connection(db).execute(`alter table ${qualified(db)} add column if not exists checksum varchar(64)`, [], 'run', ctx);
 }
 
 /** A revision file's checksum: SHA-256 of its text, line endings normalised (git autocrlf). */
@@ -59,7 +105,7 @@ export async function recordApplied(db: Database, names: string[], ctx?: Transac
   const files = new Map(listRevisions(db.migrationsDir).map((r) => [r.name, r.path]));
   const placeholders = names.map(() => '(?, ?)').join(', ');
   const values = names.flatMap((name) => [name, files.has(name) ? fileChecksum(files.get(name)!) : null]);
-  await connection(db).execute(`insert into ${qualified(db)} (name, checksum) values ${placeholders}`, values, 'run', ctx);
+  await guarded(db, 'write', () => connection(db).execute(`insert into ${qualified(db)} (name, checksum) values ${placeholders}`, values, 'run', ctx));
 }
 
 export interface AppliedRecord {
@@ -70,14 +116,17 @@ export interface AppliedRecord {
 
 /** The record's rows, oldest first; none when the table is absent. Works with or without the checksum column. */
 export async function appliedRecords(db: Database, ctx?: Transaction): Promise<AppliedRecord[]> {
-  const [{ exists }] = await connection(db).execute<{ exists: boolean }[]>('select to_regclass(?) is not null as exists', [qualified(db)], 'all', ctx);
-  if (!exists) return [];
-  const rows = await connection(db).execute<AppliedRecord[]>(
-    `select r.name, to_jsonb(r) ->> 'checksum' as checksum from ${qualified(db)} r order by r.id`,
-    [],
-    'all',
-    ctx,
-  );
+  const rows = await guarded(db, 'read', async () => {
+    const [{ exists }] = await connection(db).execute<{ exists: boolean }[]>('select to_regclass(?) is not null as exists', [qualified(db)], 'all', ctx);
+    if (!exists) return [];
+    return connection(db).execute<AppliedRecord[]>(
+      `select r.name, to_jsonb(r) ->> 'checksum' as checksum from ${qualified(db)} r order by r.id`,
+      [],
+      'all',
+      ctx,
+    );
+  });
+  // MikroORM once stored names with their extension; both spellings mean the same revision.
   return rows.map((row: AppliedRecord) => ({ name: row.name.replace(/\.(ts|js)$/, ''), checksum: row.checksum ?? null }));
 }
 
@@ -124,5 +173,5 @@ export async function recordReverted(db: Database, names: string[], ctx?: Transa
   if (names.length === 0) return;
   const spellings = names.flatMap((name) => [name, `${name}.ts`, `${name}.js`]);
   const placeholders = spellings.map(() => '?').join(', ');
-  await connection(db).execute(`delete from ${qualified(db)} where name in (${placeholders})`, spellings, 'run', ctx);
+  await guarded(db, 'write', () => connection(db).execute(`delete from ${qualified(db)} where name in (${placeholders})`, spellings, 'run', ctx));
 }
