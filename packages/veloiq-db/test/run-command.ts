@@ -1,6 +1,6 @@
 // A tiny stand-in for `veloiq db <command>` that calls the engine directly, for tests that run
 // commands against a project copied outside the workspace (where `nx run` cannot reach it).
-// Usage: node --import tsx test/run-command.ts <upgrade|current|history> <projectRoot> ['<json options>']
+// Usage: node --import tsx test/run-command.ts <upgrade|current|history|downgrade|stamp|migrate|check> <projectRoot> ['<json options>']
 // Prints the text report on stdout, or one redacted error line on stderr and exits 1.
 import { describeError, redactResult } from '../src/core/errors';
 import { toText, type CommandResult } from '../src/core/report';
@@ -10,6 +10,10 @@ const commands: Record<string, () => Promise<(options: CommandOptions & Record<s
   upgrade: async () => (await import('../src/commands/upgrade')).upgrade,
   current: async () => (await import('../src/commands/current')).current,
   history: async () => (await import('../src/commands/history')).history,
+  downgrade: async () => (await import('../src/commands/downgrade')).downgrade as never,
+  stamp: async () => (await import('../src/commands/stamp')).stamp as never,
+  migrate: async () => (await import('../src/commands/migrate')).migrate as never,
+  check: async () => (await import('../src/commands/check')).checkOrFail as never,
 };
 
 async function main(): Promise<number> {
