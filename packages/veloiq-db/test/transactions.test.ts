@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { downgrade } from '../src/commands/downgrade';
 import { upgrade } from '../src/commands/upgrade';
 import { UserError } from '../src/core/errors';
 import { writeRevision } from './safety-fixtures';
@@ -62,6 +63,20 @@ describe('transaction modes', async () => {
     assert.deepEqual(await db.applied(), [...sampleNames, 'mx000001_items', 'mx000002_index_concurrently', 'mx000003_more']);
     const [{ valid }] = await db.query<{ valid: boolean }>(`select indisvalid as valid from pg_index where indexrelid = 'tx_item_code_idx'::regclass`);
     assert.equal(valid, true);
+  });
+
+  test('downgrade reverts a non-transactional revision on its own too (DROP INDEX CONCURRENTLY)', { skip }, async () => {
+    writeRevision(project.migrations, 'mx000001', 'items', [TABLE], { down: ['drop table "tx_item"'] });
+    writeRevision(project.migrations, 'mx000002', 'index_concurrently', ['create index concurrently "tx_item_code_idx" on "tx_item" ("code")'], {
+      transactional: false,
+      down: ['drop index concurrently "tx_item_code_idx"'],
+    });
+    await upgrade(options());
+    const result = await downgrade(options({ revision: '-2' }));
+    assert.ok('reverted' in result);
+    assert.deepEqual(result.reverted.map((r) => r.id), ['mx000002', 'mx000001']);
+    assert.deepEqual(await db.applied(), sampleNames);
+    assert.ok(!(await db.tables()).includes('tx_item'));
   });
 
   test('the same revision marked transactional fails, as PostgreSQL refuses CONCURRENTLY in a transaction', { skip }, async () => {

@@ -4,7 +4,7 @@ import { offlineScript, type SqlResult, type SqlScript } from '../core/offline';
 import type { Database } from '../core/orm';
 import { recordReverted } from '../core/record';
 import { isApplied, resolveRevision, type Position, type Revision } from '../core/revisions';
-import { runRevisions } from '../core/runner';
+import { applyRevisions, runRevisions } from '../core/runner';
 import { withDatabase, readPosition, type CommandOptions } from '../core/session';
 
 export interface DowngradeOptions extends CommandOptions {
@@ -12,6 +12,8 @@ export interface DowngradeOptions extends CommandOptions {
   revision?: string | number;
   /** Print the SQL instead of running it; connects to nothing. */
   sql?: boolean;
+  /** Commit after each revision instead of once for the whole run. */
+  transactionPerMigration?: boolean;
 }
 
 export interface DowngradeResult {
@@ -82,7 +84,12 @@ export async function downgrade(options: DowngradeOptions): Promise<DowngradeRes
     const position = await readPosition(db);
     const { target, revert } = plan(position, spec);
     if (revert.length > 0) {
-      await db.orm.em.getConnection().transactional((ctx) => revertAll(db, revert, ctx));
+      // One transaction (or one per revision); a revision whose isTransactional() is false is
+      // reverted on its own, outside any (see applyRevisions).
+      await applyRevisions(db, revert, 'down', {
+        perMigration: options.transactionPerMigration,
+        record: (done, ctx) => recordReverted(db, done.map((r) => r.name), ctx),
+      });
     }
     const { revisions } = position;
     const reverted = new Set(revert.map((r) => r.name));

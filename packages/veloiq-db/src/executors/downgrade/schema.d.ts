@@ -4,4 +4,5 @@ export interface Schema {
   envFile?: string;
   json?: boolean;
   lockTimeout?: number;
+  transactionPerMigration?: boolean;
 }
