@@ -1,7 +1,7 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
 import { UserError } from './errors';
-import { loadModule } from './loader';
+import { loadModule, preloadModules } from './loader';
 import type { Database } from './orm';
 import type { Revision } from './revisions';
 
@@ -110,6 +110,7 @@ export interface ApplyOptions {
  * A failure's message says what was kept.
  */
 export async function applyRevisions(db: Database, revisions: Revision[], direction: Direction, options: ApplyOptions): Promise<void> {
+  preloadModules(revisions.map((r) => r.path)); // many revisions compile faster together
   const batches: { revisions: Revision[]; transactional: boolean }[] = [];
   for (const revision of revisions) {
     const transactional = isTransactional(db, revision);

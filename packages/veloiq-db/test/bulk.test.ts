@@ -1,0 +1,112 @@
+// Long upgrades take the fast paths (revision files compiled together, each revision's
+// statements in one round trip); these tests hold them to the behaviour of the plain paths.
+import assert from 'node:assert/strict';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { downgrade } from '../src/commands/downgrade';
+import { upgrade } from '../src/commands/upgrade';
+import { UserError, describeError } from '../src/core/errors';
+import { copySample, createTestDatabase, type TestDatabase, type TestProject } from './support';
+
+/** More than the loader's threshold for compiling revision files together. */
+const COUNT = 25;
+
+/** Each test writes new files: a module is loaded once per path in a process, as under Nx. */
+let round = 0;
+const idOf = (i: number) => `m${round}${String(i).padStart(6, '0')}`;
+
+function revision(i: number, up: string[], extra = ''): string {
+  return [
+    `/**`,
+    ` * create bulk table ${i}`,
+    ` */`,
+    `import { Migration } from '@mikro-orm/migrations';`,
+    extra,
+    `export class Migration_${idOf(i)} extends Migration {`,
+    `  override async up(): Promise<void> {`,
+    ...up.map((sql) => `    this.addSql(${JSON.stringify(sql)});`),
+    `  }`,
+    `  override async down(): Promise<void> {`,
+    `    this.addSql('drop table if exists "bulk_${i}" cascade;');`,
+    `  }`,
+    `}`,
+    ``,
+  ].join('\n');
+}
+
+const tableSql = (i: number) => [
+  `create table "bulk_${i}" ("id" serial primary key, "name" varchar(50) not null); -- a comment at the end`,
+  `create index "bulk_${i}_name_index" on "bulk_${i}" ("name")`,
+];
+
+async function failsWith(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => assert.fail('expected the command to fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof UserError, `expected a UserError, got ${describeError(error)}`);
+  return error.message;
+}
+
+describe('long upgrades', () => {
+  let project: TestProject;
+  let db: TestDatabase;
+  const options = () => ({ projectRoot: project.root, cwd: project.root });
+
+  before(async () => {
+    project = copySample();
+    // One database for the file: the project's config module, and so its URL, is loaded once.
+    db = await createTestDatabase('vq_bulk');
+    process.env.DATABASE_URL = db.url;
+  });
+  beforeEach(async () => {
+    round += 1;
+    for (const file of readdirSync(project.migrations)) rmSync(join(project.migrations, file));
+    for (let i = 1; i <= COUNT; i++) writeFileSync(join(project.migrations, `${idOf(i)}_create_bulk_${i}.ts`), revision(i, tableSql(i)));
+    await db.query('drop schema public cascade; create schema public');
+  });
+  after(async () => {
+    delete process.env.DATABASE_URL;
+    await db.drop();
+    project.remove();
+  });
+
+  test(`${COUNT} revisions of several statements apply in order, with their indexes, and revert`, async () => {
+    const result = await upgrade(options());
+    assert.equal(result.applied.length, COUNT);
+    assert.deepEqual(await db.applied(), Array.from({ length: COUNT }, (_, k) => `${idOf(k + 1)}_create_bulk_${k + 1}`));
+    const indexes = await db.query<{ n: number }>(`select count(*)::int as n from pg_indexes where indexname like 'bulk\\_%\\_name\\_index'`);
+    assert.equal(indexes[0].n, COUNT);
+    await downgrade({ ...options(), revision: 'base' });
+    assert.deepEqual(await db.tables(), ['mikro_orm_migrations']);
+  });
+
+  test('a failing statement in the middle of a revision is named, as statement by statement, and nothing stays', async () => {
+    writeFileSync(
+      join(project.migrations, `${idOf(13)}_create_bulk_13.ts`),
+      revision(13, ['create table "bulk_13" (id int);', 'alter table "no_such_table" add column "x" int;', 'create table "bulk_13b" (id int);']),
+    );
+    const message = await failsWith(upgrade(options()));
+    assert.match(message, new RegExp(`^Revision ${idOf(13)} \\(create bulk table 13\\) failed to apply: alter table "no_such_table" add column "x" int; - relation "no_such_table" does not exist\\. Nothing was changed`));
+    assert.deepEqual(await db.tables(), [], 'the whole run was rolled back');
+  });
+
+  test('a revision that does not compile is named as when loaded alone', async () => {
+    writeFileSync(join(project.migrations, `${idOf(7)}_create_bulk_7.ts`), revision(7, tableSql(7)).replace('override async up()', 'override async up( {'));
+    const message = await failsWith(upgrade(options()));
+    assert.match(message, new RegExp(`^Revision ${idOf(7)} \\(${idOf(7)}_create_bulk_7\\) cannot be loaded: .*Fix the file and try again\\.$`));
+    assert.deepEqual(await db.tables(), []);
+  });
+
+  test('a revision importing a TypeScript helper of the project still loads', async () => {
+    writeFileSync(join(project.migrations, '..', 'bulk-helper.ts'), `export const helperSql = (name: string): string => \`create table "\${name}" (id int)\`;\n`);
+    writeFileSync(
+      join(project.migrations, `${idOf(5)}_create_bulk_5.ts`),
+      revision(5, [], `import { helperSql } from '../bulk-helper';`).replace('override async up(): Promise<void> {', `override async up(): Promise<void> {\n    this.addSql(helperSql('bulk_5'));`),
+    );
+    const result = await upgrade(options());
+    assert.equal(result.applied.length, COUNT);
+    assert.ok((await db.tables()).includes('bulk_5'));
+  });
+});
