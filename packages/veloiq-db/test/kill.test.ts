@@ -32,10 +32,18 @@ describe('killed mid-run', async () => {
   /** Starts an upgrade, waits until it sleeps inside the revision, and kills it with SIGKILL. */
   async function killWhileSleeping(db: TestDatabase, options: object = {}): Promise<void> {
     const run = startEngine('upgrade', project.root, options, { DATABASE_URL: db.url, VQ_SLEEP: '600' });
-    await until(async () => {
-      const rows = await db.query(`select 1 from pg_stat_activity where datname = current_database() and query like 'select pg_sleep%' and state = 'active'`);
-      return rows.length > 0 || run.child.exitCode !== null;
-    }, 'the revision to start sleeping');
+    try {
+      // The statements may reach the server one by one or in one string: look for the sleep in it.
+      await until(async () => {
+        const rows = await db.query(
+          `select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state = 'active' and query like '%pg_sleep(600)%'`,
+        );
+        return rows.length > 0 || run.child.exitCode !== null;
+      }, 'the revision to start sleeping', 30_000);
+    } catch (error) {
+      run.child.kill('SIGKILL');
+      throw error;
+    }
     assert.equal(run.child.exitCode, null, `the upgrade ended early: ${run.output.stderr}`);
     run.child.kill('SIGKILL');
     await run.exited;
