@@ -70,6 +70,9 @@ const ROWS: Row[] = [
     expect: /Property 'lockTimeout' does not match the schema\. 'soon' should be a 'number'/,
     where: 'output',
   },
+  { name: 'a misspelt flag', run: cli(['db', 'current', '--jsno']), expect: /'jsno' is not found in schema/, where: 'output' },
+  { name: 'a flag the command does not take', run: cli(['db', 'history', '--transaction-per-migration']), expect: /'transaction-per-migration' is not found in schema/, where: 'output' },
+  { name: 'a revision given to a command that takes none', run: cli(['db', 'current', 'zzz']), expect: /Schema does not support positional arguments\. Argument 'zzz' found/, where: 'output' },
   { name: 'a negative --lock-timeout', command: 'upgrade', options: () => ({ lockTimeout: -1 }), expect: /^Invalid --lock-timeout '-1': give the seconds to wait/ },
   {
     name: 'upgrade --sql with a range that goes backwards',
