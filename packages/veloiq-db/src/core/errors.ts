@@ -36,7 +36,8 @@ const SECRET_NAME = /pass(word|wd)?\b|pass(word|wd)?_|secret|token|credential|pr
 export function rememberEnvironmentSecrets(env: NodeJS.ProcessEnv = process.env): void {
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
-    if (SECRET_NAME.test(name)) rememberSecret(value);
+    // SKIP_PASSWORD_CHECK=false is no secret; hiding "false" would break every JSON result.
+    if (SECRET_NAME.test(name) && !HARMLESS.test(value.trim())) rememberSecret(value);
     for (const match of value.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/([^\s]*)@/gi)) {
       const userinfo = match[1];
       const colon = userinfo.indexOf(':');
