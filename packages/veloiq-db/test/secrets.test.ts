@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEmbedded, type EmbeddedServer } from '../src/core/embedded';
+import { redact, redactResult, rememberEnvValue, rememberEnvironmentSecrets, rememberSecret } from '../src/core/errors';
 import { runEngine, writeRevision } from './safety-fixtures';
 import { SAMPLE, copySample, createTestDatabase, nx, systemPgAvailable, veloiq, type RunResult, type TestDatabase, type TestProject } from './support';
 
@@ -155,5 +156,23 @@ describe('secrets stay out of every output', async () => {
     const result = await runEngine('history', project.root, { envFile: file });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /create orders table/);
+  });
+
+  test('redaction rules, in process', () => {
+    rememberSecret('abc-secret');
+    rememberSecret('abc-secret-longer');
+    rememberEnvValue('orders-service');
+    rememberEnvValue('production');
+    rememberEnvironmentSecrets({ SKIP_PASSWORD_CHECK: 'false', OTHER_URL: 'postgres://u:Env%40Url-Pw@h/d', MY_API_KEY: 'key-0123456789' });
+    // The longer secret goes whole, not as '***-longer'.
+    assert.equal(redact('x abc-secret-longer y abc-secret'), 'x *** y ***');
+    // A URL password up to the last @, and key/value connection strings.
+    assert.equal(redact('postgres://bob:p@ss@db:5432/app'), 'postgres://bob:***@db:5432/app');
+    assert.equal(redact("host=db password='a b c' user=x"), 'host=db password=*** user=x');
+    // Passwords inside URLs in the environment, raw and decoded, and secret-named variables.
+    assert.equal(redact('Env@Url-Pw Env%40Url-Pw key-0123456789'), '*** *** ***');
+    // Errors hide env-file values; results keep ordinary words (and JSON stays JSON).
+    assert.equal(redact('orders-service failed in production'), '*** failed in production');
+    assert.equal(redactResult('{"head":false,"name":"orders-service","pw":"abc-secret"}'), '{"head":false,"name":"orders-service","pw":"***"}');
   });
 });
