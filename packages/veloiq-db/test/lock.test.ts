@@ -122,6 +122,34 @@ describe('migration lock', async () => {
     }
   });
 
+  test('every command that changes state takes the lock; the read-only ones do not wait for it', { skip: !available && 'no PostgreSQL' }, async () => {
+    const db = await fresh();
+    assert.equal((await runEngine('upgrade', project.root, {}, { DATABASE_URL: db.url })).code, 0);
+    const holder = await holdLock(db, 'busy-deploy');
+    try {
+      const before = await snapshotDatabase(db);
+      const changers: [string, object][] = [
+        ['upgrade', {}],
+        ['downgrade', { revision: '-1' }],
+        ['stamp', { revision: 'base' }],
+        ['migrate', { message: 'anything' }],
+      ];
+      for (const [command, options] of changers) {
+        const result = await runEngine(command, project.root, { ...options, lockTimeout: 0 }, { DATABASE_URL: db.url });
+        assert.equal(result.code, 1, `${command}: ${result.stdout}${result.stderr}`);
+        assert.match(result.stderr, /The migration lock on .* is held by 'busy-deploy'/, command);
+      }
+      for (const command of ['current', 'history']) {
+        const result = await runEngine(command, project.root, {}, { DATABASE_URL: db.url });
+        assert.equal(result.code, 0, `${command}: ${result.stderr}`);
+        assert.doesNotMatch(result.stderr, /Waiting/);
+      }
+      assert.equal(await snapshotDatabase(db), before);
+    } finally {
+      await holder.end();
+    }
+  });
+
   test('a bad --lock-timeout is refused before connecting', { skip: !available && 'no PostgreSQL' }, async () => {
     const db = await fresh();
     for (const value of ['soon', -5, '']) {
