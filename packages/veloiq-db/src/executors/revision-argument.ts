@@ -31,7 +31,7 @@ export function typedRevision(parsed: string | number | undefined, context: Exec
 /** Options of the db targets whose value is the next word. */
 const TAKES_VALUE = /^(-e|-m|--env-file|--envFile|--message|--lock-timeout|--lockTimeout)$/;
 
-function rawWords(context: ExecutorContext): string[] | undefined {
+export function rawWords(context: ExecutorContext): string[] | undefined {
   const tasks = Object.values(context.taskGraph?.tasks ?? {});
   const task = tasks.find(
     (t) => t.target.project === context.projectName && t.target.target === context.targetName && t.target.configuration === context.configurationName,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { describeError, redactResult } from '../core/errors';
 import { toJson, toText, type CommandResult } from '../core/report';
+import { assertKnownOptions } from './known-options';
 import type { CommandOptions } from '../core/session';
 
 export interface ExecutorOptions {
@@ -21,6 +22,7 @@ export async function runCommand<O extends ExecutorOptions>(
 ): Promise<{ success: boolean }> {
   const project = context.projectsConfigurations.projects[context.projectName as string];
   try {
+    assertKnownOptions(context);
     const result = await command({ ...options, projectRoot: join(context.root, project.root), cwd: context.cwd ?? process.cwd() });
     if (!options.json && result.kind === 'sql' && process.env.VELOIQ_JSON_OUTPUT) {
       // `veloiq ... --sql > file.sql` reads the script from here, likewise.
