@@ -142,6 +142,8 @@ export interface ScratchProject {
   migrations: string;
   /** SQL of every revision, in order, as one psql script. */
   sqlFile: string;
+  /** The same, each revision in its own BEGIN/COMMIT (as --transaction-per-migration runs it). */
+  perRevisionSqlFile: string;
   revisions: number;
   /** Rewrites the entities, e.g. with one changed column; a new salt makes Nx's cache miss. */
   writeEntities(count: number, changedColumn: boolean, salt?: string): void;
@@ -205,11 +207,15 @@ export default defineConfig({
   mkdirSync(join(backend, 'src/generated'), { recursive: true });
   writeFileSync(join(backend, 'src/generated/entities.ts'), registryFile(entities));
   const sql: string[] = [];
+  const perRevision: string[] = [];
   for (let i = 1; i <= revisions; i++) {
     writeFileSync(join(migrations, `${revisionId(i)}_create_${tableName(i)}_table.ts`), revisionFile(i));
     sql.push(...revisionSql(i));
+    perRevision.push('begin;', ...revisionSql(i), 'commit;');
   }
   const sqlFile = join(root, 'all.sql');
   writeFileSync(sqlFile, sql.join('\n') + '\n');
-  return { name, root, backend, migrations, sqlFile, revisions, writeEntities, remove: () => rmSync(root, { recursive: true, force: true }) };
+  const perRevisionSqlFile = join(root, 'per-revision.sql');
+  writeFileSync(perRevisionSqlFile, perRevision.join('\n') + '\n');
+  return { name, root, backend, migrations, sqlFile, perRevisionSqlFile, revisions, writeEntities, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
