@@ -85,6 +85,7 @@ const ROWS: Row[] = [
     where: 'output',
   },
   { name: 'a flag the command does not take', run: cli(['db', 'history', '--transaction-per-migration']), expect: /'transaction-per-migration' is not found in schema/, where: 'output' },
+  { name: 'two revisions where upgrade takes one', run: cli(['db', 'upgrade', 'head', '+1']), expect: /veloiq db upgrade takes one revision, and got 2 words: 'head', '\+1'\. Give one\./, where: 'output' },
   { name: 'a revision given to a command that takes none', run: cli(['db', 'current', 'zzz']), expect: /Schema does not support positional arguments\. Argument 'zzz' found/, where: 'output' },
   { name: 'a negative --lock-timeout', command: 'upgrade', options: () => ({ lockTimeout: -1 }), expect: /^Invalid --lock-timeout '-1': give the seconds to wait/ },
   {

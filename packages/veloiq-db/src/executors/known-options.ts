@@ -10,6 +10,7 @@ const PACKAGE_ROOT = join(__dirname, '../..');
 interface OptionSpec {
   type?: string | string[];
   alias?: string;
+  $default?: { $source?: string };
 }
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -44,11 +45,18 @@ export function assertKnownOptions(context: ExecutorContext): void {
   if (!words || !executor) return;
   const options = declaredOptions(executor);
   if (!options) return;
+  // Words that fill positional options (the revision): more than there are is a mistake.
+  const positional = [...new Set([...options.entries()].filter(([, spec]) => spec.$default?.$source === 'argv').map(([name]) => kebab(name)))];
+  const loose: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
-    if (word === '--') return;
+    if (word === '--') break;
     if (!word.startsWith('--')) {
-      if (/^-[a-zA-Z]$/.test(word) && options.get(word.slice(1))?.type !== 'boolean') i++; // -e FILE, -m MESSAGE
+      if (/^-[a-zA-Z]$/.test(word) && options.has(word.slice(1))) {
+        if (options.get(word.slice(1))?.type !== 'boolean') i++; // -e FILE, -m MESSAGE
+      } else {
+        loose.push(word); // a revision: `head`, `+1`, `-1`, `-abc`
+      }
       continue;
     }
     const [name, value] = word.slice(2).split(/=(.*)/s);
@@ -58,5 +66,10 @@ export function assertKnownOptions(context: ExecutorContext): void {
       throw new UserError(`Unknown option '--${name}' for veloiq db ${executor}. Its options: ${known.join(', ')}.`);
     }
     if (value === undefined && spec.type !== 'boolean' && !name.startsWith('no-')) i++; // --env-file FILE
+  }
+  if (positional.length > 0 && loose.length > positional.length) {
+    throw new UserError(
+      `veloiq db ${executor} takes one ${positional.join(' and one ')}, and got ${loose.length} words: ${loose.map((w) => `'${w}'`).join(', ')}. Give one.`,
+    );
   }
 }
