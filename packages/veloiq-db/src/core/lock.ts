@@ -137,7 +137,8 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
         throw new UserError(`The migration lock on ${where} is held by ${describeHolder(holder)}. Wait for that run to finish, or pass --lock-timeout to wait for it.`);
       }
       notify(`Waiting up to ${seconds(timeout)} for the migration lock on ${where}, held by ${describeHolder(holder)}...`);
-      await client.query(`set lock_timeout = ${Math.max(1, Math.round(timeout * 1000))}`);
+      // PostgreSQL's limit is 2^31-1 ms (about 24 days); 0 there would mean forever.
+      await client.query(`set lock_timeout = ${Math.min(2 ** 31 - 1, Math.max(1, Math.round(timeout * 1000)))}`);
       try {
         await client.query('select pg_advisory_lock($1)', [String(key)]);
       } catch (error) {
