@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { checkOrFail } from '../src/commands/check';
 import { downgrade } from '../src/commands/downgrade';
 import { upgrade } from '../src/commands/upgrade';
 import { UserError } from '../src/core/errors';
@@ -77,6 +78,12 @@ describe('transaction modes', async () => {
     assert.deepEqual(result.reverted.map((r) => r.id), ['mx000002', 'mx000001']);
     assert.deepEqual(await db.applied(), sampleNames);
     assert.ok(!(await db.tables()).includes('tx_item'));
+  });
+
+  test('check replays a non-transactional revision outside a transaction too (VACUUM)', { skip }, async () => {
+    writeRevision(project.migrations, 'mx000001', 'vacuum_products', ['vacuum "product"'], { transactional: false });
+    const result = await checkOrFail(options());
+    assert.equal(result.ok, true);
   });
 
   test('the same revision marked transactional fails, as PostgreSQL refuses CONCURRENTLY in a transaction', { skip }, async () => {

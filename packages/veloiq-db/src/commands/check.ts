@@ -4,7 +4,7 @@ import { openDatabase } from '../core/orm';
 import { driftOf } from '../core/record';
 import { shownPath } from '../core/paths';
 import { listRevisions } from '../core/revisions';
-import { runRevisions } from '../core/runner';
+import { applyRevisions } from '../core/runner';
 import { withScratchDatabase } from '../core/scratch';
 import { diffEntities, type SchemaChange } from '../core/schema-diff';
 import { describeChange } from '../core/schema-report';
@@ -43,7 +43,8 @@ export async function check(options: CommandOptions): Promise<CheckResult> {
     const revisions = listRevisions(db.migrationsDir);
     const diff = await withScratchDatabase(db, async (scratch) => {
       if (revisions.length > 0) {
-        await scratch.orm.em.getConnection().transactional((ctx) => runRevisions(scratch, revisions, 'up', ctx));
+        // As upgrade runs them: a revision that declares isTransactional() false runs on its own.
+        await applyRevisions(scratch, revisions, 'up', { record: async () => undefined });
       }
       return diffEntities(scratch.orm);
     });
