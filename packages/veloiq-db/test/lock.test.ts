@@ -51,12 +51,17 @@ describe('migration lock', async () => {
     const sampleNames = revisionNames(join(SAMPLE, 'backend/migrations'));
     const runs = await Promise.all(Array.from({ length: 8 }, () => veloiq(['db', 'upgrade'], { cwd: SAMPLE, env: { DATABASE_URL: db.url } })));
     runs.forEach((r, i) => assert.equal(r.code, 0, `run ${i} failed:\n${r.stdout}\n${r.stderr}`));
-    assert.deepEqual((await db.applied()).sort(), sampleNames, 'every revision recorded exactly once');
+    const applied = await db.applied();
+    assert.equal(new Set(applied).size, applied.length, 'no revision recorded twice');
+    const stillThere = revisionNames(join(SAMPLE, 'backend/migrations'));
+    for (const name of sampleNames.filter((n) => stillThere.includes(n))) assert.ok(applied.includes(name), `${name} applied`);
+    // Each revision was applied by exactly one run (other test files may add a revision to the
+    // sample meanwhile; it is then applied once too).
+    const appliedByRuns = runs.flatMap((r) => [...r.stdout.matchAll(/^Applied (\w+) /gm)].map((m) => m[1])).sort();
+    assert.deepEqual(appliedByRuns, applied.map((name) => name.slice(0, 8)).sort());
     const tables = await db.tables();
     assert.ok(['mikro_orm_migrations', 'orders', 'product'].every((t) => tables.includes(t)), tables.join());
-    const appliers = runs.filter((r) => new RegExp(`${sampleNames.length} revisions? applied`).test(r.stdout));
-    assert.equal(appliers.length, 1, 'exactly one run applied the revisions');
-    assert.equal(runs.filter((r) => /Already at head/.test(r.stdout)).length, 7, 'the other runs saw what it did');
+    assert.ok(runs.filter((r) => /Already at head/.test(r.stdout)).length >= 6, 'the other runs saw what was done');
   });
 
   test('8 parallel engine runs with a slow revision: every revision once, every table once', { skip: !available && 'no PostgreSQL' }, async () => {
