@@ -19,7 +19,7 @@ export function instantiate(db: Database, revision: Revision): Migration {
   }
   const Class = Object.values(loaded).find((value) => typeof value === 'function') as MigrationClass | undefined;
   if (!Class) throw new UserError(`Revision ${revision.id} (${revision.name}) exports no migration class. Export a class that extends Migration.`);
-  return new Class(db.orm.em.getDriver(), db.orm.config);
+  return new Class(db.orm.em.getDriver() as ConstructorParameters<MigrationClass>[0], db.orm.config);
 }
 
 /** The SQL a revision runs in one direction, as its `up()`/`down()` declares it. */
