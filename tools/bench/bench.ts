@@ -1,7 +1,7 @@
 // `npm run bench`: how fast the db commands do their job, against the limits that matter, side
 // by side in one run. Prints one line per figure and ends with one JSON summary line.
 //
-//   npm run bench                         everything (about 4 minutes on 2 cores)
+//   npm run bench                         everything (3-4 minutes on 2 cores; up to 6 when shared)
 //   npm run bench -- --only apply,noop    some sections (apply, noop, autogen; generate = autogen)
 //   npm run bench -- --sizes 1000         other revision counts for the apply section
 //   npm run bench -- --repeat 5           runs per no-op figure (default 3; the median is reported)
