@@ -79,6 +79,17 @@ describe('sample app through nx run and veloiq', () => {
     assert.match(result.stderr + result.stdout, /Env file '\.env\.missing' not found \(looked at \.env\.missing, apps\/sample\/backend\/\.env\.missing\)/);
   });
 
+  test('veloiq keeps a revision after a flag that takes no value as the revision', async () => {
+    const fresh = await createTestDatabase('vq_e2e_flag');
+    try {
+      const result = await veloiq(['db', 'upgrade', '--transaction-per-migration', '+1'], { cwd: SAMPLE, env: { DATABASE_URL: fresh.url } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal((await fresh.applied()).length, 1, 'exactly one revision, as +1 says');
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   test('an unknown revision through nx is one line, a non-zero exit, and nothing applied', async () => {
     const fresh = await createTestDatabase('vq_e2e_bad');
     try {

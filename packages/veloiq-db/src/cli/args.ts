@@ -2,7 +2,8 @@
 export interface Invocation {
   target: string;
   project?: string;
-  json: boolean;
+  /** `--json`/`--sql`: the executor writes its output to a file, so Nx's own lines stay out of it. */
+  captureOutput: boolean;
   args: string[];
 }
 
@@ -11,6 +12,12 @@ export const USAGE = `Usage: veloiq db <upgrade|migrate|downgrade|stamp|history|
 Each command runs 'nx run <project>:<target>' for the Nx project that contains the current directory.`;
 
 const DB_COMMANDS = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'current', 'check'];
+
+/**
+ * Flags that take no value. Handed to Nx as `--flag=true`, because Nx would otherwise take a
+ * revision that follows (`--transaction-per-migration +1`) as the flag's value.
+ */
+const BOOLEAN_FLAGS = new Set(['--json', '--sql', '--transaction-per-migration', '--transactionPerMigration']);
 
 /** Options whose value is the next argument when written `--flag value`. */
 const WITH_VALUE: Record<string, string> = { '--env-file': 'envFile', '-e': 'envFile', '--envFile': 'envFile', '-m': 'message', '--message': 'message' };
@@ -35,7 +42,7 @@ export function parseArgs(argv: string[]): Invocation | string {
   } else {
     return USAGE;
   }
-  const invocation: Invocation = { target, json: false, args: [] };
+  const invocation: Invocation = { target, captureOutput: false, args: [] };
   for (let i = 0; i < given.length; i++) {
     const arg = given[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -48,9 +55,9 @@ export function parseArgs(argv: string[]): Invocation | string {
       if (value === undefined) return `${flag} needs a value.\n${USAGE}`;
       invocation.args.push(`--${WITH_VALUE[flag]}=${value}`);
     } else {
-      // `--sql` prints a script meant for `> file.sql`: captured the same way, free of Nx's lines.
-      if (flag === '--json' || flag === '--sql') invocation.json = true;
-      invocation.args.push(arg);
+      // `--sql` prints a script meant for `> file.sql`: captured like JSON, free of Nx's lines.
+      if (flag === '--json' || flag === '--sql') invocation.captureOutput = true;
+      invocation.args.push(BOOLEAN_FLAGS.has(arg) ? `${arg}=true` : arg);
     }
   }
   return invocation;

@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     const root = findWorkspaceRoot(cwd);
     const project = invocation.project ?? resolveProject(cwd, root, invocation.target);
     const nxArgs = ['run', `${project}:${invocation.target}`, ...invocation.args];
-    if (!invocation.json) return await runNx(nxBin(root), nxArgs, process.env, false);
+    if (!invocation.captureOutput) return await runNx(nxBin(root), nxArgs, process.env, false);
     const dir = mkdtempSync(join(tmpdir(), 'veloiq-'));
     const output = join(dir, 'result.json');
     try {
