@@ -97,6 +97,8 @@ export interface ApplyOptions {
   prepare?: (ctx?: Transaction) => Promise<void>;
   /** Records what a batch did, inside the batch's transaction (none for a non-transactional one). */
   record: (revisions: Revision[], ctx?: Transaction) => Promise<void>;
+  /** Called just before each revision runs (the offline script names it there). */
+  announce?: (revision: Revision, transactional: boolean) => void;
 }
 
 /**
@@ -128,11 +130,16 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
     if (batch.transactional) {
       await connection.transactional(async (ctx) => {
         if (!prepared) await options.prepare!(ctx);
-        await runRevisions(db, batch.revisions, direction, ctx, done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED);
+        const consequence = done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED;
+        for (const revision of batch.revisions) {
+          options.announce?.(revision, true);
+          await runRevisions(db, [revision], direction, ctx, consequence);
+        }
         await options.record(batch.revisions, ctx);
       });
     } else {
       if (!prepared) await options.prepare!();
+      options.announce?.(batch.revisions[0], false);
       await runRevisions(
         db,
         batch.revisions,
