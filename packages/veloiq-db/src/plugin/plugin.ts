@@ -123,7 +123,10 @@ export function buildTargets(backend: boolean, options: NormalizedOptions): Reco
     [options.checkTargetName]: target(
       'check',
       'For CI: fail when the entities have changes that no revision holds. Replays the revisions on a temporary database, so the answer depends on files alone (cached). Runs generate first.',
-      { cache: true, dependsOn: [options.generateTargetName], inputs: [...entityInputs, '^default'] },
+      // It also names applied revisions whose files changed since (checksums in the configured
+      // database): that part changes when files change, or when DATABASE_URL names another
+      // database, so both are inputs.
+      { cache: true, dependsOn: [options.generateTargetName], inputs: [...entityInputs, { env: 'DATABASE_URL' }, '^default'] },
     ),
   };
 }
