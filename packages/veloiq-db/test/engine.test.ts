@@ -8,21 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import { current } from '../src/commands/current';
 import { history } from '../src/commands/history';
 import { upgrade } from '../src/commands/upgrade';
-import { UserError, describeError } from '../src/core/errors';
+import { rejectsWith } from './revision-fixtures';
 import { copySample, createTestDatabase, type TestDatabase, type TestProject } from './support';
 
 const SAMPLE_TABLES = ['mikro_orm_migrations', 'orders', 'product'];
-
-async function rejectsWith(promise: Promise<unknown>, pattern: RegExp): Promise<string> {
-  const error = await promise.then(
-    () => assert.fail('expected the command to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof UserError, `expected a UserError, got ${describeError(error)}`);
-  assert.match(error.message, pattern);
-  assert.doesNotMatch(error.message, /\n/, 'the message is one line');
-  return error.message;
-}
 
 describe('upgrade, current, history on the system PostgreSQL', () => {
   let project: TestProject;
