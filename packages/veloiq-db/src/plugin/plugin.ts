@@ -76,8 +76,8 @@ export function projectRootForConfig(configFile: string, workspaceRoot: string):
  * - `generate` reads the entity modules (everything under the backend except what it writes
  *   and the migrations) and writes `src/generated/`: cached.
  * - `db-check` replays the revision files on a temporary database and compares the result with
- *   the entities: the answer depends on files alone (not on what any database has applied), so
- *   it is cached, with the migrations among its inputs. The `--env-file` value is part of the task's
+ *   the entities: that answer depends on files alone (not on what any database has applied), so
+ *   it is cached, with the migrations among its inputs (and DATABASE_URL, see below). The `--env-file` value is part of the task's
  *   options, so changing it is a miss too.
  * - upgrade, downgrade, stamp, migrate, history and current read or change a live database,
  *   which no file hash describes: never cached, so running them twice runs them twice.
@@ -122,7 +122,7 @@ export function buildTargets(backend: boolean, options: NormalizedOptions): Reco
     [options.currentTargetName]: target('current', 'Show the revision applied now and whether the database is at head (veloiq db current).'),
     [options.checkTargetName]: target(
       'check',
-      'For CI: fail when the entities have changes that no revision holds. Replays the revisions on a temporary database, so the answer depends on files alone (cached). Runs generate first.',
+      'For CI: fail when the entities have changes that no revision holds (the revisions are replayed on a temporary database), or when an applied revision was edited since. Cached on the files and DATABASE_URL. Runs generate first.',
       // It also names applied revisions whose files changed since (checksums in the configured
       // database): that part changes when files change, or when DATABASE_URL names another
       // database, so both are inputs.
