@@ -1,7 +1,7 @@
 // The Nx side: inferred targets (createNodes, through real `nx show project`), and the init and
 // project generators (on Nx's in-memory tree, and idempotence checked byte for byte).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -93,6 +93,14 @@ describe('nx show project (real Nx)', () => {
     }
     assert.ok(targets['db-migrate'].dependsOn.includes('generate'));
     assert.ok(targets['db-check'].dependsOn.includes('generate'));
+    assert.ok(targets.serve, 'and what the plugin does not infer, from project.json');
+  });
+
+  test('apps/sample and apps/billing declare no db target themselves: all come from the plugin', () => {
+    for (const app of ['sample', 'billing']) {
+      const declared = Object.keys(JSON.parse(readFileSync(join(WORKSPACE, 'apps', app, 'project.json'), 'utf8')).targets ?? {});
+      assert.deepEqual(declared.filter((name) => ALL_TARGETS.includes(name)), [], `${app}/project.json`);
+    }
   });
 
   test('in a separate workspace: options rename targets, and an explicit project.json target still overrides', async () => {
