@@ -1,10 +1,10 @@
 'use strict';
-// Runs the compiled CLI when the package is installed from a build, the TypeScript source in
-// this workspace.
+// In this workspace the TypeScript source runs (a dist/ left by a local build may be stale);
+// an installed package ships only the compiled CLI.
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const compiled = join(__dirname, '../dist/cli/main.js');
-if (!existsSync(compiled)) require('tsx/cjs');
-const { main } = require(existsSync(compiled) ? compiled : '../src/cli/main.ts');
+const source = join(__dirname, '../src/cli/main.ts');
+if (existsSync(source)) require('tsx/cjs');
+const { main } = require(existsSync(source) ? source : '../dist/cli/main.js');
 main(process.argv.slice(2)).then((code) => process.exit(code));
