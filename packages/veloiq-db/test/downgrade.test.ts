@@ -11,7 +11,7 @@ import { upgrade } from '../src/commands/upgrade';
 import { toJson, toText } from '../src/core/report';
 import { listRevisions } from '../src/core/revisions';
 import { A, B, C, nameOf, rejectsWith, snapshot, useRevisions, type RevisionSpec } from './revision-fixtures';
-import { SAMPLE, copySample, createTestDatabase, nx, veloiq, type TestDatabase, type TestProject } from './support';
+import { SAMPLE, copySample, createTestDatabase, sampleWithDatabase, nx, veloiq, type TestDatabase, type TestProject } from './support';
 
 const RECORD = 'mikro_orm_migrations';
 
@@ -29,18 +29,12 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
     assert.deepEqual(await db.tables(), [...tables].sort(), 'the tables');
   }
 
+  let dispose: () => Promise<void>;
   before(async () => {
-    project = copySample();
+    ({ project, db, options: o, dispose } = await sampleWithDatabase('vq_downgrade'));
     useRevisions(project.migrations, [A, B, C]);
-    db = await createTestDatabase('vq_downgrade');
-    process.env.DATABASE_URL = db.url;
-    o = { projectRoot: project.root, cwd: project.root };
   });
-  after(async () => {
-    delete process.env.DATABASE_URL;
-    await db.drop();
-    project.remove();
-  });
+  after(() => dispose());
 
   test('downgrade -1 on an empty database is refused and creates nothing', async () => {
     await rejectsWith(downgrade({ ...o, revision: '-1' }), /Cannot go 1 step back: only 0 revisions are applied/);

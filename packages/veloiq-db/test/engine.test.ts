@@ -9,7 +9,7 @@ import { current } from '../src/commands/current';
 import { history } from '../src/commands/history';
 import { upgrade } from '../src/commands/upgrade';
 import { rejectsWith } from './revision-fixtures';
-import { copySample, createTestDatabase, type TestDatabase, type TestProject } from './support';
+import { copySample, createTestDatabase, sampleWithDatabase, type TestDatabase, type TestProject } from './support';
 
 const SAMPLE_TABLES = ['mikro_orm_migrations', 'orders', 'product'];
 
@@ -17,19 +17,14 @@ describe('upgrade, current, history on the system PostgreSQL', () => {
   let project: TestProject;
   let db: TestDatabase;
   let ids: string[];
+  let dispose: () => Promise<void>;
   const options = () => ({ projectRoot: project.root, cwd: project.root });
 
   before(async () => {
-    project = copySample();
-    db = await createTestDatabase('vq_engine');
-    process.env.DATABASE_URL = db.url;
+    ({ project, db, dispose } = await sampleWithDatabase('vq_engine'));
     ids = readdirSync(project.migrations).map((f) => f.slice(0, 8)).sort();
   });
-  after(async () => {
-    delete process.env.DATABASE_URL;
-    await db.drop();
-    project.remove();
-  });
+  after(() => dispose());
 
   test('an empty database has no revision applied', async () => {
     const result = await current(options());

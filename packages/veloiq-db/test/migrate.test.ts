@@ -12,7 +12,7 @@ import { upgrade } from '../src/commands/upgrade';
 import { UserError } from '../src/core/errors';
 import { toText } from '../src/core/report';
 import { listRevisions } from '../src/core/revisions';
-import { copySample, createTestDatabase, type TestDatabase, type TestProject } from './support';
+import { sampleWithDatabase, type TestDatabase, type TestProject } from './support';
 
 const CUSTOMERS = `import { defineEntity, p } from '@mikro-orm/core';
 
@@ -60,16 +60,11 @@ describe('migrate on a copy of the sample', () => {
     return migrate({ ...o, message });
   }
 
+  let dispose: () => Promise<void>;
   before(async () => {
-    project = copySample();
-    db = await createTestDatabase('vq_migrate');
-    process.env.DATABASE_URL = db.url;
-    o = { projectRoot: project.root, cwd: project.root };
+    ({ project, db, options: o, dispose } = await sampleWithDatabase('vq_migrate'));
   });
-  after(async () => {
-    await db.drop();
-    project.remove();
-  });
+  after(() => dispose());
 
   test('without a message, or with an empty or blank one, it refuses and writes nothing', async () => {
     const before = files(project.migrations);

@@ -13,7 +13,7 @@ import { toJson, toText } from '../src/core/report';
 import { listRevisions } from '../src/core/revisions';
 import { createVeloiqApp } from '../src/runtime';
 import { A, B, C, nameOf, rejectsWith, snapshot, useRevisions } from './revision-fixtures';
-import { copySample, createTestDatabase, type TestDatabase, type TestProject } from './support';
+import { sampleWithDatabase, type TestDatabase, type TestProject } from './support';
 
 const CUSTOMERS = `import { defineEntity, p } from '@mikro-orm/core';
 
@@ -31,17 +31,11 @@ describe('stamp brings a database made without migrations under their control', 
   let db: TestDatabase;
   let o: { projectRoot: string; cwd: string };
 
+  let dispose: () => Promise<void>;
   before(async () => {
-    project = copySample();
-    db = await createTestDatabase('vq_stamp_app');
-    process.env.DATABASE_URL = db.url;
-    o = { projectRoot: project.root, cwd: project.root };
+    ({ project, db, options: o, dispose } = await sampleWithDatabase('vq_stamp_app'));
   });
-  after(async () => {
-    delete process.env.DATABASE_URL;
-    await db.drop();
-    project.remove();
-  });
+  after(() => dispose());
 
   test("the app's automatic table creation -> stamp -> current at head -> upgrade does nothing -> migrate and upgrade work", async () => {
     const names = listRevisions(project.migrations).map((r) => r.name);
@@ -84,20 +78,14 @@ describe('stamp moves the record to exactly the revisions up to the target', () 
   let o: { projectRoot: string; cwd: string };
   const HAND_MADE = ['customer', 'orders', 'product'];
 
+  let dispose: () => Promise<void>;
   before(async () => {
-    project = copySample();
+    ({ project, db, options: o, dispose } = await sampleWithDatabase('vq_stamp'));
     useRevisions(project.migrations, [A, B, C]);
-    db = await createTestDatabase('vq_stamp');
-    process.env.DATABASE_URL = db.url;
-    o = { projectRoot: project.root, cwd: project.root };
     // Tables made by hand, as someone would in psql.
     for (const sql of [...A.up, ...B.up, ...C.up]) await db.query(sql);
   });
-  after(async () => {
-    delete process.env.DATABASE_URL;
-    await db.drop();
-    project.remove();
-  });
+  after(() => dispose());
 
   async function expectRecorded(ids: string[], currentId: string | null): Promise<void> {
     const names = [A, B, C].filter((r) => ids.includes(r.id)).map(nameOf);

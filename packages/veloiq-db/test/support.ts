@@ -91,6 +91,34 @@ export function copySample(): TestProject {
   return { root, backend, migrations: join(backend, 'migrations'), remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+export interface SampleWithDatabase {
+  project: TestProject;
+  db: TestDatabase;
+  /** What a command is told when run from the copy's root. */
+  options: { projectRoot: string; cwd: string };
+  dispose(): Promise<void>;
+}
+
+/**
+ * A sample copy and a fresh database, with DATABASE_URL naming it: what most engine tests start
+ * from. dispose() unsets DATABASE_URL, drops the database and removes the copy.
+ */
+export async function sampleWithDatabase(prefix: string): Promise<SampleWithDatabase> {
+  const project = copySample();
+  const db = await createTestDatabase(prefix);
+  process.env.DATABASE_URL = db.url;
+  return {
+    project,
+    db,
+    options: { projectRoot: project.root, cwd: project.root },
+    dispose: async () => {
+      delete process.env.DATABASE_URL;
+      await db.drop();
+      project.remove();
+    },
+  };
+}
+
 export interface RunResult {
   code: number;
   stdout: string;
