@@ -1,8 +1,5 @@
-export interface Schema {
-  revision?: string | number;
-  sql?: boolean;
-  envFile?: string;
-  json?: boolean;
-  lockTimeout?: number;
+import type { RevisionSchema } from '../revision-schema';
+
+export interface Schema extends RevisionSchema {
   transactionPerMigration?: boolean;
 }

@@ -1,7 +1,1 @@
-export interface Schema {
-  revision?: string | number;
-  sql?: boolean;
-  envFile?: string;
-  json?: boolean;
-  lockTimeout?: number;
-}
+export type { RevisionSchema as Schema } from '../revision-schema';

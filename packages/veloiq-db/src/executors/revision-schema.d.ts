@@ -1,0 +1,8 @@
+/** Options of the executors that move the database to a revision: upgrade, downgrade, stamp. */
+export interface RevisionSchema {
+  revision?: string | number;
+  sql?: boolean;
+  envFile?: string;
+  json?: boolean;
+  lockTimeout?: number;
+}
