@@ -92,6 +92,28 @@ describe('long upgrades', () => {
     assert.deepEqual(await db.tables(), [], 'the whole run was rolled back');
   });
 
+  test('a revision that reads the database in up() sees every revision before it applied', async () => {
+    const counting = `select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name ~ '^bulk_[0-9]+$'`;
+    const reads = (i: number, how: string) =>
+      revision(i, []).replace(
+        'override async up(): Promise<void> {',
+        () => `override async up(): Promise<void> {\n    const [{ n }] = ${how};\n    this.addSql(\`create table "bulk_${i}" (id int); create table "seen_${i}_\${n}" (id int)\`);`,
+      );
+    writeFileSync(join(project.migrations, `${idOf(14)}_create_bulk_14.ts`), reads(14, `await this.execute(${JSON.stringify(counting)})`));
+    writeFileSync(join(project.migrations, `${idOf(20)}_create_bulk_20.ts`), reads(20, `await this.getEntityManager().execute(${JSON.stringify(counting)})`));
+    const result = await upgrade(options());
+    assert.equal(result.applied.length, COUNT);
+    const tables = await db.tables();
+    assert.ok(tables.includes('seen_14_13'), `revision 14 saw the 13 tables before it: ${tables.filter((t) => t.startsWith('seen'))}`);
+    assert.ok(tables.includes('seen_20_19'), `revision 20 saw the 19 tables before it: ${tables.filter((t) => t.startsWith('seen'))}`);
+  });
+
+  test('--sql writes each statement on its own, as the revision declares it', async () => {
+    const result = await upgrade({ ...options(), sql: true });
+    assert.doesNotMatch(result.sql, /savepoint/i);
+    assert.equal(result.sql.match(/^create index "bulk_\d+_name_index" on "bulk_\d+" \("name"\);$/gm)?.length, COUNT);
+  });
+
   test('a revision that does not compile is named as when loaded alone', async () => {
     writeFileSync(join(project.migrations, `${idOf(7)}_create_bulk_7.ts`), revision(7, tableSql(7)).replace('override async up()', 'override async up( {'));
     const message = await failsWith(upgrade(options()));

@@ -118,6 +118,7 @@ async function openOffline(options: CommandOptions, script: SqlScript): Promise<
     project,
     migrationsDir: migrationsDirOf(config, project),
     recordTable: recordTableOf(config as { schema?: string; migrations?: { tableName?: string } }),
+    offline: true,
     close: () => orm.close(true),
   };
 }

@@ -15,6 +15,8 @@ export interface Database {
   migrationsDir: string;
   /** The table that records applied revisions, as `schema.table`. */
   recordTable: { schema: string; table: string };
+  /** An offline (`--sql`) session: statements are written to a script, each as given. */
+  offline?: boolean;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
 import { UserError } from './errors';
-import { loadModule, preloadModules } from './loader';
+import { compileAhead, loadModule } from './loader';
 import type { Database } from './orm';
 import type { Revision } from './revisions';
 
@@ -32,57 +32,132 @@ export async function queriesOf(migration: Migration, direction: Direction, ctx?
 
 type Connection = ReturnType<Database['orm']['em']['getConnection']>;
 
-/** Wraps a revision's batched statements, so a failed batch can be undone and replayed. */
-const SAVEPOINT = 'veloiq_revision';
+/** What a revision's `up()`/`down()` declared, ready to run. */
+interface Planned {
+  revision: Revision;
+  queries: unknown[];
+}
+
+/** Wraps a batch of statements, so a failed batch can be undone and replayed. */
+const SAVEPOINT = 'veloiq_batch';
 
 /**
- * Runs one revision's statements, in order. Inside a transaction, several plain SQL strings go
- * to PostgreSQL in one round trip (with no parameters, pg uses the simple query protocol, which
- * runs every statement of a string): on a long upgrade the round trips cost more than the
- * statements (bench: 1000 revisions of two statements, one string each took ~30% less time
- * than a call per statement). They run under a savepoint; if the batch fails, it is rolled
- * back to the savepoint and replayed statement by statement, so the error is the failing
- * statement's own, exactly as without batching. Outside a transaction, or when a statement is
- * a query builder, statements go one by one.
+ * Statements sent to PostgreSQL as one string. Several revisions' plain SQL strings go in one
+ * round trip (with no parameters, pg uses the simple query protocol, which runs every statement
+ * of a string): on a long upgrade the per-query cost is larger than the statements' own (bench:
+ * 1000 revisions of two statements took ~20% longer as 1000 strings than as 20), and it is all
+ * on the critical path, since the client waits for each answer.
  */
-async function executeAll(connection: Connection, queries: unknown[], ctx: Transaction | undefined): Promise<void> {
-  if (ctx && queries.length > 1 && queries.every((sql) => typeof sql === 'string')) {
-    // A line break before each `;`, so a statement ending in a `--` comment cannot swallow it.
-    const batch = [`savepoint ${SAVEPOINT}`, ...(queries as string[]), `release savepoint ${SAVEPOINT}`].join('\n;\n');
-    try {
-      await connection.execute(batch, [], 'run', ctx);
-      return;
-    } catch {
-      await connection.execute(`rollback to savepoint ${SAVEPOINT}`, [], 'run', ctx);
-    }
+const BATCH_STATEMENTS = 100;
+
+/** Thrown by a revision that touches the database in `up()` while earlier statements wait in a batch. */
+const SEND_BATCH_FIRST = Symbol('send the batch first');
+
+/**
+ * A revision may use the database inside `up()` (`this.execute()`, `getKnex()`,
+ * `getEntityManager()`); all of them go through its `driver` or its transaction `ctx`. It must
+ * see every earlier revision applied, as it would under MikroORM's own runner: while statements
+ * wait in a batch, reading either throws SEND_BATCH_FIRST, before anything ran, so the batch
+ * is sent and `up()` runs again on a fresh instance.
+ */
+function guardDatabaseUse(migration: Migration, batchWaiting: () => boolean): void {
+  for (const key of ['driver', 'ctx'] as const) {
+    let value = (migration as unknown as Record<string, unknown>)[key];
+    Object.defineProperty(migration, key, {
+      configurable: true,
+      get() {
+        if (batchWaiting()) throw SEND_BATCH_FIRST;
+        return value;
+      },
+      set(next: unknown) {
+        value = next;
+      },
+    });
   }
-  for (const sql of queries) await connection.execute(sql as string, [], 'run', ctx);
 }
 
 const NOTHING_CHANGED = 'Nothing was changed; fix the revision and run the command again.';
 
+function failure(revision: Revision, direction: Direction, consequence: string, error: unknown): UserError {
+  if (error instanceof UserError) return error;
+  const message = String((error as Error)?.message ?? error).split('\n')[0];
+  return new UserError(`Revision ${revision.id} (${revision.description}) failed ${direction === 'up' ? 'to apply' : 'to revert'}: ${message}. ${consequence}`);
+}
+
+/** Runs a revision's statements one by one; a failure names the revision. */
+async function runOneByOne(connection: Connection, { revision, queries }: Planned, direction: Direction, ctx: Transaction | undefined, consequence: string): Promise<void> {
+  try {
+    for (const sql of queries) await connection.execute(sql as string, [], 'run', ctx);
+  } catch (error) {
+    throw failure(revision, direction, consequence, error);
+  }
+}
+
 /**
  * Runs revisions in order inside the given transaction (or, without one, statement by statement
  * in autocommit); a failure names the revision and says what `consequence` it left.
+ *
+ * Inside a transaction on a live database, the plain SQL of consecutive revisions is sent in
+ * batches (see BATCH_STATEMENTS) under a savepoint. A failed batch is rolled back to the
+ * savepoint and replayed revision by revision, statement by statement, so the error is the
+ * failing statement's own, named by its revision, exactly as without batching. A revision whose
+ * statements include a query builder runs on its own, one statement at a time. An offline
+ * (`--sql`) script gets each statement as written.
  */
 export async function runRevisions(
   db: Database,
-  revisions: Revision[],
+  revisions: Iterable<Revision> | AsyncIterable<Revision>,
   direction: Direction,
   ctx: Transaction | undefined,
   consequence = NOTHING_CHANGED,
+  announce?: (revision: Revision) => void,
 ): Promise<void> {
   const connection = db.orm.em.getConnection();
-  for (const revision of revisions) {
+  const batching = ctx !== undefined && !db.offline;
+  const waiting: Planned[] = [];
+  let statements = 0;
+  const send = async (): Promise<void> => {
+    if (waiting.length === 0) return;
+    const batch = waiting.splice(0);
+    statements = 0;
+    // A line break before each `;`, so a statement ending in a `--` comment cannot swallow it.
+    const text = [`savepoint ${SAVEPOINT}`, ...batch.flatMap((p) => p.queries as string[]), `release savepoint ${SAVEPOINT}`].join('\n;\n');
     try {
-      const migration = instantiate(db, revision);
-      await executeAll(connection, await queriesOf(migration, direction, ctx), ctx);
-    } catch (error) {
-      if (error instanceof UserError) throw error;
-      const message = String((error as Error)?.message ?? error).split('\n')[0];
-      throw new UserError(`Revision ${revision.id} (${revision.description}) failed ${direction === 'up' ? 'to apply' : 'to revert'}: ${message}. ${consequence}`);
+      await connection.execute(text, [], 'run', ctx);
+      return;
+    } catch {
+      await connection.execute(`rollback to savepoint ${SAVEPOINT}`, [], 'run', ctx);
     }
+    for (const planned of batch) await runOneByOne(connection, planned, direction, ctx, consequence);
+  };
+  const plan = async (revision: Revision): Promise<Planned> => {
+    const migration = instantiate(db, revision);
+    if (batching) guardDatabaseUse(migration, () => waiting.length > 0);
+    try {
+      return { revision, queries: await queriesOf(migration, direction, ctx) };
+    } catch (error) {
+      if (error !== SEND_BATCH_FIRST) throw failure(revision, direction, consequence, error);
+    }
+    await send();
+    try {
+      return { revision, queries: await queriesOf(instantiate(db, revision), direction, ctx) };
+    } catch (error) {
+      throw failure(revision, direction, consequence, error);
+    }
+  };
+  for await (const revision of revisions) {
+    announce?.(revision);
+    const planned = await plan(revision);
+    if (!batching || !planned.queries.every((sql) => typeof sql === 'string')) {
+      await send();
+      await runOneByOne(connection, planned, direction, ctx, consequence);
+      continue;
+    }
+    waiting.push(planned);
+    statements += planned.queries.length;
+    if (statements >= BATCH_STATEMENTS) await send();
   }
+  await send();
 }
 
 /** Whether a revision may run inside a transaction: MikroORM's own `isTransactional()`. */
@@ -112,45 +187,55 @@ export interface ApplyOptions {
  * A failure's message says what was kept.
  */
 export async function applyRevisions(db: Database, revisions: Revision[], direction: Direction, options: ApplyOptions): Promise<void> {
-  preloadModules(revisions.map((r) => r.path)); // many revisions compile faster together
-  const batches: { revisions: Revision[]; transactional: boolean }[] = [];
-  for (const revision of revisions) {
-    const transactional = isTransactional(db, revision);
-    const last = batches.at(-1);
-    if (transactional && !options.perMigration && last?.transactional) last.revisions.push(revision);
-    else batches.push({ revisions: [revision], transactional });
-  }
+  // Many revisions compile faster together: in the background, while the first ones run.
+  const compiling = compileAhead(revisions.map((r) => r.path));
   const connection = db.orm.em.getConnection();
   const done: Revision[] = [];
   let prepared = !options.prepare;
-  for (const batch of batches) {
-    const kept = done.length
-      ? `${done.map((r) => r.id).join(', ')} ${done.length === 1 ? 'was' : 'were'} ${direction === 'up' ? 'applied' : 'reverted'} and committed before it; `
-      : '';
-    if (batch.transactional) {
-      await connection.transactional(async (ctx) => {
-        if (!prepared) await options.prepare!(ctx);
-        const consequence = done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED;
-        for (const revision of batch.revisions) {
-          options.announce?.(revision, true);
-          await runRevisions(db, [revision], direction, ctx, consequence);
+  let next = 0;
+  const nextIsTransactional = async () => {
+    await compiling.ready(revisions[next].path);
+    return isTransactional(db, revisions[next]);
+  };
+  try {
+    while (next < revisions.length) {
+      const kept = done.length
+        ? `${done.map((r) => r.id).join(', ')} ${done.length === 1 ? 'was' : 'were'} ${direction === 'up' ? 'applied' : 'reverted'} and committed before it; `
+        : '';
+      if (await nextIsTransactional()) {
+        const group: Revision[] = [];
+        // The revisions of this transaction: up to the next non-transactional one, or just one.
+        async function* transactionalRun(): AsyncGenerator<Revision> {
+          do {
+            group.push(revisions[next]);
+            yield revisions[next++];
+          } while (!options.perMigration && next < revisions.length && (await nextIsTransactional()));
         }
-        await options.record(batch.revisions, ctx);
-      });
-    } else {
-      if (!prepared) await options.prepare!();
-      options.announce?.(batch.revisions[0], false);
-      await runRevisions(
-        db,
-        batch.revisions,
-        direction,
-        undefined,
-        `${kept}it runs outside a transaction, so its statements before the failing one stay applied and it is not recorded. ` +
-          `Check the database, make its statements safe to repeat (IF NOT EXISTS), and run the command again.`,
-      );
-      await options.record(batch.revisions);
+        await connection.transactional(async (ctx) => {
+          if (!prepared) await options.prepare!(ctx);
+          const consequence = done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED;
+          await runRevisions(db, transactionalRun(), direction, ctx, consequence, (revision) => options.announce?.(revision, true));
+          await options.record(group, ctx);
+        });
+        done.push(...group);
+      } else {
+        const revision = revisions[next++];
+        if (!prepared) await options.prepare!();
+        options.announce?.(revision, false);
+        await runRevisions(
+          db,
+          [revision],
+          direction,
+          undefined,
+          `${kept}it runs outside a transaction, so its statements before the failing one stay applied and it is not recorded. ` +
+            `Check the database, make its statements safe to repeat (IF NOT EXISTS), and run the command again.`,
+        );
+        await options.record([revision]);
+        done.push(revision);
+      }
+      prepared = true;
     }
-    prepared = true;
-    done.push(...batch.revisions);
+  } finally {
+    compiling.stop();
   }
 }
