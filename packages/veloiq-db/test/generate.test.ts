@@ -101,4 +101,20 @@ describe('generate', () => {
       writeFileSync(file, CUSTOMERS);
     }
   });
+
+  test('the type check is incremental: a type error is named again on the next run with nothing changed, and its state stays out of git', async () => {
+    const file = join(project.backend, 'src/modules/customers/models.ts');
+    writeFileSync(file, CUSTOMERS.replace('p.string().length(320)', "p.string().length('320')"));
+    try {
+      for (let run = 0; run < 2; run++) {
+        await assert.rejects(generate(options(project)), /TypeScript error in backend\/src\/modules\/customers\/models\.ts:7:30: Argument of type 'string'/);
+      }
+    } finally {
+      writeFileSync(file, CUSTOMERS);
+    }
+    await generate(options(project));
+    const state = join(project.backend, '.veloiq');
+    assert.ok(readdirSync(state).some((name) => name.endsWith('.tsbuildinfo')), 'the build info is kept in .veloiq/');
+    assert.match(readFileSync(join(state, '.gitignore'), 'utf8'), /^\*$/m, '.veloiq/ ignores everything in it');
+  });
 });

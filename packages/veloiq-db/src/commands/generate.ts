@@ -1,7 +1,7 @@
 import { renderGenerated, writeGenerated } from '../core/codegen';
 import { discoverEntities, modelFiles } from '../core/entities';
 import { shownPath } from '../core/paths';
-import { findProject } from '../core/project';
+import { findProject, localStatePath } from '../core/project';
 import type { CommandOptions } from '../core/session';
 import { assertNoTypeErrors } from '../core/typecheck';
 
@@ -25,7 +25,7 @@ export interface GenerateResult {
 export async function generate(options: CommandOptions): Promise<GenerateResult> {
   const project = findProject(options.projectRoot);
   const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
-  assertNoTypeErrors(modelFiles(project).map((file) => file.path), show);
+  assertNoTypeErrors(modelFiles(project).map((file) => file.path), show, localStatePath(project, 'entities.tsbuildinfo'));
   const found = await discoverEntities(project, show);
   const files = renderGenerated(found, project);
   const written = new Set(writeGenerated(files, show).map((file) => file.path));

@@ -1,9 +1,9 @@
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { UserError, rememberSecret } from './errors';
 import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
 import { loadModule } from './loader';
-import type { Project } from './project';
+import { localStatePath, type Project } from './project';
 
 /** pg waits forever for a server that accepts but never answers; users get an answer sooner. */
 const CONNECT_TIMEOUT_MS = 8000;
@@ -121,7 +121,7 @@ export async function openDatabase(project: Project): Promise<Database> {
   let dbName = config.dbName;
   let stopServer = async () => undefined as void;
   if (!clientUrl && !config.host) {
-    const server = await startEmbedded(join(project.backendDir, '.veloiq', 'postgres'));
+    const server = await startEmbedded(localStatePath(project, 'postgres'));
     stopServer = server.stop;
     dbName ??= basename(project.root);
     try {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { UserError } from './errors';
 
@@ -41,4 +41,18 @@ export function projectRootOf(dir: string): string {
 export function displayPath(path: string, base: string): string {
   const rel = relative(base, path);
   return rel && !rel.startsWith('..') ? rel : path;
+}
+
+/**
+ * A path in the project's `.veloiq/` folder, which holds what belongs to this machine only (the
+ * embedded server's data, caches). The folder carries its own `.gitignore` of `*`, so in any
+ * workspace it is never committed and never part of what Nx hashes for the project's targets.
+ */
+export function localStatePath(project: Project, name: string): string {
+  const dir = join(project.backendDir, '.veloiq');
+  if (!existsSync(join(dir, '.gitignore'))) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '.gitignore'), '# Machine-local state of @veloiq/db (embedded database, caches).\n*\n');
+  }
+  return join(dir, name);
 }
