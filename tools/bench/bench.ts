@@ -1,27 +1,30 @@
 // `npm run bench`: how fast the db commands do their job, against the limits that matter, side
 // by side in one run. Prints one line per figure and ends with one JSON summary line.
 //
-//   npm run bench                         everything (3-4 minutes on 2 cores; up to 6 when shared)
+//   npm run bench                         everything (5-8 minutes on 2 cores)
 //   npm run bench -- --only apply,noop    some sections (apply, noop, autogen; generate = autogen)
 //   npm run bench -- --sizes 1000         other revision counts for the apply section
 //   npm run bench -- --repeat 5           runs per no-op figure (default 3; the best is reported)
 //
-// Needs the PostgreSQL on 127.0.0.1:5432 (VELOIQ_BENCH_PG to use another); creates and drops its
-// own databases and its scratch Nx projects under tools/bench/.scratch/.
+// Needs the PostgreSQL on 127.0.0.1:5432 (VELOIQ_BENCH_PG to use another) and the npm cache
+// `npm ci` filled; creates and drops its own databases, a workspace with the packed @veloiq/db
+// installed (in a temporary folder) and scratch projects (there and under tools/bench/.scratch/).
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  SCRATCH,
+  SOURCE_WORKSPACE,
   SYSTEM_PG,
   WORKSPACE,
   adminQuery,
   createDatabase,
   createScratchProject,
   dropLeftovers,
+  installedWorkspace,
   type BenchDatabase,
+  type BenchWorkspace,
   type ScratchProject,
 } from './scratch';
 
@@ -32,9 +35,8 @@ interface Timed {
   stderr: string;
 }
 
-const NX = join(WORKSPACE, 'node_modules/.bin/nx');
-const VELOIQ = join(WORKSPACE, 'packages/veloiq-db/bin/veloiq');
 const TSX_IMPORT = ['--import', 'tsx'];
+const ENGINE = join(__dirname, 'engine.cjs');
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -81,11 +83,30 @@ function line(text: string): void {
   console.log(text);
 }
 
-/** A fresh folder for tsx's transform cache, so an apply run compiles every revision as CI would. */
+/** Cold transform caches (TMPDIR) of the run; removed at the end. */
+const BENCH_TMP = mkdtempSync(join(tmpdir(), 'veloiq-bench-tmp-'));
+
+/** A fresh folder for the transform caches, so an apply run compiles every revision as CI would. */
 function coldTmp(label: string): string {
-  const dir = join(SCRATCH, `tmp-${label}-${Date.now()}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  return mkdtempSync(join(BENCH_TMP, `${label}-`));
+}
+
+type RunOptions = { env?: NodeJS.ProcessEnv };
+
+/** `nx <args>` in the project's workspace. */
+function nx(project: ScratchProject, label: string, args: string[], options: RunOptions = {}): Promise<Timed> {
+  return mustRun(label, project.workspace.nx, args, { cwd: project.workspace.root, env: options.env });
+}
+
+/** The engine alone: the package's `upgrade`/`current` called from a bare Node process. */
+function engine(project: ScratchProject, action: 'upgrade' | 'current', env: NodeJS.ProcessEnv): Promise<Timed> {
+  const { workspace } = project;
+  const loader = workspace === SOURCE_WORKSPACE ? TSX_IMPORT : [];
+  return mustRun(`engine ${action}`, process.execPath, [...loader, ENGINE, workspace.commands, action, project.root], { env });
+}
+
+function rawMigrator(project: ScratchProject, action: 'up' | 'list', env: NodeJS.ProcessEnv): Promise<Timed> {
+  return mustRun(`raw migrator ${action}`, process.execPath, [...TSX_IMPORT, join(__dirname, 'raw-migrator.ts'), action, project.backend], { env });
 }
 
 async function checkApplied(db: BenchDatabase, expected: number, label: string, withRecord = true): Promise<void> {
@@ -104,18 +125,36 @@ async function checkApplied(db: BenchDatabase, expected: number, label: string, 
  */
 async function untilNxSees(project: ScratchProject): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const { stdout } = await mustRun('nx show projects', NX, ['show', 'projects', '--json']);
+    const { stdout } = await nx(project, 'nx show projects', ['show', 'projects', '--json']);
     if ((JSON.parse(stdout) as string[]).includes(project.name)) return;
   }
   throw new Error(`Nx does not see the scratch project ${project.root}; is tools/bench/.scratch un-ignored in .nxignore?`);
 }
 
 /** The project graph is computed once, outside any timing; then a bare `nx run` of nx:noop. */
-async function warmNx(project: ScratchProject): Promise<Timed> {
+async function warmNx(project: ScratchProject, env: NodeJS.ProcessEnv = {}): Promise<Timed> {
   await untilNxSees(project);
-  await mustRun('nx noop (warm-up)', NX, ['run', `${project.name}:noop`]);
-  return mustRun('nx noop', NX, ['run', `${project.name}:noop`]);
+  await nx(project, 'nx noop (warm-up)', ['run', `${project.name}:noop`], { env });
+  return nx(project, 'nx noop', ['run', `${project.name}:noop`], { env });
 }
+
+/** Whether an Nx daemon serves this workspace now. */
+async function daemonRunning(workspace: BenchWorkspace): Promise<boolean> {
+  const { stdout } = await timed(workspace.nx, ['daemon'], { cwd: workspace.root, env: { NX_DAEMON: 'true' } });
+  return /is currently running/i.test(stdout) && !/not running/i.test(stdout);
+}
+
+/** Runs `work` with the workspace's Nx daemon up; one this starts is stopped after. */
+async function withDaemon<T>(workspace: BenchWorkspace, work: () => Promise<T>): Promise<T> {
+  const started = !(await daemonRunning(workspace));
+  try {
+    return await work();
+  } finally {
+    if (started) await timed(workspace.nx, ['daemon', '--stop'], { cwd: workspace.root, env: { NX_DAEMON: 'true' } });
+  }
+}
+
+const DAEMON = { NX_DAEMON: 'true' };
 
 async function psqlFloor(project: ScratchProject, file: string, singleTransaction: boolean): Promise<Timed> {
   const db = await createDatabase(`floor${project.revisions}`);
@@ -131,7 +170,7 @@ async function psqlFloor(project: ScratchProject, file: string, singleTransactio
 
 async function nxUpgrade(project: ScratchProject, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ run: Timed; db: BenchDatabase }> {
   const db = await createDatabase(`nx${project.revisions}`);
-  const run = await mustRun('nx run db-upgrade', NX, ['run', `${project.name}:db-upgrade`, ...args], {
+  const run = await nx(project, 'nx run db-upgrade', ['run', `${project.name}:db-upgrade`, ...args], {
     env: { DATABASE_URL: db.url, TMPDIR: coldTmp(`nx${project.revisions}`), ...env },
   });
   await checkApplied(db, project.revisions, 'nx run db-upgrade');
@@ -161,12 +200,14 @@ async function growthRun(project: ScratchProject): Promise<GrowthFigures> {
 }
 
 /**
- * The main comparison, at the default (one transaction for the run): psql --single-transaction,
- * nx run db-upgrade, the engine alone and the raw MikroORM migrator (one transaction too, its
- * default allOrNothing). psql and nx run alternate, best of two each: other work on a shared
- * 2-core machine makes single runs swing by 2x; the best run is the least disturbed.
+ * The main comparison, at the default (one transaction for the run), on the installed package:
+ * psql --single-transaction against nx run db-upgrade (daemon off, as in CI; alternating, best
+ * of two each: other work on a shared 2-core machine makes single runs swing, the best run is
+ * the least disturbed), then with the Nx daemon (a developer's default), the same in this
+ * repository (plugin from sources), the engine alone and the raw MikroORM migrator (one
+ * transaction too, its default allOrNothing).
  */
-async function applyMain(project: ScratchProject, keep: boolean): Promise<BenchDatabase | undefined> {
+async function applyMain(project: ScratchProject, source: ScratchProject | undefined, keep: boolean): Promise<BenchDatabase | undefined> {
   const n = project.revisions;
   const bareNx = await warmNx(project);
   let floor: Timed | undefined;
@@ -181,40 +222,50 @@ async function applyMain(project: ScratchProject, keep: boolean): Promise<BenchD
     nxDb = db;
   }
   if (!floor || !viaNx || !nxDb) throw new Error('no apply run');
-  const inProcess = await nxUpgrade(project, [], { NX_ISOLATE_PLUGINS: 'false' });
-  await inProcess.db.drop();
+  const { daemonRun, bareDaemon } = await withDaemon(project.workspace, async () => {
+    const bare = await warmNx(project, DAEMON);
+    const { run, db } = await nxUpgrade(project, [], DAEMON);
+    await db.drop();
+    return { daemonRun: run, bareDaemon: bare };
+  });
+  let fromSource: Timed | undefined;
+  if (source) {
+    await warmNx(source);
+    const { run, db } = await nxUpgrade(source);
+    await db.drop();
+    fromSource = run;
+  }
 
   const engineDb = await createDatabase(`engine${n}`);
-  const engine = await mustRun('engine upgrade', process.execPath, [...TSX_IMPORT, join(__dirname, 'engine.ts'), 'upgrade', project.root], {
-    env: { DATABASE_URL: engineDb.url, TMPDIR: coldTmp(`engine${n}`) },
-  });
+  const engineRun = await engine(project, 'upgrade', { DATABASE_URL: engineDb.url, TMPDIR: coldTmp(`engine${n}`) });
   await checkApplied(engineDb, n, 'engine upgrade');
   await engineDb.drop();
 
   const rawDb = await createDatabase(`raw${n}`);
-  const raw = await mustRun('raw migrator up', process.execPath, [...TSX_IMPORT, join(__dirname, 'raw-migrator.ts'), 'up', project.backend], {
-    env: { DATABASE_URL: rawDb.url, TMPDIR: coldTmp(`raw${n}`) },
-  });
+  const raw = await rawMigrator(project, 'up', { DATABASE_URL: rawDb.url, TMPDIR: coldTmp(`raw${n}`) });
   await checkApplied(rawDb, n, 'raw migrator');
   await rawDb.drop();
 
-  line(
-    `apply ${n}, one transaction: psql -f --single-transaction ${s(floor.ms)} | nx run db-upgrade ${s(viaNx.ms)} (${ratio(viaNx.ms, floor.ms)}x psql; target <= 1.5x) | ` +
-      `engine alone ${s(engine.ms)} (${ratio(engine.ms, floor.ms)}x) | raw MikroORM migrator ${s(raw.ms)} (${ratio(raw.ms, floor.ms)}x) | bare nx run ${s(bareNx.ms)}`,
-  );
-  line(`  with NX_ISOLATE_PLUGINS=false: nx run db-upgrade ${s(inProcess.run.ms)} (${ratio(inProcess.run.ms, floor.ms)}x psql, one run)`);
+  line(`apply ${n}, one transaction: psql -f --single-transaction ${s(floor.ms)} (the floor)`);
+  line(`  nx run db-upgrade, installed package: ${s(viaNx.ms)} (${ratio(viaNx.ms, floor.ms)}x psql; target <= 1.5x) | bare nx run ${s(bareNx.ms)}`);
+  line(`  the same with the Nx daemon: ${s(daemonRun.ms)} (${ratio(daemonRun.ms, floor.ms)}x psql) | bare nx run ${s(bareDaemon.ms)}`);
+  if (fromSource) line(`  the same in this repository, plugin from TypeScript sources: ${s(fromSource.ms)} (${ratio(fromSource.ms, floor.ms)}x psql)`);
+  line(`  engine alone ${s(engineRun.ms)} (${ratio(engineRun.ms, floor.ms)}x) | raw MikroORM migrator ${s(raw.ms)} (${ratio(raw.ms, floor.ms)}x; beat it)`);
   summary.apply = {
     revisions: n,
     psqlMs: Math.round(floor.ms),
     nxRunMs: Math.round(viaNx.ms),
-    engineMs: Math.round(engine.ms),
-    rawMigratorMs: Math.round(raw.ms),
-    bareNxMs: Math.round(bareNx.ms),
     nxVsPsql: ratio(viaNx.ms, floor.ms),
-    engineVsPsql: ratio(engine.ms, floor.ms),
+    bareNxMs: Math.round(bareNx.ms),
+    nxRunDaemonMs: Math.round(daemonRun.ms),
+    nxDaemonVsPsql: ratio(daemonRun.ms, floor.ms),
+    bareNxDaemonMs: Math.round(bareDaemon.ms),
+    nxRunFromSourceMs: fromSource ? Math.round(fromSource.ms) : null,
+    nxFromSourceVsPsql: fromSource ? ratio(fromSource.ms, floor.ms) : null,
+    engineMs: Math.round(engineRun.ms),
+    engineVsPsql: ratio(engineRun.ms, floor.ms),
+    rawMigratorMs: Math.round(raw.ms),
     rawVsPsql: ratio(raw.ms, floor.ms),
-    nxRunInProcessPluginsMs: Math.round(inProcess.run.ms),
-    nxInProcessPluginsVsPsql: ratio(inProcess.run.ms, floor.ms),
   };
   if (keep) return nxDb;
   await nxDb.drop();
@@ -222,77 +273,66 @@ async function applyMain(project: ScratchProject, keep: boolean): Promise<BenchD
 }
 
 /** db-current on an up-to-date database, several ways, best of REPEAT runs each. */
-/** Whether an Nx daemon serves this workspace now (one we did not start is left running). */
-async function daemonRunning(): Promise<boolean> {
-  const { stdout } = await timed(NX, ['daemon'], { env: { NX_DAEMON: 'true' } });
-  return /is currently running/i.test(stdout) && !/not running/i.test(stdout);
-}
-
-async function noopSection(project: ScratchProject, db: BenchDatabase): Promise<void> {
+async function noopSection(project: ScratchProject, source: ScratchProject | undefined, db: BenchDatabase): Promise<void> {
   const env = { DATABASE_URL: db.url };
-  const daemonEnv = { ...env, NX_DAEMON: 'true' };
-  const inProcessEnv = { ...env, NX_ISOLATE_PLUGINS: 'false' };
+  const daemonEnv = { ...env, ...DAEMON };
   const ways: [string, () => Promise<Timed>][] = [
-    ['bare nx run (nx:noop)', () => mustRun('nx noop', NX, ['run', `${project.name}:noop`], { env })],
-    ['nx run db-current', () => mustRun('nx run db-current', NX, ['run', `${project.name}:db-current`], { env })],
-    ['bare nx run, daemon', () => mustRun('nx noop (daemon)', NX, ['run', `${project.name}:noop`], { env: daemonEnv })],
-    ['nx run db-current, daemon', () => mustRun('nx run db-current (daemon)', NX, ['run', `${project.name}:db-current`], { env: daemonEnv })],
-    // Nx runs each plugin in its own worker process by default; NX_ISOLATE_PLUGINS=false loads them in-process.
-    ['bare nx run, plugins in-process', () => mustRun('nx noop (in-process plugins)', NX, ['run', `${project.name}:noop`], { env: inProcessEnv })],
-    ['nx run db-current, plugins in-process', () => mustRun('nx run db-current (in-process plugins)', NX, ['run', `${project.name}:db-current`], { env: inProcessEnv })],
-    ['engine current alone', () => mustRun('engine current', process.execPath, [...TSX_IMPORT, join(__dirname, 'engine.ts'), 'current', project.root], { env })],
-    ['raw migrator listing', () => mustRun('raw migrator list', process.execPath, [...TSX_IMPORT, join(__dirname, 'raw-migrator.ts'), 'list', project.backend], { env })],
+    ['bare nx run', () => nx(project, 'nx noop', ['run', `${project.name}:noop`], { env })],
+    ['nx run db-current', () => nx(project, 'nx run db-current', ['run', `${project.name}:db-current`], { env })],
+    ['bare nx run, daemon', () => nx(project, 'nx noop (daemon)', ['run', `${project.name}:noop`], { env: daemonEnv })],
+    ['nx run db-current, daemon', () => nx(project, 'nx run db-current (daemon)', ['run', `${project.name}:db-current`], { env: daemonEnv })],
+    ['veloiq db current', () => mustRun('veloiq db current', project.workspace.veloiq, ['db', 'current'], { cwd: project.root, env })],
+    ['engine current alone', () => engine(project, 'current', env)],
+    ['raw migrator listing', () => rawMigrator(project, 'list', env)],
   ];
-  if (existsSync(VELOIQ)) {
-    ways.push(['veloiq db current', () => mustRun('veloiq db current', VELOIQ, ['db', 'current'], { cwd: project.root, env })]);
+  if (source) {
+    ways.push(
+      ['bare nx run, this repository', () => nx(source, 'nx noop (repository)', ['run', `${source.name}:noop`], { env })],
+      ['nx run db-current, this repository', () => nx(source, 'nx run db-current (repository)', ['run', `${source.name}:db-current`], { env })],
+    );
   }
-  const results: Record<string, number> = {};
   // Interleaved, so a slow moment of the machine spreads over every way instead of one.
   const samples = new Map<string, number[]>(ways.map(([name]) => [name, []]));
-  // The daemon is Nx's default outside CI; one this run starts is stopped at the end.
-  const startedDaemon = !(await daemonRunning());
-  try {
+  // The daemon is Nx's default outside CI; it runs for the whole section, as on a developer's machine.
+  await withDaemon(project.workspace, async () => {
     for (const [, run] of ways) await run(); // warm the transform caches, the project graph, the daemon
     for (let i = 0; i < REPEAT; i++) {
       for (const [name, run] of ways) samples.get(name)!.push((await run()).ms);
     }
-  } finally {
-    if (startedDaemon) await timed(NX, ['daemon', '--stop'], { env: { NX_DAEMON: 'true' } });
-  }
+  });
   // The best of the runs: on a shared machine the least disturbed run is the honest cost.
-  for (const [name, xs] of samples) results[name] = Math.min(...xs);
-  const bare = results['bare nx run (nx:noop)'];
-  const raw = results['raw migrator listing'];
-  const viaNx = results['nx run db-current'];
-  const engine = results['engine current alone'];
-  line(`no-op current (${project.revisions} revisions, at head, best of ${REPEAT}):`);
-  line(`  bare nx run ${s(bare)} | raw migrator listing ${s(raw)} | budget for nx run = 1.3 x (${s(bare)} + ${s(raw)}) = ${s(1.3 * (bare + raw))}`);
-  line(`  nx run db-current ${s(viaNx)} (${ratio(viaNx, bare + raw)}x bare nx + raw listing; target <= 1.3x)`);
-  line(`  engine current alone ${s(engine)} (${ratio(engine, raw)}x raw migrator listing; target <= 1.3x)`);
-  const bareDaemon = results['bare nx run, daemon'];
-  const viaNxDaemon = results['nx run db-current, daemon'];
-  line(`  with the Nx daemon: bare nx run ${s(bareDaemon)} | nx run db-current ${s(viaNxDaemon)} (${ratio(viaNxDaemon, bareDaemon + raw)}x bare nx + raw listing)`);
-  const bareInProcess = results['bare nx run, plugins in-process'];
-  const viaNxInProcess = results['nx run db-current, plugins in-process'];
-  line(`  with NX_ISOLATE_PLUGINS=false: bare nx run ${s(bareInProcess)} | nx run db-current ${s(viaNxInProcess)} (${ratio(viaNxInProcess, bareInProcess + raw)}x bare nx + raw listing)`);
-  const veloiq = results['veloiq db current'];
-  if (veloiq !== undefined) line(`  veloiq db current ${s(veloiq)} (${ratio(veloiq, bare + raw)}x bare nx + raw listing)`);
+  const best = (name: string) => Math.min(...samples.get(name)!);
+  const bare = best('bare nx run');
+  const raw = best('raw migrator listing');
+  const viaNx = best('nx run db-current');
+  const engineMs = best('engine current alone');
+  const bareDaemon = best('bare nx run, daemon');
+  const viaNxDaemon = best('nx run db-current, daemon');
+  const veloiq = best('veloiq db current');
+  line(`no-op current (${project.revisions} revisions, at head, best of ${REPEAT}; installed package):`);
+  line(`  raw migrator listing ${s(raw)} | engine current alone ${s(engineMs)} (${ratio(engineMs, raw)}x the raw listing; target <= 1.3x)`);
+  line(`  nx run db-current ${s(viaNx)} (${ratio(viaNx, bare + raw)}x bare nx run ${s(bare)} + raw listing; target <= 1.3x)`);
+  line(`  with the Nx daemon: nx run db-current ${s(viaNxDaemon)} (${ratio(viaNxDaemon, bareDaemon + raw)}x bare nx run ${s(bareDaemon)} + raw listing; target <= 1.3x)`);
+  line(`  veloiq db current ${s(veloiq)} (${ratio(veloiq, bare + raw)}x bare nx run + raw listing)`);
   summary.noop = {
     revisions: project.revisions,
-    bareNxMs: Math.round(bare),
     rawMigratorListMs: Math.round(raw),
+    engineCurrentMs: Math.round(engineMs),
+    engineRatio: ratio(engineMs, raw),
+    bareNxMs: Math.round(bare),
     nxRunCurrentMs: Math.round(viaNx),
-    engineCurrentMs: Math.round(engine),
-    veloiqCurrentMs: veloiq === undefined ? null : Math.round(veloiq),
     nxRatio: ratio(viaNx, bare + raw),
     bareNxDaemonMs: Math.round(bareDaemon),
     nxRunCurrentDaemonMs: Math.round(viaNxDaemon),
     nxDaemonRatio: ratio(viaNxDaemon, bareDaemon + raw),
-    bareNxInProcessPluginsMs: Math.round(bareInProcess),
-    nxRunCurrentInProcessPluginsMs: Math.round(viaNxInProcess),
-    nxInProcessPluginsRatio: ratio(viaNxInProcess, bareInProcess + raw),
-    engineRatio: ratio(engine, raw),
+    veloiqCurrentMs: Math.round(veloiq),
   };
+  if (source) {
+    const bareSource = best('bare nx run, this repository');
+    const viaSource = best('nx run db-current, this repository');
+    line(`  this repository, plugin from TypeScript sources: nx run db-current ${s(viaSource)} (${ratio(viaSource, bareSource + raw)}x bare nx run ${s(bareSource)} + raw listing)`);
+    summary.noop = { ...(summary.noop as object), bareNxFromSourceMs: Math.round(bareSource), nxRunCurrentFromSourceMs: Math.round(viaSource), nxFromSourceRatio: ratio(viaSource, bareSource + raw) };
+  }
 }
 
 const ENTITIES = 200;
@@ -303,35 +343,35 @@ const NX_CACHE_HIT = /read the output from the cache|\[local cache\]|existing ou
  * generate again (a hit), db-migrate with one changed column (generate runs first and misses),
  * generate after a change (a miss). db-migrate here is the real path: `nx run`, generate first.
  */
-async function autogenSection(): Promise<ScratchProject> {
+async function autogenSection(workspace: BenchWorkspace): Promise<ScratchProject> {
   const salt = `${process.pid}-${Date.now()}`;
-  const project = createScratchProject('bench-autogen', 0, ENTITIES, salt);
+  const project = createScratchProject(workspace, 'bench-autogen', 0, ENTITIES, salt);
   await untilNxSees(project);
   const db = await createDatabase('autogen');
   const env = { DATABASE_URL: db.url };
-  const nx = (label: string, args: string[]) => mustRun(label, NX, args, { env });
+  const run = (label: string, args: string[]) => nx(project, label, args, { env });
   try {
-    const firstGenerate = await nx('generate (first)', ['run', `${project.name}:generate`]);
-    const hit = await nx('generate (unchanged)', ['run', `${project.name}:generate`]);
+    const firstGenerate = await run('generate (first)', ['run', `${project.name}:generate`]);
+    const hit = await run('generate (unchanged)', ['run', `${project.name}:generate`]);
     if (!NX_CACHE_HIT.test(hit.stdout)) throw new Error(`generate on an unchanged project was not an Nx cache hit:\n${hit.stdout}`);
-    const initial = await nx('db-migrate (all tables)', ['run', `${project.name}:db-migrate`, '-m', `create the ${ENTITIES} tables`]);
-    await nx('db-upgrade', ['run', `${project.name}:db-upgrade`]);
+    const initial = await run('db-migrate (all tables)', ['run', `${project.name}:db-migrate`, '-m', `create the ${ENTITIES} tables`]);
+    await run('db-upgrade', ['run', `${project.name}:db-upgrade`]);
 
     project.writeEntities(ENTITIES, true, salt);
-    const migrate = await nx('db-migrate (one changed column)', ['run', `${project.name}:db-migrate`, '-m', 'widen bench_00001 name']);
+    const migrate = await run('db-migrate (one changed column)', ['run', `${project.name}:db-migrate`, '-m', 'widen bench_00001 name']);
     const written = readdirSync(project.migrations).filter((f) => f.includes('widen_bench_00001_name'));
     const body = written.length === 1 ? readFileSync(join(project.migrations, written[0]), 'utf8') : '';
     if (!/varchar\(255\)/.test(body)) throw new Error(`db-migrate did not write the one change (${written.join(', ') || 'no file'}):\n${migrate.stdout}`);
     const changedTables = new Set([...body.matchAll(/alter table "(\w+)"/g)].map((m) => m[1]));
     if (changedTables.size !== 1) throw new Error(`db-migrate changed ${changedTables.size} tables, expected 1:\n${body}`);
 
-    const hitAgain = await nx('generate (unchanged)', ['run', `${project.name}:generate`]);
+    const hitAgain = await run('generate (unchanged)', ['run', `${project.name}:generate`]);
     project.writeEntities(ENTITIES, true, `${salt}-changed`);
-    const miss = await nx('generate (after a change)', ['run', `${project.name}:generate`]);
+    const miss = await run('generate (after a change)', ['run', `${project.name}:generate`]);
     if (NX_CACHE_HIT.test(miss.stdout)) throw new Error(`generate after a change was a cache hit:\n${miss.stdout}`);
 
     const hitMs = Math.min(hit.ms, hitAgain.ms);
-    line(`autogenerate (${ENTITIES} entities, ${ENTITIES / 10} modules): nx run db-migrate with one changed column ${s(migrate.ms)} (generate runs first and misses; target < 5 s) | from empty, all ${ENTITIES} tables ${s(initial.ms)}`);
+    line(`autogenerate (${ENTITIES} entities, ${ENTITIES / 10} modules; installed package): nx run db-migrate with one changed column ${s(migrate.ms)} (generate runs first and misses; target < 5 s) | from empty, all ${ENTITIES} tables ${s(initial.ms)}`);
     line(`generate cache (${ENTITIES} entities): hit ${s(hitMs)} | miss after a change ${s(miss.ms)} | first run ${s(firstGenerate.ms)}`);
     summary.autogenerate = { entities: ENTITIES, migrateOneColumnMs: Math.round(migrate.ms), migrateFromEmptyMs: Math.round(initial.ms) };
     summary.generate = { entities: ENTITIES, hitMs: Math.round(hitMs), missAfterChangeMs: Math.round(miss.ms), firstRunMs: Math.round(firstGenerate.ms) };
@@ -358,20 +398,26 @@ async function main(): Promise<void> {
   summary.machine = info;
   line(`machine: ${info.nproc} cores, ${info.cpu}, node ${info.node}, PostgreSQL ${info.postgres}; Nx daemon off unless a line says otherwise`);
 
-  const projects: ScratchProject[] = [];
+  const installing = performance.now();
+  const installed = installedWorkspace();
+  line(`installed workspace: @veloiq/db packed and installed with nx in ${s(performance.now() - installing)} (not part of any figure)`);
+  const workspaces = [installed, SOURCE_WORKSPACE];
   try {
     let mainDb: BenchDatabase | undefined;
     let mainProject: ScratchProject | undefined;
+    let sourceProject: ScratchProject | undefined;
     if (SECTIONS.has('apply') || SECTIONS.has('noop')) {
       const sizes = SECTIONS.has('apply') ? SIZES : [MAIN_SIZE];
       const growth: GrowthFigures[] = [];
       for (const n of sizes) {
-        const project = createScratchProject(`bench-apply-${n}`, n);
-        projects.push(project);
+        const project = createScratchProject(installed, `bench-apply-${n}`, n);
         if (SECTIONS.has('apply')) growth.push(await growthRun(project));
         if (n === MAIN_SIZE) {
           mainProject = project;
-          mainDb = await applyMain(project, SECTIONS.has('noop'));
+          sourceProject = createScratchProject(SOURCE_WORKSPACE, `bench-apply-${n}`, n);
+          mainDb = await applyMain(project, SECTIONS.has('apply') ? sourceProject : undefined, SECTIONS.has('noop'));
+        } else {
+          project.remove();
         }
       }
       if (growth.length > 0) {
@@ -381,13 +427,13 @@ async function main(): Promise<void> {
       }
     }
     if (SECTIONS.has('noop') && mainDb && mainProject) {
-      await noopSection(mainProject, mainDb);
+      await noopSection(mainProject, sourceProject, mainDb);
       await mainDb.drop();
     }
-    if (SECTIONS.has('autogen') || SECTIONS.has('generate')) projects.push(await autogenSection());
+    if (SECTIONS.has('autogen') || SECTIONS.has('generate')) await autogenSection(installed);
   } finally {
-    for (const project of projects) project.remove();
-    rmSync(SCRATCH, { recursive: true, force: true });
+    for (const workspace of workspaces) workspace.remove();
+    rmSync(BENCH_TMP, { recursive: true, force: true });
     await dropLeftovers();
   }
   summary.totalSeconds = Math.round((performance.now() - started) / 1000);

@@ -1,13 +1,82 @@
-// Throwaway projects and databases for the benchmarks. A scratch project lives under
-// tools/bench/.scratch/<name> (git-ignored, but un-ignored for Nx by .nxignore so `nx run` sees
-// it) and looks like a real VeloIQ backend: project.json with the db targets, a MikroORM config
-// reading DATABASE_URL, entities, and generated revision files.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// Throwaway workspaces, projects and databases for the benchmarks. A scratch project looks like
+// a real VeloIQ backend: project.json with the db targets, a MikroORM config reading
+// DATABASE_URL, entities, and generated revision files. It lives in one of two workspaces:
+// - an installed one: a new Nx workspace in a temporary folder with @veloiq/db installed from
+//   the tarball `npm run package` makes, as a user has it (compiled JavaScript);
+// - this repository, under tools/bench/.scratch/<name> (git-ignored, un-ignored for Nx by
+//   .nxignore), where Nx runs the plugin from its TypeScript sources, as while developing it.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Client } from 'pg';
 
 export const WORKSPACE = resolve(__dirname, '../..');
 export const SCRATCH = join(__dirname, '.scratch');
+
+/** An Nx workspace the bench runs commands in. */
+export interface BenchWorkspace {
+  /** How the figures name it. */
+  label: string;
+  root: string;
+  /** The folder scratch projects go in. */
+  projects: string;
+  nx: string;
+  veloiq: string;
+  /** The folder of the package's command modules (`upgrade`, `current`), for the engine alone. */
+  commands: string;
+  remove(): void;
+}
+
+export const SOURCE_WORKSPACE: BenchWorkspace = {
+  label: 'this repository (plugin from TypeScript sources)',
+  root: WORKSPACE,
+  projects: SCRATCH,
+  nx: join(WORKSPACE, 'node_modules/.bin/nx'),
+  veloiq: join(WORKSPACE, 'packages/veloiq-db/bin/veloiq'),
+  commands: join(WORKSPACE, 'packages/veloiq-db/src/commands'),
+  remove: () => rmSync(SCRATCH, { recursive: true, force: true }),
+};
+
+/**
+ * A new Nx workspace outside this repository with the packed @veloiq/db installed (with nx,
+ * @nx/devkit and typescript, as a user's workspace has them), the plugin registered in nx.json
+ * as `nx g @veloiq/db:init` does. Packages come from the npm cache `npm ci` filled.
+ */
+export function installedWorkspace(): BenchWorkspace {
+  const root = mkdtempSync(join(tmpdir(), 'veloiq-bench-'));
+  const run = (command: string, args: string[], cwd = root) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const tarball = run(process.execPath, [join(WORKSPACE, 'packages/veloiq-db/scripts/pack.mjs'), '--out', join(root, '.pack')], WORKSPACE).trim().split('\n').at(-1)!;
+  const rootPackage = JSON.parse(readFileSync(join(WORKSPACE, 'package.json'), 'utf8'));
+  const rootNx = JSON.parse(readFileSync(join(WORKSPACE, 'nx.json'), 'utf8'));
+  const dev = rootPackage.devDependencies;
+  writeFileSync(
+    join(root, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'veloiq-bench-workspace',
+        private: true,
+        devDependencies: { nx: dev.nx, '@nx/devkit': dev['@nx/devkit'], typescript: dev.typescript, '@veloiq/db': `file:${tarball}` },
+        allowScripts: rootPackage.allowScripts,
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(join(root, 'nx.json'), JSON.stringify({ plugins: rootNx.plugins, targetDefaults: rootNx.targetDefaults }, null, 2));
+  writeFileSync(join(root, '.gitignore'), 'node_modules\n.nx\n.pack\n');
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
+  run('git', ['init', '-q']);
+  return {
+    label: 'installed package (compiled JavaScript)',
+    root,
+    projects: join(root, 'apps'),
+    nx: join(root, 'node_modules/.bin/nx'),
+    veloiq: join(root, 'node_modules/.bin/veloiq'),
+    commands: join(root, 'node_modules/@veloiq/db/dist/commands'),
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
 export const SYSTEM_PG = process.env.VELOIQ_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export async function adminQuery(url: string, sql: string): Promise<Record<string, unknown>[]> {
@@ -135,6 +204,7 @@ function registryFile(count: number): string {
 }
 
 export interface ScratchProject {
+  workspace: BenchWorkspace;
   /** Nx project name. */
   name: string;
   root: string;
@@ -154,20 +224,20 @@ export interface ScratchProject {
  * Writes a scratch Nx project with `revisions` generated revision files and `entities` entities.
  * Targets: the db executors, a `noop` (nx:noop) for the bare cost of `nx run`.
  */
-export function createScratchProject(name: string, revisions: number, entities = 20, salt = ''): ScratchProject {
-  const root = join(SCRATCH, name);
+export function createScratchProject(workspace: BenchWorkspace, name: string, revisions: number, entities = 20, salt = ''): ScratchProject {
+  const root = join(workspace.projects, name);
   rmSync(root, { recursive: true, force: true });
   const backend = join(root, 'backend');
   const migrations = join(backend, 'migrations');
   mkdirSync(migrations, { recursive: true });
-  const rel = relative(WORKSPACE, root);
+  const rel = relative(workspace.root, root);
   const executor = (sub: string) => ({ executor: `@veloiq/db:${sub}` });
   writeFileSync(
     join(root, 'project.json'),
     JSON.stringify(
       {
         name,
-        $schema: relative(root, join(WORKSPACE, 'node_modules/nx/schemas/project-schema.json')),
+        $schema: relative(root, join(workspace.root, 'node_modules/nx/schemas/project-schema.json')),
         root: rel,
         projectType: 'application',
         tags: ['bench-scratch'],
@@ -217,5 +287,5 @@ export default defineConfig({
   writeFileSync(sqlFile, sql.join('\n') + '\n');
   const perRevisionSqlFile = join(root, 'per-revision.sql');
   writeFileSync(perRevisionSqlFile, perRevision.join('\n') + '\n');
-  return { name, root, backend, migrations, sqlFile, perRevisionSqlFile, revisions, writeEntities, remove: () => rmSync(root, { recursive: true, force: true }) };
+  return { workspace, name, root, backend, migrations, sqlFile, perRevisionSqlFile, revisions, writeEntities, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
