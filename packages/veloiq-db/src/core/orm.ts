@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { basename, resolve } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { UserError, rememberSecret } from './errors';
@@ -20,8 +21,24 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Packages a MikroORM config for PostgreSQL imports besides the project's own files. Loaded
+ * natively first, from where the config resolves them, they are in require.cache when the
+ * config asks: tsx's hook, which reads and scans each JavaScript file loaded under it, is spared
+ * ~700 modules (~0.15 s of every command). One that is missing is left to the config to report.
+ */
+const CONFIG_PACKAGES = ['@mikro-orm/postgresql', '@mikro-orm/migrations'];
+
 /** The project's MikroORM config, as its file exports it (an object or a function returning one). */
 export async function loadConfig(project: Project): Promise<Options> {
+  const requireFromConfig = createRequire(project.configPath);
+  for (const id of CONFIG_PACKAGES) {
+    try {
+      requireFromConfig(id);
+    } catch {
+      // not installed for this project: the config names what it needs
+    }
+  }
   let loaded: unknown;
   try {
     loaded = loadModule(project.configPath);
