@@ -57,7 +57,7 @@ async function rewriteRecord(db: Database, { record, remove, removeShown }: Plan
   if (record.length > 0) {
     script?.comment(`Record: add ${record.map((r) => `${r.id} (${r.description})`).join(', ')}`);
     await ensureRecordTable(db, ctx);
-    await recordApplied(db, record.map((r) => r.name), ctx);
+    await recordApplied(db, record, ctx);
   }
 }
 

@@ -32,7 +32,7 @@ export function upgradeSql(options: UpgradeOptions): Promise<SqlResult> {
         script.comment(`Revision ${revision.id}: ${revision.description}${transactional ? '' : ' (not transactional: runs outside a transaction)'}`),
       record: async (done, ctx) => {
         script.comment(`Record: add ${done.map((r) => r.id).join(', ')}`);
-        await recordApplied(db, done.map((r) => r.name), ctx);
+        await recordApplied(db, done, ctx);
       },
     });
     return Math.max(to, position.current);

@@ -50,7 +50,7 @@ export function upgrade(options: UpgradeOptions): Promise<UpgradeResult | SqlRes
       await applyRevisions(db, pending, 'up', {
         perMigration: options.transactionPerMigration,
         prepare: (ctx) => ensureRecordTable(db, ctx),
-        record: (done, ctx) => recordApplied(db, done.map((r) => r.name), ctx),
+        record: (done, ctx) => recordApplied(db, done, ctx),
       });
     }
     const applied = new Set([...position.appliedNames, ...pending.map((r) => r.name)]);

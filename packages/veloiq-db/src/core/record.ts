@@ -96,23 +96,14 @@ export function fileChecksum(path: string): string {
   return createHash('sha256').update(readFileSync(path, 'utf8').replace(/\r\n/g, '\n')).digest('hex');
 }
 
-/** Revision files by name, scanned once per open database (a long run records many batches). */
-const filesOf = new WeakMap<Database, Map<string, string>>();
-function revisionFiles(db: Database): Map<string, string> {
-  let files = filesOf.get(db);
-  if (!files) filesOf.set(db, (files = new Map(listRevisions(db.migrationsDir).map((r) => [r.name, r.path]))));
-  return files;
-}
-
 /**
  * Records revisions as applied, each with its file's checksum: one statement, however many.
  * Needs ensureRecordTable first (in the same transaction).
  */
-export async function recordApplied(db: Database, names: string[], ctx?: Transaction): Promise<void> {
-  if (names.length === 0) return;
-  const files = revisionFiles(db);
-  const placeholders = names.map(() => '(?, ?)').join(', ');
-  const values = names.flatMap((name) => [name, files.has(name) ? fileChecksum(files.get(name)!) : null]);
+export async function recordApplied(db: Database, revisions: Pick<Revision, 'name' | 'path'>[], ctx?: Transaction): Promise<void> {
+  if (revisions.length === 0) return;
+  const placeholders = revisions.map(() => '(?, ?)').join(', ');
+  const values = revisions.flatMap((revision) => [revision.name, fileChecksum(revision.path)]);
   await guarded(db, 'write', () => connection(db).execute(`insert into ${qualified(db)} (name, checksum) values ${placeholders}`, values, 'run', ctx));
 }
 
