@@ -155,6 +155,7 @@ async function withDaemon<T>(workspace: BenchWorkspace, work: () => Promise<T>):
 }
 
 const DAEMON = { NX_DAEMON: 'true' };
+const IN_PROCESS = { NX_ISOLATE_PLUGINS: 'false' };
 
 async function psqlFloor(project: ScratchProject, file: string, singleTransaction: boolean): Promise<Timed> {
   const db = await createDatabase(`floor${project.revisions}`);
@@ -210,8 +211,9 @@ const bestOf = (runs: Timed[]) => Math.min(...runs.map((r) => r.ms));
  * psql --single-transaction, nx run db-upgrade (daemon off, as in CI) and the engine alone, in
  * APPLY_ROUNDS interleaved rounds (other work on a shared 2-core machine makes single runs swing
  * by up to 2x: every run is printed, and ratios use the best, least disturbed, run of each);
- * then once each: with the Nx daemon (a developer's default), this repository's source plugin,
- * and the raw MikroORM migrator (one transaction too, its default allOrNothing).
+ * then once each: with the Nx daemon (a developer's default), with NX_ISOLATE_PLUGINS=false, this
+ * repository's source plugin, and the raw MikroORM migrator (one transaction too, its default
+ * allOrNothing).
  */
 async function applyMain(project: ScratchProject, source: ScratchProject | undefined, keep: boolean): Promise<BenchDatabase | undefined> {
   const n = project.revisions;
@@ -237,6 +239,10 @@ async function applyMain(project: ScratchProject, source: ScratchProject | undef
     await db.drop();
     return { daemonRun: run, bareDaemon: bare };
   });
+  // NX_ISOLATE_PLUGINS=false: Nx loads the plugins in its own process instead of a worker each.
+  const bareInProcess = await warmNx(project, IN_PROCESS);
+  const inProcess = await nxUpgrade(project, [], IN_PROCESS);
+  await inProcess.db.drop();
   let fromSource: Timed | undefined;
   if (source) {
     await warmNx(source);
@@ -257,6 +263,7 @@ async function applyMain(project: ScratchProject, source: ScratchProject | undef
   line(`  nx run db-upgrade, installed package: ${s(nxMs)} (${ratio(nxMs, floor)}x psql; target <= 1.5x) | runs ${samplesOf(viaNx)} s | bare nx run ${s(bareNx.ms)}`);
   line(`  engine alone ${s(engineMs)} (${ratio(engineMs, floor)}x) | runs ${samplesOf(engines)} s`);
   line(`  with the Nx daemon, one run: ${s(daemonRun.ms)} (${ratio(daemonRun.ms, floor)}x psql) | bare nx run ${s(bareDaemon.ms)}`);
+  line(`  with NX_ISOLATE_PLUGINS=false, one run: ${s(inProcess.run.ms)} (${ratio(inProcess.run.ms, floor)}x psql) | bare nx run ${s(bareInProcess.ms)}`);
   if (fromSource) line(`  in this repository, plugin from TypeScript sources, one run: ${s(fromSource.ms)} (${ratio(fromSource.ms, floor)}x psql)`);
   line(`  raw MikroORM migrator, one run: ${s(raw.ms)} (${ratio(raw.ms, floor)}x; beat it)`);
   summary.apply = {
@@ -273,6 +280,9 @@ async function applyMain(project: ScratchProject, source: ScratchProject | undef
     nxRunDaemonMs: Math.round(daemonRun.ms),
     nxDaemonVsPsql: ratio(daemonRun.ms, floor),
     bareNxDaemonMs: Math.round(bareDaemon.ms),
+    nxRunInProcessPluginsMs: Math.round(inProcess.run.ms),
+    nxInProcessPluginsVsPsql: ratio(inProcess.run.ms, floor),
+    bareNxInProcessPluginsMs: Math.round(bareInProcess.ms),
     nxRunFromSourceMs: fromSource ? Math.round(fromSource.ms) : null,
     nxFromSourceVsPsql: fromSource ? ratio(fromSource.ms, floor) : null,
     rawMigratorMs: Math.round(raw.ms),
@@ -388,6 +398,12 @@ async function autogenSection(workspace: BenchWorkspace): Promise<ScratchProject
     });
     if (!readdirSync(project.migrations).some((f) => f.includes('narrow_bench_00001_name'))) throw new Error(`db-migrate with the daemon wrote no revision:\n${daemonMigrate.stdout}`);
 
+    // And with the plugins in Nx's own process: the column widened again.
+    await run('db-upgrade', ['run', `${project.name}:db-upgrade`]);
+    project.writeEntities(ENTITIES, true, `${salt}-again`);
+    const inProcessMigrate = await nx(project, 'db-migrate (in-process plugins)', ['run', `${project.name}:db-migrate`, '-m', 'widen bench_00001 name again'], { env: { ...env, ...IN_PROCESS } });
+    if (!readdirSync(project.migrations).some((f) => f.includes('widen_bench_00001_name_again'))) throw new Error(`db-migrate with in-process plugins wrote no revision:\n${inProcessMigrate.stdout}`);
+
     const hitAgain = await run('generate (unchanged)', ['run', `${project.name}:generate`]);
     project.writeEntities(ENTITIES, true, `${salt}-changed`);
     const miss = await run('generate (after a change)', ['run', `${project.name}:generate`]);
@@ -396,8 +412,9 @@ async function autogenSection(workspace: BenchWorkspace): Promise<ScratchProject
     const hitMs = Math.min(hit.ms, hitAgain.ms);
     line(`autogenerate (${ENTITIES} entities, ${ENTITIES / 10} modules; installed package): nx run db-migrate with one changed column ${s(migrate.ms)} (generate runs first and misses; target < 5 s) | from empty, all ${ENTITIES} tables ${s(initial.ms)}`);
     line(`  the same with the Nx daemon (the edit taken in before the command): ${s(daemonMigrate.ms)}`);
+    line(`  the same with NX_ISOLATE_PLUGINS=false: ${s(inProcessMigrate.ms)}`);
     line(`generate cache (${ENTITIES} entities): hit ${s(hitMs)} | miss after a change ${s(miss.ms)} | first run ${s(firstGenerate.ms)}`);
-    summary.autogenerate = { entities: ENTITIES, migrateOneColumnMs: Math.round(migrate.ms), migrateOneColumnDaemonMs: Math.round(daemonMigrate.ms), migrateFromEmptyMs: Math.round(initial.ms) };
+    summary.autogenerate = { entities: ENTITIES, migrateOneColumnMs: Math.round(migrate.ms), migrateOneColumnDaemonMs: Math.round(daemonMigrate.ms), migrateOneColumnInProcessPluginsMs: Math.round(inProcessMigrate.ms), migrateFromEmptyMs: Math.round(initial.ms) };
     summary.generate = { entities: ENTITIES, hitMs: Math.round(hitMs), missAfterChangeMs: Math.round(miss.ms), firstRunMs: Math.round(firstGenerate.ms) };
   } finally {
     await db.drop();
