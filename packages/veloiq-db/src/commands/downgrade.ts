@@ -48,10 +48,7 @@ function plan(position: Position, spec: string | number): { target: number; reve
 
 /** Reverts the revisions and removes them from the record, inside the caller's transaction. */
 async function revertAll(db: Database, revert: Revision[], ctx: Transaction, script?: SqlScript): Promise<void> {
-  for (const revision of revert) {
-    script?.comment(`Revision ${revision.id}: ${revision.description} (revert)`);
-    await runRevisions(db, [revision], 'down', ctx);
-  }
+  await runRevisions(db, revert, 'down', ctx, undefined, (revision) => script?.comment(`Revision ${revision.id}: ${revision.description} (revert)`));
   script?.comment(`Record: remove ${revert.map((r) => r.id).join(', ')}`);
   await recordReverted(db, revert.map((r) => r.name), ctx);
 }

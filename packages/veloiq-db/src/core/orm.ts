@@ -90,11 +90,19 @@ function connectionError(error: unknown, url: string | undefined): UserError {
   return new UserError(`Cannot connect to PostgreSQL at ${where}: ${message}. ${fix}`);
 }
 
+function rememberUrlPassword(url: string): void {
+  try {
+    rememberSecret(decodeURIComponent(new URL(url).password));
+  } catch {
+    // not a URL MikroORM can use either; checkUrl says so
+  }
+}
+
 /**
  * Refuses a connection URL that cannot be what the user meant, before the driver reads it
  * wrongly: typically a password with an unencoded `@`, `#` or `/`. The URL is never shown.
  */
-function checkUrl(url: string, dbName: string | undefined, project: Project, stopServer: () => Promise<void>): void {
+function checkUrl(url: string, dbName: string | undefined, project: Project): void {
   const encode = 'percent-encode special characters of the password (@ as %40, # as %23, / as %2F)';
   let problem: string | undefined;
   try {
@@ -107,7 +115,6 @@ function checkUrl(url: string, dbName: string | undefined, project: Project, sto
     problem = `it does not parse as a URL: check its form (postgresql://, user, password, @host, :port, /database) and ${encode}`;
   }
   if (!problem) return;
-  void stopServer();
   throw new UserError(`The database URL (clientUrl in ${project.configPath}, usually DATABASE_URL) is not valid: ${problem}.`);
 }
 
@@ -136,6 +143,11 @@ export async function openDatabase(project: Project): Promise<Database> {
   const baseDir = config.baseDir ?? project.backendDir;
   let clientUrl = config.clientUrl;
   let dbName = config.dbName;
+  rememberSecret(typeof config.password === 'string' ? config.password : undefined);
+  if (clientUrl) {
+    rememberUrlPassword(clientUrl);
+    checkUrl(clientUrl, dbName, project);
+  }
   let stopServer = async () => undefined as void;
   if (!clientUrl && !config.host) {
     const server = await startEmbedded(localStatePath(project, 'postgres'));
@@ -148,16 +160,8 @@ export async function openDatabase(project: Project): Promise<Database> {
       throw connectionError(error, server.url('postgres'));
     }
     clientUrl = server.url(dbName);
+    rememberUrlPassword(clientUrl);
   }
-  if (clientUrl) {
-    try {
-      rememberSecret(decodeURIComponent(new URL(clientUrl).password));
-    } catch {
-      // not a URL MikroORM can use either; checkUrl says so below
-    }
-  }
-  rememberSecret(typeof config.password === 'string' ? config.password : undefined);
-  if (clientUrl) checkUrl(clientUrl, dbName, project, stopServer);
 
   let orm: MikroORM;
   try {

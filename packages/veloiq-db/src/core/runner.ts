@@ -115,11 +115,9 @@ export async function runRevisions(
   const connection = db.orm.em.getConnection();
   const batching = ctx !== undefined && !db.offline;
   const waiting: Planned[] = [];
-  let statements = 0;
   const send = async (): Promise<void> => {
     if (waiting.length === 0) return;
     const batch = waiting.splice(0);
-    statements = 0;
     // A line break before each `;`, so a statement ending in a `--` comment cannot swallow it.
     const text = [`savepoint ${SAVEPOINT}`, ...batch.flatMap((p) => p.queries as string[]), `release savepoint ${SAVEPOINT}`].join('\n;\n');
     try {
@@ -130,19 +128,17 @@ export async function runRevisions(
     }
     for (const planned of batch) await runOneByOne(connection, planned, direction, ctx, consequence);
   };
+  // A revision that touched the database while a batch waited is planned again once it is sent.
   const plan = async (revision: Revision): Promise<Planned> => {
-    const migration = instantiate(db, revision);
-    if (batching) guardDatabaseUse(migration, () => waiting.length > 0);
-    try {
-      return { revision, queries: await queriesOf(migration, direction, ctx) };
-    } catch (error) {
-      if (error !== SEND_BATCH_FIRST) throw failure(revision, direction, consequence, error);
-    }
-    await send();
-    try {
-      return { revision, queries: await queriesOf(instantiate(db, revision), direction, ctx) };
-    } catch (error) {
-      throw failure(revision, direction, consequence, error);
+    for (;;) {
+      const migration = instantiate(db, revision);
+      if (batching) guardDatabaseUse(migration, () => waiting.length > 0);
+      try {
+        return { revision, queries: await queriesOf(migration, direction, ctx) };
+      } catch (error) {
+        if (error !== SEND_BATCH_FIRST) throw failure(revision, direction, consequence, error);
+      }
+      await send();
     }
   };
   for await (const revision of revisions) {
@@ -154,8 +150,7 @@ export async function runRevisions(
       continue;
     }
     waiting.push(planned);
-    statements += planned.queries.length;
-    if (statements >= BATCH_STATEMENTS) await send();
+    if (waiting.reduce((count, p) => count + p.queries.length, 0) >= BATCH_STATEMENTS) await send();
   }
   await send();
 }

@@ -77,8 +77,8 @@ export function projectRootForConfig(configFile: string, workspaceRoot: string):
  *   and the migrations) and writes `src/generated/`: cached.
  * - `db-check` replays the revision files on a temporary database and compares the result with
  *   the entities: that answer depends on files alone (not on what any database has applied), so
- *   it is cached, with the migrations among its inputs (and DATABASE_URL, see below). The `--env-file` value is part of the task's
- *   options, so changing it is a miss too.
+ *   it is cached, with the migrations among its inputs (and DATABASE_URL, see below). The
+ *   `--env-file` value is part of the task's options, so changing it is a miss too.
  * - upgrade, downgrade, stamp, migrate, history and current read or change a live database,
  *   which no file hash describes: never cached, so running them twice runs them twice.
  */

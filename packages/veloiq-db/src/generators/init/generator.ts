@@ -48,17 +48,14 @@ function runsFirst(dependsOn: DependsOn, target: string): boolean {
  */
 function addDependsOn(targetDefaults: TargetDefaults, target: string, generate: string): void {
   const value = targetDefaults[target];
-  if (Array.isArray(value)) {
-    let baseline = value.find((entry) => !entry.filter);
-    if (!baseline) {
-      baseline = {};
-      value.unshift(baseline);
-    }
-    baseline.dependsOn ??= [];
-    if (!runsFirst(baseline.dependsOn, generate)) baseline.dependsOn.push(generate);
-    return;
+  let defaults: { dependsOn?: DependsOn };
+  if (!Array.isArray(value)) {
+    defaults = value ?? (targetDefaults[target] = {});
+  } else {
+    const baseline = value.find((entry) => !entry.filter);
+    defaults = baseline ?? {};
+    if (!baseline) value.unshift(defaults);
   }
-  const defaults = value ?? (targetDefaults[target] = {});
   defaults.dependsOn ??= [];
   if (!runsFirst(defaults.dependsOn, generate)) defaults.dependsOn.push(generate);
 }
