@@ -56,6 +56,12 @@ const envFile = (c: Ctx, name: string, text: string) => {
 };
 const extra = (c: Ctx, id: string, slug: string, body: string, down = '') =>
   writeRevision(c.project.migrations, id, slug, [], { body, down: down ? [down] : [] });
+/** An extra revision applied, then its file deleted: the record names a file that is gone. */
+const appliedThenRemoved = async (c: Ctx) => {
+  extra(c, 'mx000001', 'removed_later', "    this.addSql('select 1');");
+  await upgraded(c);
+  rmSync(join(c.project.migrations, 'mx000001_removed_later.ts'));
+};
 const cli = (args: string[]) => (c: Ctx) => veloiq(args, { cwd: SAMPLE, env: { DATABASE_URL: c.db.url } });
 
 const ROWS: Row[] = [
@@ -254,22 +260,14 @@ const ROWS: Row[] = [
   },
   {
     name: 'an applied revision file removed: history warns',
-    setup: async (c) => {
-      extra(c, 'mx000001', 'removed_later', '    this.addSql(\'create table "gone_later" (id int)\');');
-      await upgraded(c);
-      rmSync(join(c.project.migrations, 'mx000001_removed_later.ts'));
-    },
+    setup: appliedThenRemoved,
     command: 'history',
     code: 0,
     expect: /^Warning: mx000001_removed_later is recorded as applied but no revision file has that name/,
   },
   {
     name: 'an applied revision file removed: check fails naming it',
-    setup: async (c) => {
-      extra(c, 'mx000001', 'removed_later', '    this.addSql(\'select 1\');');
-      await upgraded(c);
-      rmSync(join(c.project.migrations, 'mx000001_removed_later.ts'));
-    },
+    setup: appliedThenRemoved,
     command: 'check',
     expect: /^Revision files differ from what the database ran: mx000001_removed_later is recorded as applied but its file is gone\./,
   },

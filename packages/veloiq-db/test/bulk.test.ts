@@ -1,5 +1,6 @@
-// Long upgrades take the fast paths (revision files compiled together, each revision's
-// statements in one round trip); these tests hold them to the behaviour of the plain paths.
+// Long upgrades take the fast paths (revision files compiled together in the background, several
+// revisions' statements in one round trip); these tests hold them to the behaviour of the plain
+// paths.
 import assert from 'node:assert/strict';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,8 +10,11 @@ import { upgrade } from '../src/commands/upgrade';
 import { UserError, describeError } from '../src/core/errors';
 import { copySample, createTestDatabase, type TestDatabase, type TestProject } from './support';
 
-/** More than the loader's threshold for compiling revision files together. */
-const COUNT = 25;
+/**
+ * Enough for two background compile chunks (25, then the rest) and two statement batches (two
+ * statements a revision, ~100 a batch), so revisions run on both sides of each boundary.
+ */
+const COUNT = 60;
 
 /** Each test writes new files: a module is loaded once per path in a process, as under Nx. */
 let round = 0;
@@ -83,12 +87,13 @@ describe('long upgrades', () => {
   });
 
   test('a failing statement in the middle of a revision is named, as statement by statement, and nothing stays', async () => {
+    // In the second compile chunk and the second batch: the first batch was sent and succeeded.
     writeFileSync(
-      join(project.migrations, `${idOf(13)}_create_bulk_13.ts`),
-      revision(13, ['create table "bulk_13" (id int);', 'alter table "no_such_table" add column "x" int;', 'create table "bulk_13b" (id int);']),
+      join(project.migrations, `${idOf(53)}_create_bulk_53.ts`),
+      revision(53, ['create table "bulk_53" (id int);', 'alter table "no_such_table" add column "x" int;', 'create table "bulk_53b" (id int);']),
     );
     const message = await failsWith(upgrade(options()));
-    assert.match(message, new RegExp(`^Revision ${idOf(13)} \\(create bulk table 13\\) failed to apply: alter table "no_such_table" add column "x" int; - relation "no_such_table" does not exist\\. Nothing was changed`));
+    assert.match(message, new RegExp(`^Revision ${idOf(53)} \\(create bulk table 53\\) failed to apply: alter table "no_such_table" add column "x" int; - relation "no_such_table" does not exist\\. Nothing was changed`));
     assert.deepEqual(await db.tables(), [], 'the whole run was rolled back');
   });
 
@@ -100,12 +105,12 @@ describe('long upgrades', () => {
         () => `override async up(): Promise<void> {\n    const [{ n }] = ${how};\n    this.addSql(\`create table "bulk_${i}" (id int); create table "seen_${i}_\${n}" (id int)\`);`,
       );
     writeFileSync(join(project.migrations, `${idOf(14)}_create_bulk_14.ts`), reads(14, `await this.execute(${JSON.stringify(counting)})`));
-    writeFileSync(join(project.migrations, `${idOf(20)}_create_bulk_20.ts`), reads(20, `await this.getEntityManager().execute(${JSON.stringify(counting)})`));
+    writeFileSync(join(project.migrations, `${idOf(55)}_create_bulk_55.ts`), reads(55, `await this.getEntityManager().execute(${JSON.stringify(counting)})`));
     const result = await upgrade(options());
     assert.equal(result.applied.length, COUNT);
     const tables = await db.tables();
     assert.ok(tables.includes('seen_14_13'), `revision 14 saw the 13 tables before it: ${tables.filter((t) => t.startsWith('seen'))}`);
-    assert.ok(tables.includes('seen_20_19'), `revision 20 saw the 19 tables before it: ${tables.filter((t) => t.startsWith('seen'))}`);
+    assert.ok(tables.includes('seen_55_54'), `revision 55 saw the 54 tables before it: ${tables.filter((t) => t.startsWith('seen'))}`);
   });
 
   test('--sql writes each statement on its own, as the revision declares it', async () => {
