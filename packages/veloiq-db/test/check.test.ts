@@ -9,7 +9,7 @@ import { generate } from '../src/commands/generate';
 import { migrate } from '../src/commands/migrate';
 import { upgrade } from '../src/commands/upgrade';
 import { UserError } from '../src/core/errors';
-import { toText } from '../src/core/report';
+import { toText } from '../src/commands/report';
 import { adminQuery, copySample, createTestDatabase, SYSTEM_PG, type TestDatabase, type TestProject } from './support';
 
 /** Temporary databases this process left on the server: there must be none. */

@@ -8,7 +8,7 @@ import { downgrade, type DowngradeResult } from '../src/commands/downgrade';
 import { history } from '../src/commands/history';
 import { stamp, type StampResult } from '../src/commands/stamp';
 import { upgrade } from '../src/commands/upgrade';
-import { toJson, toText } from '../src/core/report';
+import { toJson, toText } from '../src/commands/report';
 import { listRevisions } from '../src/core/revisions';
 import { A, B, C, nameOf, rejectsWith, snapshot, useRevisions, type RevisionSpec } from './revision-fixtures';
 import { SAMPLE, copySample, createTestDatabase, sampleWithDatabase, nx, veloiq, type TestDatabase, type TestProject } from './support';

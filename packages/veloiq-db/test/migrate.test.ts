@@ -10,7 +10,7 @@ import { history } from '../src/commands/history';
 import { migrate, type MigrateResult } from '../src/commands/migrate';
 import { upgrade } from '../src/commands/upgrade';
 import { UserError } from '../src/core/errors';
-import { toText } from '../src/core/report';
+import { toText } from '../src/commands/report';
 import { listRevisions } from '../src/core/revisions';
 import { sampleWithDatabase, type TestDatabase, type TestProject } from './support';
 

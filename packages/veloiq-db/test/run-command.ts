@@ -3,8 +3,8 @@
 // Usage: node --import tsx test/run-command.ts <upgrade|current|history|downgrade|stamp|migrate|check> <projectRoot> ['<json options>']
 // Prints the text report on stdout, or one redacted error line on stderr and exits 1.
 import { describeError, redactResult } from '../src/core/errors';
-import { toText, type CommandResult } from '../src/core/report';
-import type { CommandOptions } from '../src/core/session';
+import { toText, type CommandResult } from '../src/commands/report';
+import type { CommandOptions } from '../src/commands/session';
 
 const commands: Record<string, () => Promise<(options: CommandOptions & Record<string, unknown>) => Promise<CommandResult>>> = {
   upgrade: async () => (await import('../src/commands/upgrade')).upgrade,

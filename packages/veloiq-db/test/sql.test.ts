@@ -6,8 +6,8 @@ import { current } from '../src/commands/current';
 import { downgrade } from '../src/commands/downgrade';
 import { stamp } from '../src/commands/stamp';
 import { upgrade } from '../src/commands/upgrade';
-import type { SqlResult } from '../src/core/offline';
-import { toJson, toText } from '../src/core/report';
+import type { SqlResult } from '../src/commands/sql';
+import { toJson, toText } from '../src/commands/report';
 import { A, B, C, nameOf, rejectsWith, useRevisions } from './revision-fixtures';
 import { SAMPLE, copySample, createTestDatabase, nx, veloiq, type TestDatabase, type TestProject } from './support';
 

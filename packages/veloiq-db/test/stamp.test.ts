@@ -9,7 +9,7 @@ import { history } from '../src/commands/history';
 import { migrate } from '../src/commands/migrate';
 import { stamp, type StampResult } from '../src/commands/stamp';
 import { upgrade } from '../src/commands/upgrade';
-import { toJson, toText } from '../src/core/report';
+import { toJson, toText } from '../src/commands/report';
 import { listRevisions } from '../src/core/revisions';
 import { createVeloiqApp } from '../src/runtime';
 import { A, B, C, nameOf, rejectsWith, snapshot, useRevisions } from './revision-fixtures';

@@ -6,9 +6,8 @@ import { shownPath } from '../core/paths';
 import { listRevisions } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import { withScratchDatabase } from '../core/scratch';
-import { diffEntities, type SchemaChange } from '../core/schema-diff';
-import { describeChange } from '../core/schema-report';
-import { prepare, type CommandOptions } from '../core/session';
+import { describeChange, diffEntities, type SchemaChange } from '../core/schema-diff';
+import { prepare, type CommandOptions } from './session';
 
 export interface CheckResult {
   kind: 'check';

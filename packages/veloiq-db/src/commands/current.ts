@@ -1,4 +1,4 @@
-import { notifier, withDatabase, readPosition, type CommandOptions } from '../core/session';
+import { notifier, withDatabase, readPosition, type CommandOptions } from './session';
 
 export interface CurrentResult {
   kind: 'current';

@@ -1,11 +1,9 @@
-import type { Transaction } from '@mikro-orm/core';
-import { UserError } from '../core/errors';
-import { offlineScript, type SqlResult, type SqlScript } from '../core/offline';
-import type { Database } from '../core/orm';
+import { downgradePlan, requireDowngradeRevision } from '../core/plans';
 import { recordReverted } from '../core/record';
-import { isApplied, resolveRevision, type Position, type Revision } from '../core/revisions';
-import { applyRevisions, runRevisions } from '../core/runner';
-import { withDatabase, readPosition, type CommandOptions } from '../core/session';
+import type { Revision } from '../core/revisions';
+import { applyRevisions } from '../core/runner';
+import { withDatabase, readPosition, type CommandOptions } from './session';
+import { downgradeSql, type SqlResult } from './sql';
 
 export interface DowngradeOptions extends CommandOptions {
   /** Required: -N, base, a revision id or a unique prefix of one (or `from:to` with `sql`). */
@@ -25,41 +23,6 @@ export interface DowngradeResult {
   head: boolean;
 }
 
-/** The revisions to revert, newest first, to leave `target` (an index, -1 for base) current. */
-function plan(position: Position, spec: string | number): { target: number; revert: Revision[] } {
-  const target = resolveRevision(spec, position);
-  const { revisions, current } = position;
-  const currentId = revisions[current]?.id ?? 'base';
-  if (target > current) {
-    throw new UserError(
-      `Revision ${revisions[target].id} is ahead of the current revision (${currentId}); downgrade only goes back. ` +
-        `To apply it use 'veloiq db upgrade ${revisions[target].id}'.`,
-    );
-  }
-  if (target >= 0 && !isApplied(position, target)) {
-    throw new UserError(
-      `Revision ${revisions[target].id} is not applied, so the database cannot be left at it. ` +
-        `Pick an applied revision (see 'veloiq db history'), or 'veloiq db stamp ${revisions[target].id}' to only change the record.`,
-    );
-  }
-  const revert = revisions.filter((r, i) => i > target && isApplied(position, i)).reverse();
-  return { target, revert };
-}
-
-/** Reverts the revisions and removes them from the record, inside the caller's transaction. */
-async function revertAll(db: Database, revert: Revision[], ctx: Transaction, script?: SqlScript): Promise<void> {
-  await runRevisions(db, revert, 'down', ctx, undefined, (revision) => script?.comment(`Revision ${revision.id}: ${revision.description} (revert)`));
-  script?.comment(`Record: remove ${revert.map((r) => r.id).join(', ')}`);
-  await recordReverted(db, revert.map((r) => r.name), ctx);
-}
-
-function requireRevision(revision: string | number | undefined): string | number {
-  if (revision === undefined || String(revision).trim() === '') {
-    throw new UserError("downgrade needs a revision: -1 (one step back), a revision id, or base (everything). Example: 'veloiq db downgrade -1'.");
-  }
-  return revision;
-}
-
 /**
  * Goes back to an earlier revision, as Alembic does: `downgrade <id>` reverts every revision
  * applied after `<id>` and leaves `<id>` applied and current (the migrator's own `down({ to })`
@@ -67,19 +30,11 @@ function requireRevision(revision: string | number | undefined): string | number
  * was and the error names the revision.
  */
 export async function downgrade(options: DowngradeOptions): Promise<DowngradeResult | SqlResult> {
-  const spec = requireRevision(options.revision);
-  if (options.sql) {
-    return offlineScript('downgrade', options, 'head', async ({ db, script, position, target }) => {
-      const { target: to, revert } = plan(position, requireRevision(target));
-      if (revert.length > 0) {
-        await db.orm.em.getConnection().transactional((ctx) => revertAll(db, revert, ctx, script));
-      }
-      return to;
-    });
-  }
+  const spec = requireDowngradeRevision(options.revision);
+  if (options.sql) return downgradeSql(options);
   return withDatabase(options, async (db) => {
     const position = await readPosition(db);
-    const { target, revert } = plan(position, spec);
+    const { target, revert } = downgradePlan(position, spec);
     if (revert.length > 0) {
       // One transaction (or one per revision); a revision whose isTransactional() is false is
       // reverted on its own, outside any (see applyRevisions).

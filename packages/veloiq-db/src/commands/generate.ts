@@ -2,7 +2,7 @@ import { renderGenerated, writeGenerated } from '../core/codegen';
 import { discoverEntities, modelFiles } from '../core/entities';
 import { shownPath } from '../core/paths';
 import { findProject, localStatePath } from '../core/project';
-import type { CommandOptions } from '../core/session';
+import type { CommandOptions } from './session';
 import { assertNoTypeErrors } from '../core/typecheck';
 
 export interface GenerateResult {

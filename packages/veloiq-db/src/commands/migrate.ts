@@ -7,7 +7,7 @@ import { shownPath } from '../core/paths';
 import { assertWritableFolder, headerLine, renderRevision, writeRevisionFile } from '../core/revision-file';
 import { nextRevisionId, slugOf } from '../core/revisions';
 import { diffEntities, type SchemaChange } from '../core/schema-diff';
-import { notifier, prepare, readPosition, type CommandOptions } from '../core/session';
+import { notifier, prepare, readPosition, type CommandOptions } from './session';
 
 export interface MigrateOptions extends CommandOptions {
   /** What the revision does: its description in `history`, and the slug of its file name. */

@@ -2,14 +2,13 @@ import { UserError } from '../core/errors';
 import { recordApplied, ensureRecordTable } from '../core/record';
 import { resolveRevision, type Revision } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
-import { notifier, withDatabase, readPosition, type CommandOptions } from '../core/session';
-import type { SqlResult } from '../core/offline';
-import { upgradeSql } from './upgrade-sql';
+import { notifier, withDatabase, readPosition, type CommandOptions } from './session';
+import { upgradeSql, type SqlResult } from './sql';
 
 export interface UpgradeOptions extends CommandOptions {
   /** head (default), +N, a revision id or a unique prefix of one. */
   revision?: string | number;
-  /** Print the SQL instead of running it (offline; connects to nothing): see upgrade-sql.ts. */
+  /** Print the SQL instead of running it (offline; connects to nothing): see sql.ts. */
   sql?: boolean;
   /** Commit after each revision instead of once for the whole run. */
   transactionPerMigration?: boolean;

@@ -1,29 +1,16 @@
 import { basename } from 'node:path';
 import { MikroORM, type Transaction } from '@mikro-orm/core';
 import { UserError } from './errors';
-import { loadConfig, migrationsDirOf, type Database } from './orm';
-import { listRevisions, positionOf, resolveRevision, type Position, type Revision } from './revisions';
-import { prepare, type CommandOptions } from './session';
+import { loadConfig, migrationsDirOf, recordTableOf, type Database } from './orm';
+import type { Project } from './project';
 
 /**
  * Offline `--sql` mode, as Alembic does it: the command runs its ordinary code path against a
  * connection that writes each statement into a script instead of sending it, so the script is
  * exactly what the online command would run (migration SQL and the bookkeeping statements that
- * record revisions, in order). Nothing connects to a database.
+ * record revisions, in order). Nothing connects to a database. The commands' side (ranges
+ * `from:to`, the result) is commands/sql.ts.
  */
-
-export type SqlCommand = 'upgrade' | 'downgrade' | 'stamp';
-
-export interface SqlResult {
-  kind: 'sql';
-  command: SqlCommand;
-  /** Where the script assumes the database starts (id, null for base). */
-  from: string | null;
-  /** Where the script leaves it. */
-  to: string | null;
-  /** The SQL script: statements end with `;`, comments name each revision. */
-  sql: string;
-}
 
 /** Collects statements and the comments that say which revision they belong to. */
 export class SqlScript {
@@ -55,22 +42,11 @@ export class SqlScript {
 
 type Query = string | { toSQL(): { sql: string; bindings?: readonly unknown[] } };
 
-/** The record table as `openDatabase` computes it, so offline scripts name the same table. */
-function recordTableOf(config: { schema?: string; migrations?: { tableName?: string } }): Database['recordTable'] {
-  const tableName = config.migrations?.tableName ?? 'mikro_orm_migrations';
-  if (tableName.includes('.')) {
-    const [schema, table] = tableName.split('.');
-    return { schema, table };
-  }
-  return { schema: config.schema ?? 'public', table: tableName };
-}
-
 /**
  * The project's MikroORM set up without a connection, whose connection records what it is asked
  * to execute into `script`. Reads answer with no rows; the commands do not read in this mode.
  */
-async function openOffline(options: CommandOptions, script: SqlScript): Promise<Database> {
-  const project = prepare(options);
+export async function openOffline(project: Project, script: SqlScript): Promise<Database> {
   const config = await loadConfig(project);
   const baseDir = config.baseDir ?? project.backendDir;
   let orm: MikroORM;
@@ -117,61 +93,8 @@ async function openOffline(options: CommandOptions, script: SqlScript): Promise<
     orm,
     project,
     migrationsDir: migrationsDirOf(config, project),
-    recordTable: recordTableOf(config as { schema?: string; migrations?: { tableName?: string } }),
+    recordTable: recordTableOf(config),
     offline: true,
     close: () => orm.close(true),
   };
-}
-
-function positionAt(revisions: Revision[], index: number): Position {
-  return positionOf(revisions, revisions.slice(0, index + 1).map((r) => r.name));
-}
-
-function idAt(revisions: Revision[], index: number): string | null {
-  return revisions[index]?.id ?? null;
-}
-
-export interface OfflineRun {
-  db: Database;
-  script: SqlScript;
-  /** The database as the script assumes it starts. */
-  position: Position;
-  /** The part of the revision argument after `from:`; undefined when none was given. */
-  target: string | undefined;
-}
-
-/**
- * Runs `work` offline and returns the script it produced. Offline there is no database to ask
- * where it stands, so, as with Alembic, the revision argument may be a range `from:to`; without
- * one the script starts from `defaultFrom` (base for upgrade and stamp, head for downgrade).
- * `work` returns the index it leaves the database at.
- */
-export async function offlineScript(
-  command: SqlCommand,
-  options: CommandOptions & { revision?: string | number },
-  defaultFrom: 'base' | 'head',
-  work: (run: OfflineRun) => Promise<number>,
-): Promise<SqlResult> {
-  const script = new SqlScript();
-  const db = await openOffline(options, script);
-  try {
-    const revisions = listRevisions(db.migrationsDir);
-    const spec = options.revision === undefined ? undefined : String(options.revision).trim();
-    const colon = spec?.indexOf(':') ?? -1;
-    const fromSpec = colon === -1 ? '' : spec!.slice(0, colon).trim();
-    const target = colon === -1 ? spec : spec!.slice(colon + 1).trim() || undefined;
-    const start = positionAt(revisions, defaultFrom === 'head' ? revisions.length - 1 : -1);
-    const from = fromSpec ? resolveRevision(fromSpec, start) : start.current;
-    const position = positionAt(revisions, from);
-    const fromId = idAt(revisions, from);
-    script.comment(
-      `veloiq db ${command} --sql: offline script, nothing was run.\n` +
-        `Assumes the database is at ${fromId ?? 'base'}${colon === -1 ? ` (give <from>:<to> to start elsewhere)` : ''}.`,
-    );
-    const to = await work({ db, script, position, target });
-    if (script.statements === 0) script.comment(`Nothing to run: the database would already be at ${idAt(revisions, to) ?? 'base'}.`);
-    return { kind: 'sql', command, from: fromId, to: idAt(revisions, to), sql: script.toString() };
-  } finally {
-    await db.close();
-  }
 }

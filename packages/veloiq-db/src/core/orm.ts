@@ -56,6 +56,16 @@ export function migrationsDirOf(config: Options, project: Project): string {
   return resolve(baseDir, config.migrations?.pathTs ?? config.migrations?.path ?? './migrations');
 }
 
+/** The table that records applied revisions: `migrations.tableName` (`schema.table` or a name in the config's schema). */
+export function recordTableOf(config: Options): Database['recordTable'] {
+  const tableName = config.migrations?.tableName ?? 'mikro_orm_migrations';
+  if (tableName.includes('.')) {
+    const [schema, table] = tableName.split('.');
+    return { schema, table };
+  }
+  return { schema: config.schema ?? 'public', table: tableName };
+}
+
 /** Where the server is, for messages: never the password. */
 function serverOf(url: string | undefined): string {
   if (!url) return 'the database';
@@ -200,8 +210,5 @@ export async function openDatabase(project: Project): Promise<Database> {
     await close();
     throw connectionError(error, clientUrl);
   }
-  const [schema, table] = (config.migrations?.tableName ?? 'mikro_orm_migrations').includes('.')
-    ? (config.migrations!.tableName as string).split('.')
-    : [config.schema ?? 'public', config.migrations?.tableName ?? 'mikro_orm_migrations'];
-  return { orm, project, migrationsDir: migrationsDirOf(config, project), recordTable: { schema, table }, close };
+  return { orm, project, migrationsDir: migrationsDirOf(config, project), recordTable: recordTableOf(config), close };
 }

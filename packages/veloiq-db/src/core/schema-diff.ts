@@ -97,3 +97,37 @@ export async function diffEntities(orm: MikroORM): Promise<SchemaDiff> {
     changes: changesOf(diffUp).filter((change) => !(options.safe && change.action === 'dropped')),
   };
 }
+
+/** A one-line description of a change: `added column product.sku`. */
+export function describeChange(change: SchemaChange): string {
+  return `${change.action} ${change.object} ${change.name}${change.to ? ` to ${change.to}` : ''}`;
+}
+
+/** `1 table added; 2 columns added, 1 column dropped`: the short summary of a change set. */
+export function summarize(changes: SchemaChange[]): string {
+  const count = (object: SchemaChange['object'], action: SchemaChange['action']) =>
+    changes.filter((c) => c.object === object && c.action === action).length;
+  const tableOf = (c: SchemaChange) => c.name.slice(0, c.name.lastIndexOf('.'));
+  const altered = new Set(changes.filter((c) => c.object !== 'table' && c.object !== 'schema' && c.object !== 'enum').map(tableOf));
+  const parts: string[] = [];
+  const tables = [
+    ['added', count('table', 'added')],
+    ['altered', altered.size],
+    ['dropped', count('table', 'dropped')],
+  ] as const;
+  const tableText = tables.filter(([, n]) => n > 0).map(([what, n]) => `${plural(n, 'table')} ${what}`);
+  if (tableText.length) parts.push(tableText.join(', '));
+  const columns = (['added', 'altered', 'renamed', 'dropped'] as const)
+    .map((action) => [action, count('column', action)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([action, n]) => `${plural(n, 'column')} ${action}`);
+  if (columns.length) parts.push(columns.join(', '));
+  const indexes = (['added', 'altered', 'renamed', 'dropped'] as const)
+    .map((action) => [action, count('index', action)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([action, n]) => `${n} ${n === 1 ? 'index' : 'indexes'} ${action}`);
+  if (indexes.length) parts.push(indexes.join(', '));
+  return parts.join('; ') || plural(changes.length, 'change');
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -2,9 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { describeError, redactResult } from '../core/errors';
-import { toJson, toText, type CommandResult } from '../core/report';
+import { toJson, toText, type CommandResult } from '../commands/report';
 import { assertKnownOptions } from './known-options';
-import type { CommandOptions } from '../core/session';
+import type { CommandOptions } from '../commands/session';
 
 export interface ExecutorOptions {
   envFile?: string;

@@ -5,7 +5,7 @@ import { acquireLock } from '../core/lock';
 import { loadConfig, openDatabase, type Database } from '../core/orm';
 import { projectRootOf } from '../core/project';
 import { listRevisions } from '../core/revisions';
-import { prepare } from '../core/session';
+import { prepare } from '../commands/session';
 import { managedByMigrations, staleSchemaProblem } from './guard';
 import { createMissingSchema, type CreatedSchema } from './schema';
 

@@ -1,10 +1,10 @@
-import { loadEnvFile } from './env';
-import { redact, rememberEnvironmentSecrets } from './errors';
-import { acquireLock, parseLockTimeout } from './lock';
-import { openDatabase, type Database } from './orm';
-import { findProject, type Project } from './project';
-import { listRevisions, positionOf, type Position } from './revisions';
-import { appliedNames, appliedRecords, driftOf, driftWarnings } from './record';
+import { loadEnvFile } from '../core/env';
+import { redact, rememberEnvironmentSecrets } from '../core/errors';
+import { acquireLock, parseLockTimeout } from '../core/lock';
+import { openDatabase, type Database } from '../core/orm';
+import { findProject, type Project } from '../core/project';
+import { listRevisions, positionOf, type Position } from '../core/revisions';
+import { appliedNames, appliedRecords, driftOf, driftWarnings } from '../core/record';
 
 /** What every db command is told: where it runs and which env file to load. */
 export interface CommandOptions {

@@ -1,12 +1,12 @@
-import type { CurrentResult } from '../commands/current';
-import type { HistoryResult } from '../commands/history';
-import type { UpgradeResult } from '../commands/upgrade';
-import type { DowngradeResult } from '../commands/downgrade';
-import type { StampResult } from '../commands/stamp';
-import type { SqlResult } from './offline';
-import type { GenerateResult } from '../commands/generate';
-import type { MigrateResult } from '../commands/migrate';
-import type { CheckResult } from '../commands/check';
+import type { CurrentResult } from './current';
+import type { HistoryResult } from './history';
+import type { UpgradeResult } from './upgrade';
+import type { DowngradeResult } from './downgrade';
+import type { StampResult } from './stamp';
+import type { SqlResult } from './sql';
+import type { GenerateResult } from './generate';
+import type { MigrateResult } from './migrate';
+import type { CheckResult } from './check';
 import { checkText, generateText, migrateText } from './schema-report';
 
 export type CommandResult = CurrentResult | HistoryResult | UpgradeResult | DowngradeResult | StampResult | SqlResult | GenerateResult | MigrateResult | CheckResult;
