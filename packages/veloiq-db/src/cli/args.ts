@@ -1,3 +1,6 @@
+import { UserError } from '../core/errors';
+import { argumentsOf, assertAccepted, parseWords, type CommandName } from '../executors/arguments';
+
 /** What `veloiq` was asked: the Nx target, the project if named, and the arguments for Nx. */
 export interface Invocation {
   target: string;
@@ -11,54 +14,74 @@ export const USAGE = `Usage: veloiq db <upgrade|migrate|downgrade|stamp|history|
        veloiq generate [--project NAME]
 Each command runs 'nx run <project>:<target>' for the Nx project that contains the current directory.`;
 
-const DB_COMMANDS = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'current', 'check'];
+const DB_COMMANDS: CommandName[] = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'current', 'check'];
+
+/** Takes veloiq's own options (`--project`, `--help`) out of the words, up to a `--`. */
+function ownOptions(words: string[]): { project?: string; help: boolean; rest: string[] } | string {
+  const own: { project?: string; help: boolean; rest: string[] } = { help: false, rest: [] };
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i];
+    if (word === '--') {
+      own.rest.push(...words.slice(i));
+      break;
+    }
+    if (word === '--help' || word === '-h') own.help = true;
+    else if (word === '--project' || word.startsWith('--project=')) {
+      own.project = word === '--project' ? words[++i] : word.slice('--project='.length);
+      if (!own.project) return `--project needs a project name.\n${USAGE}`;
+    } else own.rest.push(word);
+  }
+  return own;
+}
 
 /**
- * Flags that take no value. Handed to Nx as `--flag=true`, because Nx would otherwise take a
- * revision that follows (`--transaction-per-migration +1`) as the flag's value.
- */
-const BOOLEAN_FLAGS = new Set(['--json', '--sql', '--transaction-per-migration', '--transactionPerMigration']);
-
-/** Options whose value is the next argument when written `--flag value`. */
-const WITH_VALUE: Record<string, string> = { '--env-file': 'envFile', '-e': 'envFile', '--envFile': 'envFile', '-m': 'message', '--message': 'message' };
-
-/**
- * Parses `veloiq db <sub> ...` / `veloiq generate ...`. Returns a usage message for anything
- * else. `--env-file` is handed to Nx as `--envFile`, because Node 20 would read a literal
- * `--env-file` argument of the Nx process as its own option (nodejs/node#54232).
+ * Parses `veloiq db <sub> ...` / `veloiq generate ...` with the command's own schema (see
+ * executors/arguments.ts) and writes every option for Nx as `--name=value`, so Nx neither takes
+ * a revision after a flag as the flag's value nor reads `--env-file` as Node's option (Node 20
+ * reads a literal `--env-file` argument of the Nx process, nodejs/node#54232). The revision goes
+ * as `--revision=<word>`: the executor reads it back from Nx's typed words exactly as written,
+ * after `--` too. Options the command does not declare go to Nx as typed: Nx's own
+ * (`--skip-nx-cache`) are Nx's, and the executor refuses the rest. Returns a usage message for
+ * anything else; throws a UserError for more revisions than the command takes.
  */
 export function parseArgs(argv: string[]): Invocation | string {
   const rest = argv[0] === '--' ? argv.slice(1) : [...argv];
   const [group, sub, ...tail] = rest;
-  let target: string;
+  let command: CommandName;
   let given: string[];
   if (group === 'db' && sub && !sub.startsWith('-')) {
-    if (!DB_COMMANDS.includes(sub)) return `Unknown command 'veloiq db ${sub}'.\n${USAGE}`;
-    target = `db-${sub}`;
+    if (!DB_COMMANDS.includes(sub as CommandName)) return `Unknown command 'veloiq db ${sub}'.\n${USAGE}`;
+    command = sub as CommandName;
     given = tail;
   } else if (group === 'generate') {
-    target = 'generate';
+    command = 'generate';
     given = sub === undefined ? [] : [sub, ...tail];
   } else {
     return USAGE;
   }
-  const invocation: Invocation = { target, captureOutput: false, args: [] };
-  for (let i = 0; i < given.length; i++) {
-    const arg = given[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (flag === '--help' || flag === '-h') return USAGE;
-    if (flag === '--project') {
-      invocation.project = inline ?? given[++i];
-      if (!invocation.project) return `--project needs a project name.\n${USAGE}`;
-    } else if (flag in WITH_VALUE) {
-      const value = inline ?? given[++i];
-      if (value === undefined) return `${flag} needs a value.\n${USAGE}`;
-      invocation.args.push(`--${WITH_VALUE[flag]}=${value}`);
-    } else {
-      // `--sql` prints a script meant for `> file.sql`: captured like JSON, free of Nx's lines.
-      if (flag === '--json' || flag === '--sql') invocation.captureOutput = true;
-      invocation.args.push(BOOLEAN_FLAGS.has(arg) ? `${arg}=true` : arg);
-    }
+  const own = ownOptions(given);
+  if (typeof own === 'string') return own;
+  if (own.help) return USAGE;
+  let parsed;
+  try {
+    parsed = parseWords(command, own.rest);
+  } catch (error) {
+    if (error instanceof UserError) return `${error.message}\n${USAGE}`;
+    throw error;
   }
-  return invocation;
+  const { positional } = argumentsOf(command);
+  // Nx would keep only the last of several `--revision=`: refuse here what the executor would.
+  if (positional && parsed.positional.length > 1) assertAccepted(command, { ...parsed, unknown: [] });
+  const args = [
+    ...Object.entries(parsed.options).map(([name, value]) => `--${name}=${value}`),
+    ...parsed.unknown,
+    ...(positional ? parsed.positional.map((word) => `--${positional}=${word}`) : parsed.positional),
+  ];
+  return {
+    target: command === 'generate' ? 'generate' : `db-${command}`,
+    project: own.project,
+    // `--sql` prints a script meant for `> file.sql`: captured like JSON, free of Nx's lines.
+    captureOutput: parsed.options.json === true || parsed.options.sql === true,
+    args,
+  };
 }

@@ -17,13 +17,13 @@ function runNx(nx: string, args: string[], env: NodeJS.ProcessEnv, quiet: boolea
 
 /** `veloiq db <sub> [args]` -> `nx run <project>:db-<sub> [args]`, from the user's directory. */
 export async function main(argv: string[]): Promise<number> {
-  const invocation = parseArgs(argv);
-  if (typeof invocation === 'string') {
-    const helpAsked = argv.includes('--help') || argv.includes('-h');
-    (helpAsked ? console.log : console.error)(invocation);
-    return helpAsked ? 0 : 2;
-  }
   try {
+    const invocation = parseArgs(argv);
+    if (typeof invocation === 'string') {
+      const helpAsked = argv.includes('--help') || argv.includes('-h');
+      (helpAsked ? console.log : console.error)(invocation);
+      return helpAsked ? 0 : 2;
+    }
     const cwd = process.cwd();
     const root = findWorkspaceRoot(cwd);
     const project = invocation.project ?? resolveProject(cwd, root, invocation.target);

@@ -1,9 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { stamp } from '../../commands/stamp';
 import { runCommand } from '../run-command';
-import { typedRevision } from '../revision-argument';
 import type { Schema } from './schema';
 
 export default function stampExecutor(options: Schema, context: ExecutorContext) {
-  return runCommand(stamp, { ...options, revision: typedRevision(options.revision, context) }, context);
+  return runCommand(stamp, options, context);
 }

@@ -1,9 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { upgrade } from '../../commands/upgrade';
 import { runCommand } from '../run-command';
-import { typedRevision } from '../revision-argument';
 import type { Schema } from './schema';
 
 export default function upgradeExecutor(options: Schema, context: ExecutorContext) {
-  return runCommand(upgrade, { ...options, revision: typedRevision(options.revision, context) }, context);
+  return runCommand(upgrade, options, context);
 }
