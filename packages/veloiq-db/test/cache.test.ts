@@ -3,12 +3,10 @@
 // when an entity, a revision or the --env-file option changed; `db-upgrade` is never cached.
 // Runs real Nx in a throwaway clone of this repository, on apps/billing.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, nx, systemPgAvailable, WORKSPACE, type TestDatabase } from './support';
+import { cloneWorkspace, createTestDatabase, missingSystemPg, nx, type TestDatabase, type WorkspaceClone } from './support';
 
 const BACKEND = 'apps/billing/backend';
 const CUSTOMER = `${BACKEND}/src/modules/customers/models.ts`;
@@ -47,9 +45,10 @@ function countTasks(output: string): { hits: number; tasks: number } {
 }
 
 describe('Nx caching of the inferred targets, in a clone of the repository', () => {
+  let workspace: WorkspaceClone | undefined;
   let clone: string;
   let db: TestDatabase | undefined;
-  let skip: string | undefined;
+  let skip: string | false;
 
   const run = async (args: string[]): Promise<Outcome> => {
     // Nx 23 shares one cache between every clone of a repository (~/.nx/<id>/cache): this clone
@@ -64,19 +63,16 @@ describe('Nx caching of the inferred targets, in a clone of the repository', () 
   const edit = (file: string, change: (text: string) => string) => writeFileSync(join(clone, file), change(readFileSync(join(clone, file), 'utf8')));
 
   before(async () => {
-    if (!(await systemPgAvailable())) {
-      skip = 'no PostgreSQL on 127.0.0.1:5432';
-      return;
-    }
-    clone = mkdtempSync(join(tmpdir(), 'veloiq-cache-'));
-    execFileSync('git', ['clone', '--quiet', '--no-hardlinks', WORKSPACE, clone]);
-    symlinkSync(join(WORKSPACE, 'node_modules'), join(clone, 'node_modules'), 'dir');
+    skip = await missingSystemPg();
+    if (skip) return;
+    workspace = cloneWorkspace();
+    clone = workspace.root;
     db = await createTestDatabase('vq_cache');
   });
 
   after(async () => {
     await db?.drop();
-    if (clone) rmSync(clone, { recursive: true, force: true });
+    workspace?.remove();
   });
 
   test('generate: miss, then hit; a new revision leaves it a hit; an entity change is a miss', async (t) => {

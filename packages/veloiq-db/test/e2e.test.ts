@@ -1,28 +1,34 @@
 // The commands as users run them: `nx run` from the workspace root, `npx veloiq` from the
-// project and from its backend/, with DATABASE_URL in the environment or in an env file.
+// project and from its backend/, with DATABASE_URL in the environment or in an env file. On a
+// clone of the workspace: the repository's own apps/sample is never written.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { SAMPLE, createTestDatabase, nx, veloiq, withoutDatabaseUrl, type TestDatabase } from './support';
-
-const BACKEND = join(SAMPLE, 'backend');
+import { cloneWorkspace, createTestDatabase, nx as nxIn, veloiq, withoutDatabaseUrl, type TestDatabase, type WorkspaceClone } from './support';
 
 describe('sample app through nx run and veloiq', () => {
+  let workspace: WorkspaceClone;
+  let SAMPLE: string;
+  let BACKEND: string;
   let db: TestDatabase;
   let other: TestDatabase;
-  const envName = `.env.e2e-${process.pid}`;
-  const envFile = join(BACKEND, envName);
+  const envName = '.env.e2e';
+  /** `nx` from the clone's root. */
+  const nx = (args: string[], options: { env?: NodeJS.ProcessEnv } = {}) => nxIn(args, { cwd: workspace.root, env: { NX_CACHE_DIRECTORY: join(workspace.root, '.nx', 'test-cache'), ...options.env } });
 
   before(async () => {
+    workspace = cloneWorkspace();
+    SAMPLE = workspace.sample;
+    BACKEND = join(SAMPLE, 'backend');
     db = await createTestDatabase('vq_e2e');
     other = await createTestDatabase('vq_e2e_other');
-    writeFileSync(envFile, `# written by e2e.test.ts\nDATABASE_URL=${other.url}\n`);
+    writeFileSync(join(BACKEND, envName), `# written by e2e.test.ts\nDATABASE_URL=${other.url}\n`);
   });
   after(async () => {
-    rmSync(envFile, { force: true });
-    await db.drop();
-    await other.drop();
+    await db?.drop();
+    await other?.drop();
+    workspace?.remove();
   });
 
   test('nx run sample:db-upgrade from the workspace root creates every sample table', async () => {
@@ -85,6 +91,34 @@ describe('sample app through nx run and veloiq', () => {
       const result = await veloiq(['db', 'upgrade', '--transaction-per-migration', '+1'], { cwd: SAMPLE, env: { DATABASE_URL: fresh.url } });
       assert.equal(result.code, 0, result.stderr);
       assert.equal((await fresh.applied()).length, 1, 'exactly one revision, as +1 says');
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  test('-- ends the options, through veloiq and nx run: downgrade -- -1 is the revision -1; a bare trailing -- is no argument (stamp -- stamps head)', async () => {
+    const fresh = await createTestDatabase('vq_e2e_dashes');
+    const env = { DATABASE_URL: fresh.url };
+    try {
+      assert.equal((await nx(['run', 'sample:db-upgrade'], { env })).code, 0);
+      const byVeloiq = await veloiq(['db', 'downgrade', '--', '-1'], { cwd: SAMPLE, env });
+      assert.equal(byVeloiq.code, 0, byVeloiq.stdout + byVeloiq.stderr);
+      assert.match(byVeloiq.stdout, /1 revision reverted; now at \w{8}\./);
+      assert.equal((await fresh.applied()).length, 1);
+      const byNx = await nx(['run', 'sample:db-downgrade', '--', '-1'], { env });
+      assert.equal(byNx.code, 0, byNx.stdout + byNx.stderr);
+      assert.match(byNx.stdout, /1 revision reverted; now at base/);
+      assert.deepEqual(await fresh.applied(), []);
+
+      const stamped = await veloiq(['db', 'stamp', '--'], { cwd: SAMPLE, env });
+      assert.equal(stamped.code, 0, stamped.stdout + stamped.stderr);
+      assert.match(stamped.stdout, /Stamped at \w{8} \(head\); no migration SQL was run\./);
+      assert.equal((await fresh.applied()).length, 2);
+      assert.equal((await nx(['run', 'sample:db-stamp', 'base'], { env })).code, 0);
+      const stampedByNx = await nx(['run', 'sample:db-stamp', '--'], { env });
+      assert.equal(stampedByNx.code, 0, stampedByNx.stdout + stampedByNx.stderr);
+      assert.match(stampedByNx.stdout, /Stamped at \w{8} \(head\)/);
+      assert.equal((await fresh.applied()).length, 2);
     } finally {
       await fresh.drop();
     }

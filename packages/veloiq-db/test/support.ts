@@ -1,5 +1,5 @@
 // Shared test fixtures: real PostgreSQL databases and throwaway projects. No mocks.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +8,14 @@ import { Client } from 'pg';
 export const WORKSPACE = resolve(__dirname, '../../..');
 export const SAMPLE = join(WORKSPACE, 'apps/sample');
 export const SYSTEM_PG = process.env.VELOIQ_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * The one reason a test skips: the machine has no PostgreSQL server at SYSTEM_PG. Our own
+ * embedded PostgreSQL is the product: when it fails to start, the test fails.
+ */
+export async function missingSystemPg(): Promise<string | false> {
+  return (await systemPgAvailable()) ? false : `no PostgreSQL at ${SYSTEM_PG.replace(/\/[^/]*$/, '')}`;
+}
 
 /** Whether the system PostgreSQL answers; tests that need it skip (with a reason) when not. */
 export async function systemPgAvailable(): Promise<boolean> {
@@ -89,6 +97,31 @@ export function copySample(): TestProject {
   symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
   const backend = join(root, 'backend');
   return { root, backend, migrations: join(backend, 'migrations'), remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+export interface WorkspaceClone {
+  /** The clone's root: runs `nx` and `veloiq` as the workspace does. */
+  root: string;
+  /** Its apps/sample. */
+  sample: string;
+  git(...args: string[]): string;
+  remove(): void;
+}
+
+/**
+ * A git clone of this workspace (its committed files) in a temporary folder, with the
+ * workspace's node_modules (so @veloiq/db is these sources): a test runs Nx on it and edits it
+ * freely, and never touches the repository's own apps/.
+ */
+export function cloneWorkspace(): WorkspaceClone {
+  const root = mkdtempSync(join(tmpdir(), 'veloiq-workspace-'));
+  chmodSync(root, 0o755);
+  execFileSync('git', ['clone', '--quiet', '--no-hardlinks', WORKSPACE, root]);
+  symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+  git('config', 'user.email', 'ci@veloiq.test');
+  git('config', 'user.name', 'CI');
+  return { root, sample: join(root, 'apps/sample'), git, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 export interface SampleWithDatabase {
