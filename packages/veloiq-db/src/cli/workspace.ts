@@ -2,12 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors';
+import { workspaceRootOf } from '../core/paths';
+import { PROJECT_FILES } from '../core/project';
 
 export function findWorkspaceRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'nx.json'))) return dir;
-    if (dirname(dir) === dir) throw new UserError(`No Nx workspace (nx.json) found at or above ${from}. Run veloiq inside an Nx workspace.`);
-  }
+  const root = workspaceRootOf(from);
+  if (!root) throw new UserError(`No Nx workspace (nx.json) found at or above ${from}. Run veloiq inside an Nx workspace.`);
+  return root;
 }
 
 export function nxBin(workspaceRoot: string): string {
@@ -18,15 +19,12 @@ export function nxBin(workspaceRoot: string): string {
   }
 }
 
+/** The project's name, from the first of its PROJECT_FILES (project.json, then package.json) the folder has. */
 function projectNameIn(dir: string): string | undefined {
-  const projectJson = join(dir, 'project.json');
-  if (existsSync(projectJson)) return JSON.parse(readFileSync(projectJson, 'utf8')).name;
-  const packageJson = join(dir, 'package.json');
-  if (existsSync(packageJson)) {
-    const pkg = JSON.parse(readFileSync(packageJson, 'utf8'));
-    return pkg.nx?.name ?? pkg.name;
-  }
-  return undefined;
+  const file = PROJECT_FILES.map((name) => join(dir, name)).find((path) => existsSync(path));
+  if (!file) return undefined;
+  const manifest = JSON.parse(readFileSync(file, 'utf8'));
+  return file.endsWith('project.json') ? manifest.name : (manifest.nx?.name ?? manifest.name);
 }
 
 /**

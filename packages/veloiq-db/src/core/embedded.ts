@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { UserError } from './errors';
+import { quoteIdentifier } from './sql-text';
 
 const USER = 'postgres';
 const PASSWORD = 'veloiq-embedded';
@@ -84,7 +85,7 @@ export async function ensureEmbeddedDatabase(adminUrl: string, database: string)
   await client.connect();
   try {
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
-    if (!rowCount) await client.query(`create database "${database.replace(/"/g, '""')}"`);
+    if (!rowCount) await client.query(`create database ${quoteIdentifier(database)}`);
   } finally {
     await client.end();
   }

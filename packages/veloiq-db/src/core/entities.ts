@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { EntityMetadata, EntitySchema } from '@mikro-orm/core';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { UserError } from './errors';
+import { firstLine, UserError } from './errors';
 import { loadModule } from './loader';
 import { forgetModulesUnder } from './module-cache';
 import type { Project } from './project';
@@ -112,7 +112,7 @@ export async function discoverEntities(project: Project, show: (path: string) =>
     });
   } catch (error) {
     const where = relative(project.root, join(project.backendDir, MODULES_DIR)) || MODULES_DIR;
-    throw new UserError(`Invalid entity definitions in ${where}: ${String((error as Error)?.message ?? error).split('\n')[0]} Fix the entity and run again.`);
+    throw new UserError(`Invalid entity definitions in ${where}: ${firstLine(error)} Fix the entity and run again.`);
   }
   const metadata = Object.values(orm.getMetadata().getAll())
     .filter((meta) => !meta.pivotTable || schemas.some((s) => s.meta.className === meta.className))

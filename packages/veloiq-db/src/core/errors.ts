@@ -4,7 +4,91 @@
  * escapes a command is a bug and keeps its stack.
  */
 export class UserError extends Error {
-  override readonly name = 'UserError';
+  override readonly name: string = 'UserError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The first line of whatever was thrown: what a one-line message quotes of a driver's error. */
+export function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0];
+}
+
+/**
+ * What PostgreSQL said, from a driver error: knex reports `<the whole SQL> - <the server's
+ * message>`, and the SQL is ours; the user needs the rest (its first line).
+ */
+export function driverMessage(error: unknown): string {
+  const full = String((error as Error)?.message ?? error);
+  const at = full.lastIndexOf(' - ');
+  return (at === -1 ? full : full.slice(at + 3)).split('\n')[0].trim();
+}
+
+/** A revision argument that names no revision (`argument` as typed). */
+export class UnknownRevisionError extends UserError {
+  override readonly name = 'UnknownRevisionError';
+
+  constructor(
+    readonly argument: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A revision prefix that starts several ids (`candidates`). */
+export class AmbiguousRevisionError extends UserError {
+  override readonly name = 'AmbiguousRevisionError';
+
+  constructor(
+    readonly argument: string,
+    readonly candidates: string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Another run holds the migration lock (`holderPid` when known) and this one did not get it. */
+export class LockHeldError extends UserError {
+  override readonly name = 'LockHeldError';
+
+  constructor(
+    readonly database: string,
+    readonly holderPid: number | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The server (`server`: host:port/database, never the password) could not be reached or refused the login. */
+export class ConnectionFailedError extends UserError {
+  override readonly name = 'ConnectionFailedError';
+
+  constructor(
+    readonly server: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A revision's `up()`/`down()` (or loading its file) failed; `cause` is the driver's error. */
+export class RevisionFailedError extends UserError {
+  override readonly name = 'RevisionFailedError';
+
+  constructor(
+    readonly revision: string,
+    readonly direction: 'up' | 'down',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** Passwords and secret-looking values we have seen: no output of any kind repeats them. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Client, type ClientConfig } from 'pg';
-import { UserError, rememberSecret } from './errors';
+import { firstLine, LockHeldError, rememberSecret, UserError } from './errors';
 import type { Database } from './orm';
 
 /** How long a run waits for another one to finish, unless `--lock-timeout` says otherwise. */
@@ -117,8 +117,7 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
   try {
     await client.connect();
   } catch (error) {
-    const message = String((error as Error)?.message ?? error).split('\n')[0];
-    throw new UserError(`Cannot open the connection that holds the migration lock on ${where}: ${message}. Check that the server accepts one more connection.`);
+    throw new UserError(`Cannot open the connection that holds the migration lock on ${where}: ${firstLine(error)}. Check that the server accepts one more connection.`, { cause: error });
   }
   const fail = async (error: unknown): Promise<never> => {
     await client.end().catch(() => undefined);
@@ -134,7 +133,7 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
     if (!locked) {
       const holder = await holderOf(client, key);
       if (timeout === 0) {
-        throw new UserError(`The migration lock on ${where} is held by ${describeHolder(holder)}. Wait for that run to finish, or pass --lock-timeout to wait for it.`);
+        throw new LockHeldError(where, holder?.pid, `The migration lock on ${where} is held by ${describeHolder(holder)}. Wait for that run to finish, or pass --lock-timeout to wait for it.`);
       }
       notify(`Waiting up to ${seconds(timeout)} for the migration lock on ${where}, held by ${describeHolder(holder)}...`);
       // PostgreSQL's limit is 2^31-1 ms (about 24 days); 0 there would mean forever.
@@ -145,7 +144,9 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
         if ((error as { code?: string }).code !== '55P03') throw error;
         const still = await holderOf(client, key).catch(() => holder);
         const stop = still ? ` (or, if it is stuck, end it: select pg_terminate_backend(${still.pid}))` : '';
-        throw new UserError(
+        throw new LockHeldError(
+          where,
+          still?.pid,
           `Gave up after ${seconds(timeout)} waiting for the migration lock on ${where}, held by ${describeHolder(still)}. ` +
             `Let that run finish${stop}, or raise --lock-timeout.`,
         );
@@ -153,8 +154,7 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
     }
   } catch (error) {
     if (error instanceof UserError) return fail(error);
-    const message = String((error as Error)?.message ?? error).split('\n')[0];
-    return fail(new UserError(`Cannot take the migration lock on ${where}: ${message}. Check the connection and the user's rights.`));
+    return fail(new UserError(`Cannot take the migration lock on ${where}: ${firstLine(error)}. Check the connection and the user's rights.`, { cause: error }));
   }
 
   let released = false;

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { MikroORM, type Transaction } from '@mikro-orm/core';
 import { UserError } from './errors';
-import { loadConfig, migrationsDirOf, recordTableOf, type Database } from './orm';
+import { invalidConfig, loadConfig, migrationsDirOf, recordTableOf, type Database } from './orm';
 import type { Project } from './project';
 
 /**
@@ -62,7 +62,7 @@ export async function openOffline(project: Project, script: SqlScript): Promise<
       allowGlobalContext: true,
     });
   } catch (error) {
-    throw new UserError(`Invalid MikroORM config in ${project.configPath}: ${String((error as Error).message).split('\n')[0]}`);
+    throw invalidConfig(project, error);
   }
   const platform = orm.em.getPlatform();
   const connection = orm.em.getConnection() as unknown as {

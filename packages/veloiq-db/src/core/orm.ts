@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { basename, resolve } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
-import { UserError, rememberSecret } from './errors';
+import { ConnectionFailedError, UserError, firstLine, rememberSecret } from './errors';
 import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
 import { loadModule } from './loader';
 import { localStatePath, type Project } from './project';
@@ -43,8 +43,7 @@ export async function loadConfig(project: Project): Promise<Options> {
   try {
     loaded = loadModule(project.configPath);
   } catch (error) {
-    const first = String((error as Error)?.message ?? error).split('\n')[0];
-    throw new UserError(`Cannot load ${project.configPath}: ${first}. Fix the config (or the file it imports).`);
+    throw new UserError(`Cannot load ${project.configPath}: ${firstLine(error)}. Fix the config (or the file it imports).`, { cause: error });
   }
   let config = (loaded as { default?: unknown }).default ?? loaded;
   if (typeof config === 'function') config = await config();
@@ -80,24 +79,30 @@ function serverOf(url: string | undefined): string {
 function connectionError(error: unknown, url: string | undefined): UserError {
   const e = error as { code?: string; message?: string };
   const where = serverOf(url);
+  const failed = (message: string) => new ConnectionFailedError(where, message, { cause: error });
   const fix = 'Check DATABASE_URL (or unset it to use the embedded database).';
   switch (e?.code) {
     case 'ECONNREFUSED':
-      return new UserError(`Cannot connect to PostgreSQL at ${where}: connection refused. Start the server or ${fix[0].toLowerCase()}${fix.slice(1)}`);
+      return failed(`Cannot connect to PostgreSQL at ${where}: connection refused. Start the server or ${fix[0].toLowerCase()}${fix.slice(1)}`);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new UserError(`Cannot connect to PostgreSQL at ${where}: host not found. ${fix}`);
+      return failed(`Cannot connect to PostgreSQL at ${where}: host not found. ${fix}`);
     case '3D000':
-      return new UserError(`Database ${where} does not exist. Create it (createdb) or ${fix[0].toLowerCase()}${fix.slice(1)}`);
+      return failed(`Database ${where} does not exist. Create it (createdb) or ${fix[0].toLowerCase()}${fix.slice(1)}`);
     case '28P01':
     case '28000':
-      return new UserError(`PostgreSQL at ${where} refused the login: ${e.message}. ${fix}`);
+      return failed(`PostgreSQL at ${where} refused the login: ${e.message}. ${fix}`);
   }
-  const message = String(e?.message ?? error).split('\n')[0];
+  const message = firstLine(error);
   if (/timeout|timed out/i.test(message)) {
-    return new UserError(`PostgreSQL at ${where} did not answer within ${CONNECT_TIMEOUT_MS / 1000} s. ${fix}`);
+    return failed(`PostgreSQL at ${where} did not answer within ${CONNECT_TIMEOUT_MS / 1000} s. ${fix}`);
   }
-  return new UserError(`Cannot connect to PostgreSQL at ${where}: ${message}. ${fix}`);
+  return failed(`Cannot connect to PostgreSQL at ${where}: ${message}. ${fix}`);
+}
+
+/** MikroORM refused the config (a missing driver, an unknown option): its first line, and where. */
+export function invalidConfig(project: Project, error: unknown): UserError {
+  return new UserError(`Invalid MikroORM config in ${project.configPath}: ${firstLine(error)}`, { cause: error });
 }
 
 function rememberUrlPassword(url: string): void {
@@ -195,7 +200,7 @@ export async function openDatabase(project: Project): Promise<Database> {
     });
   } catch (error) {
     await stopServer();
-    throw new UserError(`Invalid MikroORM config in ${project.configPath}: ${String((error as Error).message).split('\n')[0]}`);
+    throw invalidConfig(project, error);
   }
   const close = async () => {
     await orm.close(true);

@@ -1,8 +1,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { UserError } from './errors';
 
-const CONFIG_NAMES = ['mikro-orm.config.ts', 'mikro-orm.config.js', 'mikro-orm.config.cjs'];
+/** The MikroORM config's file names, in the order they are looked for. */
+export const CONFIG_NAMES = ['mikro-orm.config.ts', 'mikro-orm.config.js', 'mikro-orm.config.cjs'];
+
+/** The files that make a folder an Nx project. */
+export const PROJECT_FILES = ['project.json', 'package.json'];
 
 export interface Project {
   /** The Nx project's root directory (absolute). */
@@ -35,12 +39,6 @@ export function findProject(root: string): Project {
 export function projectRootOf(dir: string): string {
   const holdsConfig = CONFIG_NAMES.some((name) => existsSync(join(dir, name)));
   return holdsConfig && basename(dir) === 'backend' ? dirname(dir) : dir;
-}
-
-/** A path as the user should see it: relative to the workspace when inside it. */
-export function displayPath(path: string, base: string): string {
-  const rel = relative(base, path);
-  return rel && !rel.startsWith('..') ? rel : path;
 }
 
 /**

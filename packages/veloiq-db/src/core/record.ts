@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Transaction } from '@mikro-orm/core';
-import { UserError } from './errors';
+import { driverMessage, UserError } from './errors';
+import { qualifiedName, quoteIdentifier, quoteLiteral as literal } from './sql-text';
 import type { Database } from './orm';
 import { listRevisions, type Revision } from './revisions';
 
@@ -10,8 +11,7 @@ import { listRevisions, type Revision } from './revisions';
  * MikroORM CLI and these commands always agree on what is applied.
  */
 function qualified({ recordTable }: Database): string {
-  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-  return `${quote(recordTable.schema)}.${quote(recordTable.table)}`;
+  return qualifiedName(recordTable.schema, recordTable.table);
 }
 
 function connection(db: Database) {
@@ -23,9 +23,7 @@ function connection(db: Database) {
  * MikroORM's (no `name` column), or a user without the rights to read or write it.
  */
 function recordError(db: Database, action: 'read' | 'write', error: unknown): UserError {
-  // The driver's message is `<sql> - <what PostgreSQL said>`; the SQL is ours, the rest is news.
-  const full = String((error as Error)?.message ?? error);
-  const message = full.slice(full.lastIndexOf(' - ') + (full.includes(' - ') ? 3 : 0)).split('\n')[0];
+  const message = driverMessage(error);
   const table = `${db.recordTable.schema}.${db.recordTable.table}`;
   if ((error as { code?: string })?.code === '42703') {
     return new UserError(
@@ -56,9 +54,6 @@ export async function appliedNames(db: Database, ctx?: Transaction): Promise<str
   return (await appliedRecords(db, ctx)).map((record) => record.name);
 }
 
-/** A string as an SQL literal. */
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
-
 /**
  * Creates the record table (as MikroORM's migrator would) when it is missing, and adds our
  * checksum column when that is missing. Each step only when needed: `create ... if not exists`
@@ -68,12 +63,11 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
  */
 export async function ensureRecordTable(db: Database, ctx?: Transaction): Promise<void> {
   const { schema, table } = db.recordTable;
-  const quotedSchema = `"${schema.replace(/"/g, '""')}"`;
   await guarded(db, 'write', () =>
     connection(db).execute(
       `do $veloiq$ begin
   if not exists (select 1 from pg_namespace where nspname = ${literal(schema)}) then
-    create schema ${quotedSchema};
+    create schema ${quoteIdentifier(schema)};
   end if;
   if to_regclass(${literal(qualified(db))}) is null then
     create table ${qualified(db)} (id serial primary key, name varchar(255), executed_at timestamptz default current_timestamp);

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { UserError } from './errors';
+import { AmbiguousRevisionError, UnknownRevisionError, UserError } from './errors';
 
 export interface Revision {
   /** Short, unique, sorts in creation order: what users type. */
@@ -124,14 +124,14 @@ export function resolveRevision(spec: string | number, position: Position): numb
     }
     return target;
   }
-  if (!/^[0-9A-Za-z_]+$/.test(text)) throw new UserError(`Invalid revision '${text}'. ${HINT}`);
+  if (!/^[0-9A-Za-z_]+$/.test(text)) throw new UnknownRevisionError(text, `Invalid revision '${text}'. ${HINT}`);
   const exact = revisions.findIndex((r) => r.id === text || r.name === text);
   if (exact !== -1) return exact;
   const matches = revisions.flatMap((r, i) => (r.id.startsWith(text.toLowerCase()) ? [i] : []));
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
     const ids = matches.map((i) => revisions[i].id).join(', ');
-    throw new UserError(`Ambiguous revision '${text}': it starts ${matches.length} ids (${ids}). Type more of the id.`);
+    throw new AmbiguousRevisionError(text, matches.map((i) => revisions[i].id), `Ambiguous revision '${text}': it starts ${matches.length} ids (${ids}). Type more of the id.`);
   }
-  throw new UserError(`Unknown revision '${text}': no revision id starts with it. Run 'veloiq db history' to see the ids.`);
+  throw new UnknownRevisionError(text, `Unknown revision '${text}': no revision id starts with it. Run 'veloiq db history' to see the ids.`);
 }

@@ -1,6 +1,6 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
-import { UserError } from './errors';
+import { firstLine, RevisionFailedError, UserError } from './errors';
 import { compileAhead, loadModule } from './loader';
 import type { Database } from './orm';
 import type { Revision } from './revisions';
@@ -14,8 +14,7 @@ export function instantiate(db: Database, revision: Revision): Migration {
   try {
     loaded = loadModule<Record<string, unknown>>(revision.path);
   } catch (error) {
-    const first = String((error as Error)?.message ?? error).split('\n')[0];
-    throw new UserError(`Revision ${revision.id} (${revision.name}) cannot be loaded: ${first}. Fix the file and try again.`);
+    throw new RevisionFailedError(revision.id, 'up', `Revision ${revision.id} (${revision.name}) cannot be loaded: ${firstLine(error)}. Fix the file and try again.`, { cause: error });
   }
   const Class = Object.values(loaded).find((value) => typeof value === 'function') as MigrationClass | undefined;
   if (!Class) throw new UserError(`Revision ${revision.id} (${revision.name}) exports no migration class. Export a class that extends Migration.`);
@@ -80,8 +79,12 @@ const NOTHING_CHANGED = 'Nothing was changed; fix the revision and run the comma
 
 function failure(revision: Revision, direction: Direction, consequence: string, error: unknown): UserError {
   if (error instanceof UserError) return error;
-  const message = String((error as Error)?.message ?? error).split('\n')[0];
-  return new UserError(`Revision ${revision.id} (${revision.description}) failed ${direction === 'up' ? 'to apply' : 'to revert'}: ${message}. ${consequence}`);
+  return new RevisionFailedError(
+    revision.id,
+    direction,
+    `Revision ${revision.id} (${revision.description}) failed ${direction === 'up' ? 'to apply' : 'to revert'}: ${firstLine(error)}. ${consequence}`,
+    { cause: error },
+  );
 }
 
 /** Runs a revision's statements one by one; a failure names the revision. */

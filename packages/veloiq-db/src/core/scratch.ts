@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/core';
-import { UserError } from './errors';
+import { driverMessage, UserError } from './errors';
 import { loadConfig, type Database } from './orm';
-
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+import { quoteIdentifier as quote } from './sql-text';
 
 /**
  * Runs `work` against a new, empty database on the same server as `db` (same config, another
@@ -18,9 +15,8 @@ export async function withScratchDatabase<T>(db: Database, work: (scratch: Datab
   try {
     await admin.execute(`create database ${quote(name)}`);
   } catch (error) {
-    const reason = String((error as Error)?.message ?? error).split('\n')[0].replace(/^create database "[^"]*" - /, '');
     throw new UserError(
-      `Cannot create a temporary database to replay the revisions (${reason}). Give the database user the CREATEDB privilege, or unset DATABASE_URL to use the embedded PostgreSQL.`,
+      `Cannot create a temporary database to replay the revisions (${driverMessage(error)}). Give the database user the CREATEDB privilege, or unset DATABASE_URL to use the embedded PostgreSQL.`,
     );
   }
   let orm: MikroORM | undefined;

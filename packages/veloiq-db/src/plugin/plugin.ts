@@ -7,6 +7,7 @@ import type {
   CreateNodesResultArray,
   TargetConfiguration,
 } from '@nx/devkit';
+import { CONFIG_NAMES, PROJECT_FILES } from '../core/project';
 
 /**
  * Every project with a MikroORM config in its root or its `backend/` grows the db targets.
@@ -48,8 +49,6 @@ export function normalizeOptions(options: VeloiqDbPluginOptions | undefined): No
   return normalized;
 }
 
-const PROJECT_FILES = ['project.json', 'package.json'];
-
 /**
  * The project a config file belongs to: `apps/x/backend/mikro-orm.config.ts` belongs to
  * `apps/x` (the same rule the commands use to find the config), a config next to a
@@ -64,7 +63,7 @@ export function projectRootForConfig(configFile: string, workspaceRoot: string):
   }
   if (isProject(dir)) {
     // A root-level config loses to one in backend/, as in the commands (findProject).
-    const backendConfig = ['ts', 'js', 'cjs'].some((ext) => existsSync(join(workspaceRoot, dir, 'backend', `mikro-orm.config.${ext}`)));
+    const backendConfig = CONFIG_NAMES.some((name) => existsSync(join(workspaceRoot, dir, 'backend', name)));
     return { root: dir, backend: backendConfig };
   }
   return null;

@@ -1,16 +1,16 @@
 import type { Database } from '../core/orm';
 import { appliedNames } from '../core/record';
 import { listRevisions, positionOf } from '../core/revisions';
+import { qualifiedName } from '../core/sql-text';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 async function tableExists(db: Database, schema: string, table: string): Promise<boolean> {
-  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const [{ exists }] = await db.orm.em
     .getConnection()
-    .execute<{ exists: boolean }[]>('select to_regclass(?) is not null as exists', [`${quote(schema)}.${quote(table)}`]);
+    .execute<{ exists: boolean }[]>('select to_regclass(?) is not null as exists', [qualifiedName(schema, table)]);
   return exists;
 }
 

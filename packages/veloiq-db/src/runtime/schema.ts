@@ -8,7 +8,7 @@ import {
   type SqlSchemaGenerator,
   type TableDifference,
 } from '@mikro-orm/postgresql';
-import { UserError } from '../core/errors';
+import { driverMessage, UserError } from '../core/errors';
 
 /** What startup created: table names, and `table.column` for columns added to existing tables. */
 export interface CreatedSchema {
@@ -105,10 +105,7 @@ export async function createMissingSchema(orm: MikroORM): Promise<CreatedSchema>
       if (sql.trim()) await connection.execute(sql, [], 'run', ctx);
     });
   } catch (error) {
-    // knex reports `<the whole SQL> - <PostgreSQL's message>`: the user needs the latter.
-    const full = String((error as Error)?.message ?? error);
-    const at = full.lastIndexOf(' - ');
-    const message = (at === -1 ? full : full.slice(at + 3)).split('\n')[0].trim();
+    const message = driverMessage(error);
     throw new UserError(
       `Creating the missing tables on startup failed: ${message}. Nothing was changed; ` +
         `write a migration for this change ('veloiq db migrate -m "..."', then 'veloiq db upgrade').`,

@@ -1,5 +1,6 @@
 import { joinPathFragments, readProjectConfiguration, type GeneratorCallback, type Tree } from '@nx/devkit';
 import { initGenerator } from '../init/generator';
+import { CONFIG_NAMES } from '../../core/project';
 import type { ProjectSchema } from './schema';
 
 function configFile(dbName: string): string {
@@ -45,7 +46,7 @@ export async function projectGenerator(tree: Tree, options: ProjectSchema): Prom
     'migrations/.gitkeep': '',
     'src/generated/entities.ts': EMPTY_REGISTRY,
   };
-  const hasConfig = ['ts', 'js', 'cjs'].some((ext) => tree.exists(joinPathFragments(root, `mikro-orm.config.${ext}`)) || tree.exists(joinPathFragments(backend, `mikro-orm.config.${ext}`)));
+  const hasConfig = CONFIG_NAMES.some((name) => tree.exists(joinPathFragments(root, name)) || tree.exists(joinPathFragments(backend, name)));
   for (const [file, content] of Object.entries(files)) {
     if (hasConfig && file !== '.env.example' && file !== 'migrations/.gitkeep') continue;
     const path = joinPathFragments(backend, file);
