@@ -11,8 +11,8 @@ import { register } from 'tsx/cjs/api';
  * tsx's hook is registered only while the file and its imports load, so it neither depends on
  * nor stays in the way of whatever loader the host process (Nx, a test runner) registered. It
  * is tsx's global hook, not a namespaced one: a namespace gives every package the file imports
- * a second copy (profile of `current`: 741 modules, MikroORM itself included, loaded twice,
- * 0.5 s); this way the config and the revisions share the packages the engine already loaded.
+ * a second copy (MikroORM itself included, loaded twice); this way the config and the revisions
+ * share the packages the engine already loaded.
  */
 export function loadModule<T = unknown>(path: string): T {
   const loaded = require.cache[path]; // compiled by compileAhead, or loaded before
@@ -140,8 +140,8 @@ export interface CompileAhead {
  * Compiles many TypeScript files (the pending revisions of a long upgrade) in the background,
  * in order, while the first ones already run: esbuild's asynchronous builds work in their own
  * process, on chunks of growing size, instead of tsx's one synchronous transform per file on
- * first load (profile of 1000 cold revisions: 2.6 s in loadModule, most of it esbuild round
- * trips; then 2.3 s as one synchronous build before the first revision ran). Only files whose
+ * first load (one esbuild round trip per file), and without one long synchronous build before
+ * the first revision runs. Only files whose
  * imports Node resolves to JavaScript are preloaded; any other file, any file that fails to
  * compile or to run, and everything when esbuild cannot be found, is left to `loadModule` as
  * before, so errors read exactly as they did.

@@ -43,9 +43,8 @@ const SAVEPOINT = 'veloiq_batch';
 /**
  * Statements sent to PostgreSQL as one string. Several revisions' plain SQL strings go in one
  * round trip (with no parameters, pg uses the simple query protocol, which runs every statement
- * of a string): on a long upgrade the per-query cost is larger than the statements' own (bench:
- * 1000 revisions of two statements took ~20% longer as 1000 strings than as 20), and it is all
- * on the critical path, since the client waits for each answer.
+ * of a string): on a long upgrade the per-query cost is larger than the statements' own, and it
+ * is all on the critical path, since the client waits for each answer.
  */
 const BATCH_STATEMENTS = 100;
 
