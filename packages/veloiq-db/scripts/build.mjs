@@ -14,19 +14,13 @@ const src = join(pkgDir, 'src');
 const outIndex = process.argv.indexOf('--out-dir');
 const dist = outIndex >= 0 ? resolve(process.argv[outIndex + 1]) : join(pkgDir, 'dist');
 
-// --lenient: emit and succeed despite type errors (tsc still writes every file), reporting them.
-// For tests of the packaging itself; a release build must be clean.
-const lenient = process.argv.includes('--lenient');
-
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(join(pkgDir, 'package.json')).resolve('typescript/bin/tsc');
-let typeErrors = false;
 try {
   execFileSync(process.execPath, [tsc, '-p', join(pkgDir, 'tsconfig.build.json'), '--outDir', dist], { stdio: 'inherit' });
 } catch {
-  typeErrors = true;
-  console.error(`build: tsc reported type errors (above)${lenient ? '; --lenient: continuing with the emitted JavaScript' : ''}.`);
-  if (!lenient) process.exit(1);
+  console.error('build: tsc reported type errors (above).');
+  process.exit(1);
 }
 
 let copied = 0;
@@ -40,4 +34,4 @@ let copied = 0;
     }
   }
 })(src);
-console.log(`build: ${typeErrors ? 'compiled (with type errors)' : 'compiled'} src/ to ${relative(process.cwd(), dist) || 'dist'}/ and copied ${copied} asset file(s)`);
+console.log(`build: compiled src/ to ${relative(process.cwd(), dist) || 'dist'}/ and copied ${copied} asset file(s)`);

@@ -2,7 +2,7 @@
 // Packs @veloiq/db as it is published: compiled JavaScript, no TypeScript sources, no tests.
 // `npm run package` (from packages/veloiq-db) compiles into a temporary staging folder, adds the
 // manifests, bin and README, and writes the tarball to dist/ (or to --out DIR), printing its path
-// on the last line. --lenient: pack even when tsc reports type errors (see build.mjs).
+// on the last line.
 //
 // Why a staging folder: in this workspace package.json, executors.json and generators.json
 // point at the TypeScript sources (./src/**/*.ts), which Nx and tsx run directly. The published
@@ -39,7 +39,7 @@ const readJson = (file) => JSON.parse(readFileSync(join(pkgDir, file), 'utf8'));
 const stage = mkdtempSync(join(tmpdir(), 'veloiq-db-pack-'));
 try {
   // Compile straight into the staging folder: the workspace's own dist/ is left as it was.
-  const buildArgs = ['--out-dir', join(stage, 'dist'), ...(args.includes('--lenient') ? ['--lenient'] : [])];
+  const buildArgs = ['--out-dir', join(stage, 'dist')];
   execFileSync(process.execPath, [join(pkgDir, 'scripts/build.mjs'), ...buildArgs], { stdio: 'inherit' });
   const pkg = readJson('package.json');
   const published = { ...pkg };

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { startEmbedded, type EmbeddedServer } from '../src/core/embedded';
 import { redact, redactResult, rememberEnvValue, rememberEnvironmentSecrets, rememberSecret } from '../src/core/errors';
 import { runEngine, writeRevision } from './safety-fixtures';
-import { SAMPLE, copySample, createTestDatabase, nx, systemPgAvailable, veloiq, type RunResult, type TestDatabase, type TestProject } from './support';
+import { SAMPLE, copySample, createTestDatabase, missingSystemPg, nx, veloiq, type RunResult, type TestDatabase, type TestProject } from './support';
 
 const TOKEN = 'tok-4f9a2c7e1b3d5a6f';
 const SIGNING = 'zq9-very-private-signing-value';
@@ -28,18 +28,16 @@ function assertClean(result: RunResult, secrets: string[]): void {
 }
 
 describe('secrets stay out of every output', async () => {
-  const available = await systemPgAvailable();
-  const skip = !available && 'no PostgreSQL on 127.0.0.1:5432';
+  const skip = await missingSystemPg();
   delete process.env.DATABASE_URL;
   const dir = mkdtempSync(join(tmpdir(), 'veloiq-secrets-'));
   chmodSync(dir, 0o777); // the embedded server runs as the postgres user when we are root
-  // A server that checks passwords; the rows that need one skip (saying so) when it cannot start.
-  const server: EmbeddedServer | undefined = await startEmbedded(join(dir, 'pg')).catch(() => undefined);
-  const noServer = !server && 'the embedded PostgreSQL did not start';
+  // A server that checks passwords (the system one trusts every login): ours, so failing to start fails.
+  const server: EmbeddedServer = await startEmbedded(join(dir, 'pg'));
   let project: TestProject;
   let db: TestDatabase;
   /** The embedded server's URL with a chosen password. */
-  const embeddedUrl = (password: string) => server!.url('postgres').replace(/:[^:@/]*@/, `:${password}@`);
+  const embeddedUrl = (password: string) => server.url('postgres').replace(/:[^:@/]*@/, `:${password}@`);
   const envFile = (name: string, lines: string[]) => {
     const path = join(dir, name);
     writeFileSync(path, lines.join('\n') + '\n');
@@ -48,16 +46,16 @@ describe('secrets stay out of every output', async () => {
 
   before(async () => {
     project = copySample();
-    if (available) db = await createTestDatabase('vq_secret');
+    if (!skip) db = await createTestDatabase('vq_secret');
   });
   after(async () => {
     await server?.stop();
-    if (available) await db.drop();
+    if (!skip) await db.drop();
     project?.remove();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a wrong password from an env file: the login is refused, neither it nor other env values shown', { skip: noServer }, async () => {
+  test('a wrong password from an env file: the login is refused, neither it nor other env values shown', async () => {
     const file = envFile('.env.wrong', [`DATABASE_URL=${embeddedUrl(WRONG)}`, `API_TOKEN=${TOKEN}`, `SIGNING_KEY="${SIGNING}"`]);
     const result = await runEngine('current', project.root, { envFile: file });
     assert.equal(result.code, 1);
@@ -65,7 +63,7 @@ describe('secrets stay out of every output', async () => {
     assertClean(result, [WRONG, TOKEN, SIGNING]);
   });
 
-  test('a wrong password with URL-encoded characters: neither its raw nor its decoded form is shown', { skip: noServer }, async () => {
+  test('a wrong password with URL-encoded characters: neither its raw nor its decoded form is shown', async () => {
     const raw = 'p%40ss%2Fw0rd%23Z9!';
     const result = await runEngine('upgrade', project.root, {}, { DATABASE_URL: embeddedUrl(raw) });
     assert.equal(result.code, 1);
@@ -73,8 +71,8 @@ describe('secrets stay out of every output', async () => {
     assertClean(result, [raw, decodeURIComponent(raw)]);
   });
 
-  test('the right password: results (text and JSON) never show it', { skip: noServer }, async () => {
-    const url = server!.url('postgres');
+  test('the right password: results (text and JSON) never show it', async () => {
+    const url = server.url('postgres');
     const password = decodeURIComponent(new URL(url).password);
     const text = await runEngine('history', project.root, {}, { DATABASE_URL: url });
     assert.equal(text.code, 0, text.stderr);
@@ -84,7 +82,7 @@ describe('secrets stay out of every output', async () => {
     assertClean(json, [password]);
   });
 
-  test('a wrong password through `nx run` and `veloiq` with an env file', { skip: noServer }, async () => {
+  test('a wrong password through `nx run` and `veloiq` with an env file', async () => {
     const file = envFile('.env.nx', [`DATABASE_URL=${embeddedUrl(WRONG)}`, `API_TOKEN=${TOKEN}`]);
     const viaNx = await nx(['run', 'sample:db-upgrade', `--envFile=${file}`]);
     assert.notEqual(viaNx.code, 0);
