@@ -1,13 +1,13 @@
 import { assertRegistryCurrent } from '../core/codegen';
 import { UserError } from '../core/errors';
-import { openDatabase } from '../core/orm';
+import type { Database } from '../core/orm';
 import { driftOf } from '../core/record';
 import { shownPath } from '../core/paths';
 import { listRevisions } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import { withScratchDatabase } from '../core/scratch';
 import { describeChange, diffEntities, type SchemaChange } from '../core/schema-diff';
-import { prepare, type CommandOptions } from './session';
+import { prepare, withDatabase, withEnvironment, type CommandOptions } from './session';
 
 export interface CheckResult {
   kind: 'check';
@@ -33,34 +33,36 @@ export interface CheckResult {
  * Apart from it, `drift` lists the revisions applied to the configured database whose files were
  * edited or deleted since (by the checksums recorded when they were applied); checkOrFail fails on it.
  */
-export async function check(options: CommandOptions): Promise<CheckResult> {
-  const project = prepare(options);
-  const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
-  await assertRegistryCurrent(project, show);
-  const db = await openDatabase(project);
-  try {
-    const revisions = listRevisions(db.migrationsDir);
-    const diff = await withScratchDatabase(db, async (scratch) => {
-      if (revisions.length > 0) {
-        // As upgrade runs them: a revision that declares isTransactional() false runs on its own.
-        await applyRevisions(scratch, revisions, 'up', { record: async () => undefined });
-      }
-      return diffEntities(scratch.orm);
-    });
-    const { edited, missing } = await driftOf(db, revisions);
-    const ok = diff.up.length === 0;
-    return {
-      kind: 'check',
-      ok,
-      revisions: revisions.length,
-      changes: ok ? [] : diff.changes,
-      sql: ok ? [] : diff.up.filter(Boolean),
-      migrationsDir: show(db.migrationsDir),
-      drift: { edited: edited.map((r) => r.id), missing },
-    };
-  } finally {
-    await db.close();
-  }
+export function check(options: CommandOptions): Promise<CheckResult> {
+  return withEnvironment(options.env, async () => {
+    const project = prepare(options);
+    const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
+    await assertRegistryCurrent(project, show);
+    return withDatabase(options, (db) => replay(db, show), { project });
+  });
+}
+
+/** Replays every revision on a scratch database beside `db` and diffs the entities against it. */
+async function replay(db: Database, show: (path: string) => string): Promise<CheckResult> {
+  const revisions = listRevisions(db.migrationsDir);
+  const diff = await withScratchDatabase(db, async (scratch) => {
+    if (revisions.length > 0) {
+      // As upgrade runs them: a revision that declares isTransactional() false runs on its own.
+      await applyRevisions(scratch, revisions, 'up', { record: async () => undefined });
+    }
+    return diffEntities(scratch.orm);
+  });
+  const { edited, missing } = await driftOf(db, revisions);
+  const ok = diff.up.length === 0;
+  return {
+    kind: 'check',
+    ok,
+    revisions: revisions.length,
+    changes: ok ? [] : diff.changes,
+    sql: ok ? [] : diff.up.filter(Boolean),
+    migrationsDir: show(db.migrationsDir),
+    drift: { edited: edited.map((r) => r.id), missing },
+  };
 }
 
 /** The failure a CI run shows: one line naming what differs and the fix. */

@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import { assertRegistryCurrent } from '../core/codegen';
 import { UserError } from '../core/errors';
-import { acquireLock, parseLockTimeout } from '../core/lock';
-import { loadConfig, migrationsDirOf, openDatabase } from '../core/orm';
+import { loadConfig, migrationsDirOf, type Database } from '../core/orm';
 import { shownPath } from '../core/paths';
 import { assertWritableFolder, headerLine, renderRevision, writeRevisionFile } from '../core/revision-file';
 import { nextRevisionId, slugOf } from '../core/revisions';
 import { diffEntities, type SchemaChange } from '../core/schema-diff';
-import { notifier, prepare, readPosition, type CommandOptions } from './session';
+import { prepare, readPosition, withDatabase, withEnvironment, type CommandOptions } from './session';
 
 export interface MigrateOptions extends CommandOptions {
   /** What the revision does: its description in `history`, and the slug of its file name. */
@@ -37,49 +36,45 @@ export function requireMessage(message: MigrateOptions['message']): string {
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const message = requireMessage(options.message);
-  const project = prepare(options);
-  const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
-  await assertRegistryCurrent(project, show);
-  const migrationsDir = migrationsDirOf(await loadConfig(project), project);
-  assertWritableFolder(migrationsDir, show(migrationsDir));
-  const timeoutSeconds = parseLockTimeout(options.lockTimeout);
-
-  const db = await openDatabase(project);
-  // Under the migration lock, so an upgrade running elsewhere is never diffed half-applied.
-  const lock = await acquireLock(db, { timeoutSeconds, command: 'migrate', notify: notifier(options) }).catch(async (error) => {
-    await db.close();
-    throw error;
+  return withEnvironment(options.env, async () => {
+    const project = prepare(options);
+    const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
+    await assertRegistryCurrent(project, show);
+    const config = await loadConfig(project);
+    const migrationsDir = migrationsDirOf(config, project);
+    assertWritableFolder(migrationsDir, show(migrationsDir));
+    // Under the migration lock, so an upgrade running elsewhere is never diffed half-applied.
+    return withDatabase(options, (db) => migrateAtHead(db, message, show), { lock: 'migrate', project, config });
   });
-  try {
-    const position = await readPosition(db);
-    const pending = position.revisions.filter((r) => !position.appliedNames.has(r.name));
-    if (pending.length > 0) {
-      const ids = pending.map((r) => r.id).join(', ');
-      throw new UserError(
-        `The database is not at head: ${pending.length} revision${pending.length === 1 ? ' is' : 's are'} pending (${ids}). Run 'veloiq db upgrade' first, then migrate again.`,
-      );
-    }
-    const known = new Set(position.revisions.map((r) => r.name));
-    const unknown = [...position.appliedNames].filter((name) => !known.has(name));
-    if (unknown.length > 0) {
-      throw new UserError(
-        `The database has revision ${unknown[0]} applied, but no file in ${show(db.migrationsDir)} holds it. Restore that file (or run 'veloiq db stamp') before migrating.`,
-      );
-    }
+}
 
-    const diff = await diffEntities(db.orm);
-    if (diff.up.length === 0) return { kind: 'migrate', revision: null, changes: [] };
-
-    const id = nextRevisionId(position.revisions);
-    const path = join(db.migrationsDir, `${id}_${slugOf(message)}.ts`);
-    writeRevisionFile(path, renderRevision({ id, message, up: diff.up, down: diff.down }), show(db.migrationsDir));
-    return {
-      kind: 'migrate',
-      revision: { id, description: headerLine(message).replace(/\*\\\//g, '*/'), path: show(path) },
-      changes: diff.changes,
-    };
-  } finally {
-    await lock.release();
-    await db.close();
+/** Diffs the entities against the database (which must be at head) and writes the revision. */
+async function migrateAtHead(db: Database, message: string, show: (path: string) => string): Promise<MigrateResult> {
+  const position = await readPosition(db);
+  const pending = position.revisions.filter((r) => !position.appliedNames.has(r.name));
+  if (pending.length > 0) {
+    const ids = pending.map((r) => r.id).join(', ');
+    throw new UserError(
+      `The database is not at head: ${pending.length} revision${pending.length === 1 ? ' is' : 's are'} pending (${ids}). Run 'veloiq db upgrade' first, then migrate again.`,
+    );
   }
+  const known = new Set(position.revisions.map((r) => r.name));
+  const unknown = [...position.appliedNames].filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new UserError(
+      `The database has revision ${unknown[0]} applied, but no file in ${show(db.migrationsDir)} holds it. Restore that file (or run 'veloiq db stamp') before migrating.`,
+    );
+  }
+
+  const diff = await diffEntities(db.orm);
+  if (diff.up.length === 0) return { kind: 'migrate', revision: null, changes: [] };
+
+  const id = nextRevisionId(position.revisions);
+  const path = join(db.migrationsDir, `${id}_${slugOf(message)}.ts`);
+  writeRevisionFile(path, renderRevision({ id, message, up: diff.up, down: diff.down }), show(db.migrationsDir));
+  return {
+    kind: 'migrate',
+    revision: { id, description: headerLine(message).replace(/\*\\\//g, '*/'), path: show(path) },
+    changes: diff.changes,
+  };
 }

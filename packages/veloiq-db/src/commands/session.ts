@@ -1,6 +1,7 @@
 import { loadEnvFile } from '../core/env';
 import { redact, rememberEnvironmentSecrets } from '../core/errors';
 import { acquireLock, parseLockTimeout } from '../core/lock';
+import type { Options } from '@mikro-orm/core';
 import { openDatabase, type Database } from '../core/orm';
 import { findProject, type Project } from '../core/project';
 import { listRevisions, positionOf, type Position } from '../core/revisions';
@@ -17,9 +18,32 @@ export interface CommandOptions {
   lockTimeout?: number | string;
   /** Where progress lines (waiting for the lock, warnings) go; stderr by default. */
   notify?: (line: string) => void;
+  /**
+   * Variables this command runs with, over the process's own (a test's DATABASE_URL). The
+   * user's MikroORM config reads process.env while it loads, and the env file fills what is
+   * unset there, so these are set in process.env for the command's duration (winning over the
+   * env file, as any variable already set does) and put back as they were when it ends.
+   */
+  env?: Record<string, string | undefined>;
+}
+
+/** Runs `work` with `env` in process.env, restoring those variables afterwards (see CommandOptions.env). */
+export async function withEnvironment<T>(env: CommandOptions['env'], work: () => Promise<T>): Promise<T> {
+  if (!env) return work();
+  const set = (key: string, value: string | undefined) => (value === undefined ? delete process.env[key] : (process.env[key] = value));
+  const saved = Object.keys(env).map((key) => [key, process.env[key]] as const);
+  for (const [key, value] of Object.entries(env)) set(key, value);
+  try {
+    return await work();
+  } finally {
+    for (const [key, value] of saved) set(key, value);
+  }
 }
 
 export interface SessionOptions {
+  /** The project and its config when the command has already loaded them: loaded once per command. */
+  project?: Project;
+  config?: Options;
   /**
    * Take the migration lock before `work` runs, and hold it until the command ends. Every
    * command that changes the database or the record takes it: pass the command's name
@@ -47,25 +71,23 @@ export function prepare(options: CommandOptions): Project {
  * runs only once this run holds the migration lock, so whatever it reads (`readPosition`) is
  * what the previous run left: read the state inside `work`, never before.
  */
-export async function withDatabase<T>(
-  options: CommandOptions,
-  work: (db: Database) => Promise<T>,
-  session: SessionOptions = {},
-): Promise<T> {
-  const timeoutSeconds = session.lock ? parseLockTimeout(options.lockTimeout) : 0;
-  const db = await openDatabase(prepare(options));
-  try {
-    if (!session.lock) return await work(db);
-    const command = typeof session.lock === 'string' ? session.lock : undefined;
-    const lock = await acquireLock(db, { timeoutSeconds, command, notify: notifier(options) });
+export function withDatabase<T>(options: CommandOptions, work: (db: Database) => Promise<T>, session: SessionOptions = {}): Promise<T> {
+  return withEnvironment(options.env, async () => {
+    const timeoutSeconds = session.lock ? parseLockTimeout(options.lockTimeout) : 0;
+    const db = await openDatabase(session.project ?? prepare(options), session.config);
     try {
-      return await work(db);
+      if (!session.lock) return await work(db);
+      const command = typeof session.lock === 'string' ? session.lock : undefined;
+      const lock = await acquireLock(db, { timeoutSeconds, command, notify: notifier(options) });
+      try {
+        return await work(db);
+      } finally {
+        await lock.release();
+      }
     } finally {
-      await lock.release();
+      await db.close();
     }
-  } finally {
-    await db.close();
-  }
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import { downgradePlan, requireDowngradeRevision, revertAll, rewriteRecord, stam
 import { ensureRecordTable, recordApplied } from '../core/record';
 import { listRevisions, positionOf, resolveRevision, type Position, type Revision } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
-import { prepare, type CommandOptions } from './session';
+import { prepare, withEnvironment, type CommandOptions } from './session';
 
 /**
  * The `--sql` side of upgrade, downgrade and stamp, in one place: each runs its online code path
@@ -60,6 +60,10 @@ export async function offlineScript(
   defaultFrom: 'base' | 'head',
   work: (run: OfflineRun) => Promise<number>,
 ): Promise<SqlResult> {
+  return withEnvironment(options.env, () => writeScript(command, options, defaultFrom, work));
+}
+
+async function writeScript(command: SqlCommand, options: SqlOptions, defaultFrom: 'base' | 'head', work: (run: OfflineRun) => Promise<number>): Promise<SqlResult> {
   const script = new SqlScript();
   const db = await openOffline(prepare(options), script);
   try {

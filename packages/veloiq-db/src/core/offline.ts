@@ -95,6 +95,7 @@ export async function openOffline(project: Project, script: SqlScript): Promise<
     migrationsDir: migrationsDirOf(config, project),
     recordTable: recordTableOf(config),
     offline: true,
+    config,
     close: () => orm.close(true),
   };
 }

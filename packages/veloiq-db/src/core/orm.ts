@@ -18,6 +18,8 @@ export interface Database {
   recordTable: { schema: string; table: string };
   /** An offline (`--sql`) session: statements are written to a script, each as given. */
   offline?: boolean;
+  /** The project's MikroORM config as loaded once for the command (a scratch database reuses it). */
+  config: Options;
   close(): Promise<void>;
 }
 
@@ -153,8 +155,8 @@ function withClientCheck(pool: Options['pool']): Options['pool'] {
  * Opens the project's database: the server in the config (DATABASE_URL), or, when the config
  * names none, the embedded PostgreSQL kept in the project's git-ignored `.veloiq/` folder.
  */
-export async function openDatabase(project: Project): Promise<Database> {
-  const config = await loadConfig(project);
+export async function openDatabase(project: Project, loaded?: Options): Promise<Database> {
+  const config = loaded ?? (await loadConfig(project));
   const baseDir = config.baseDir ?? project.backendDir;
   let clientUrl = config.clientUrl;
   let dbName = config.dbName;
@@ -215,5 +217,5 @@ export async function openDatabase(project: Project): Promise<Database> {
     await close();
     throw connectionError(error, clientUrl);
   }
-  return { orm, project, migrationsDir: migrationsDirOf(config, project), recordTable: recordTableOf(config), close };
+  return { orm, project, migrationsDir: migrationsDirOf(config, project), recordTable: recordTableOf(config), config, close };
 }

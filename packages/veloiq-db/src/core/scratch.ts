@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/core';
 import { driverMessage, UserError } from './errors';
-import { loadConfig, type Database } from './orm';
+import type { Database } from './orm';
 import { quoteIdentifier as quote } from './sql-text';
 
 /**
@@ -21,7 +21,7 @@ export async function withScratchDatabase<T>(db: Database, work: (scratch: Datab
   }
   let orm: MikroORM | undefined;
   try {
-    const config = await loadConfig(db.project);
+    const config = db.config;
     const base = db.orm.config;
     orm = await MikroORM.init({
       ...config,
