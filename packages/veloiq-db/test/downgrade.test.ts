@@ -1,8 +1,9 @@
-// `veloiq db downgrade` with Alembic's meaning, walked step by step against real PostgreSQL:
-// after every step, `current` and the database itself (tables and record) are checked.
+// `veloiq db downgrade` with Alembic's meaning, step by step against real PostgreSQL: each test
+// brings its own copy and database to the step's starting point, then checks `current` and the
+// database itself (tables and record) after it.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { current } from '../src/commands/current';
 import { downgrade, type DowngradeResult } from '../src/commands/downgrade';
 import { history } from '../src/commands/history';
@@ -30,11 +31,11 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
   }
 
   let dispose: () => Promise<void>;
-  before(async () => {
+  beforeEach(async () => {
     ({ project, db, options: o, dispose } = await sampleWithDatabase('vq_downgrade'));
     useRevisions(project.migrations, [A, B, C]);
   });
-  after(() => dispose());
+  afterEach(() => dispose());
 
   test('downgrade -1 on an empty database is refused and creates nothing', async () => {
     await rejectsWith(downgrade({ ...o, revision: '-1' }), /Cannot go 1 step back: only 0 revisions are applied/);
@@ -48,11 +49,13 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
   });
 
   test('upgrade head applies the rest', async () => {
+    await upgrade({ ...o, revision: '+1' });
     await upgrade(o);
     await expectAt(C.id, [A, B, C], [RECORD, 'product', 'orders', 'customer']);
   });
 
   test('downgrade <middle id> reverts what came after it; that id stays applied and is current', async () => {
+    await upgrade(o);
     const result = (await downgrade({ ...o, revision: B.id })) as DowngradeResult;
     assert.deepEqual(result.reverted, [{ id: C.id, description: C.description }]);
     assert.equal(result.current, B.id);
@@ -67,6 +70,7 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
   });
 
   test('a revision ahead of current, or further back than base, is refused and nothing is reverted', async () => {
+    await upgrade({ ...o, revision: B.id });
     await rejectsWith(downgrade({ ...o, revision: C.id }), new RegExp(`Revision ${C.id} is ahead of the current revision \\(${B.id}\\).*veloiq db upgrade ${C.id}`));
     await rejectsWith(downgrade({ ...o, revision: '+1' }), /ahead of the current revision/);
     await rejectsWith(downgrade({ ...o, revision: -5 }), /Cannot go 5 steps back: only 2 revisions are applied\. Use 'base'/);
@@ -74,6 +78,7 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
   });
 
   test('downgrade to the current revision changes nothing', async () => {
+    await upgrade({ ...o, revision: B.id });
     const result = (await downgrade({ ...o, revision: B.id })) as DowngradeResult;
     assert.deepEqual(result.reverted, []);
     assert.equal(toText(result), `Already at ${B.id}; nothing to revert.`);
@@ -81,6 +86,7 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
   });
 
   test('downgrade -1 goes one step back', async () => {
+    await upgrade({ ...o, revision: B.id });
     const result = (await downgrade({ ...o, revision: -1 })) as DowngradeResult;
     assert.deepEqual(result.reverted.map((r) => r.id), [B.id]);
     await expectAt(A.id, [A], [RECORD, 'product']);
@@ -103,16 +109,20 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
   });
 
   test('stamp base clears the record and drops nothing', async () => {
+    await stamp(o);
     await stamp({ ...o, revision: 'base' });
     await expectAt(null, [], [RECORD]);
   });
 
   test('upgrade head after stamp base applies every revision', async () => {
+    await stamp(o);
+    await stamp({ ...o, revision: 'base' });
     await upgrade(o);
     await expectAt(C.id, [A, B, C], [RECORD, 'product', 'orders', 'customer']);
   });
 
   test('downgrade -2 goes two steps back; upgrade +2 comes back', async () => {
+    await upgrade(o);
     const result = (await downgrade({ ...o, revision: '-2' })) as DowngradeResult;
     assert.deepEqual(result.reverted.map((r) => r.id), [C.id, B.id]);
     await expectAt(A.id, [A], [RECORD, 'product']);
@@ -121,6 +131,7 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
   });
 
   test('bad revisions are refused with one line each, and the database is untouched', async () => {
+    await upgrade(o);
     const before = await snapshot(db);
     await rejectsWith(downgrade(o), /^downgrade needs a revision: -1 .*veloiq db downgrade -1/);
     await rejectsWith(downgrade({ ...o, revision: '' }), /^downgrade needs a revision/);
@@ -145,10 +156,9 @@ describe('a failing down() during downgrade', () => {
   test('leaves the database as it was and names the revision', async () => {
     const project = copySample();
     const db = await createTestDatabase('vq_downfail');
-    process.env.DATABASE_URL = db.url;
     const broken: RevisionSpec = { ...B, down: [`drop table "orders";`, `drop table "no_such_table";`] };
     useRevisions(project.migrations, [A, broken, C]);
-    const o = { projectRoot: project.root, cwd: project.root };
+    const o = { projectRoot: project.root, cwd: project.root, env: { DATABASE_URL: db.url } };
     try {
       await upgrade(o);
       const before = await snapshot(db);
@@ -161,7 +171,6 @@ describe('a failing down() during downgrade', () => {
       assert.ok(before.tables.includes('customer'));
       assert.equal((await current(o)).id, C.id);
     } finally {
-      delete process.env.DATABASE_URL;
       await db.drop();
       project.remove();
     }
@@ -170,9 +179,8 @@ describe('a failing down() during downgrade', () => {
   test('a revision recorded out of order (not applied) cannot be the target', async () => {
     const project = copySample();
     const db = await createTestDatabase('vq_downgap');
-    process.env.DATABASE_URL = db.url;
     useRevisions(project.migrations, [A, B, C]);
-    const o = { projectRoot: project.root, cwd: project.root };
+    const o = { projectRoot: project.root, cwd: project.root, env: { DATABASE_URL: db.url } };
     try {
       // Only A and C recorded: what a merged branch, or the MikroORM CLI, can leave behind.
       await stamp({ ...o, revision: A.id });
@@ -181,7 +189,6 @@ describe('a failing down() during downgrade', () => {
       await rejectsWith(downgrade({ ...o, revision: B.id }), new RegExp(`^Revision ${B.id} is not applied.*veloiq db stamp ${B.id}`));
       assert.deepEqual(await snapshot(db), before);
     } finally {
-      delete process.env.DATABASE_URL;
       await db.drop();
       project.remove();
     }
@@ -190,10 +197,10 @@ describe('a failing down() during downgrade', () => {
 
 describe('through nx run and veloiq', () => {
   let db: TestDatabase;
-  before(async () => {
+  beforeEach(async () => {
     db = await createTestDatabase('vq_downgrade_nx');
   });
-  after(async () => {
+  afterEach(async () => {
     await db.drop();
   });
 
@@ -219,8 +226,8 @@ describe('through nx run and veloiq', () => {
 
   test('npx veloiq db downgrade -1 from the backend/ folder, then db stamp', async () => {
     const env = { DATABASE_URL: db.url };
-    const names = (await db.applied());
-    assert.ok(names.length >= 1);
+    assert.equal((await veloiq(['db', 'upgrade'], { cwd: SAMPLE, env })).code, 0);
+    const names = await db.applied();
     const down = await veloiq(['db', 'downgrade', '-1'], { cwd: join(SAMPLE, 'backend'), env });
     assert.equal(down.code, 0, down.stderr + down.stdout);
     assert.deepEqual(await db.applied(), names.slice(0, -1));

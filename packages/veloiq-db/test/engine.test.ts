@@ -4,27 +4,28 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { current } from '../src/commands/current';
 import { history } from '../src/commands/history';
 import { upgrade } from '../src/commands/upgrade';
 import { rejectsWith } from './revision-fixtures';
-import { copySample, createTestDatabase, sampleWithDatabase, type TestDatabase, type TestProject } from './support';
+import { copySample, sampleWithDatabase, type TestDatabase, type TestProject } from './support';
 
 const SAMPLE_TABLES = ['mikro_orm_migrations', 'orders', 'product'];
 
 describe('upgrade, current, history on the system PostgreSQL', () => {
+  // Each test starts from its own sample copy and empty database, and builds the state it needs.
   let project: TestProject;
   let db: TestDatabase;
   let ids: string[];
   let dispose: () => Promise<void>;
   const options = () => ({ projectRoot: project.root, cwd: project.root });
 
-  before(async () => {
+  beforeEach(async () => {
     ({ project, db, dispose } = await sampleWithDatabase('vq_engine'));
     ids = readdirSync(project.migrations).map((f) => f.slice(0, 8)).sort();
   });
-  after(() => dispose());
+  afterEach(() => dispose());
 
   test('an empty database has no revision applied', async () => {
     const result = await current(options());
@@ -53,10 +54,12 @@ describe('upgrade, current, history on the system PostgreSQL', () => {
   });
 
   test('upgrade to an applied revision is refused', async () => {
+    await upgrade({ ...options(), revision: '+1' });
     await rejectsWith(upgrade({ ...options(), revision: ids[0] }), /already applied.*veloiq db downgrade/);
   });
 
   test('upgrade to head applies the rest; history marks current and head', async () => {
+    await upgrade({ ...options(), revision: '+1' });
     const result = await upgrade(options());
     assert.deepEqual(result.applied.map((r) => r.id), [ids[1]]);
     assert.equal(result.head, true);
@@ -73,6 +76,7 @@ describe('upgrade, current, history on the system PostgreSQL', () => {
   });
 
   test('upgrade at head says so and changes nothing', async () => {
+    await upgrade(options());
     const result = await upgrade(options());
     assert.deepEqual(result.applied, []);
     assert.equal(result.current, ids[1]);
@@ -80,21 +84,13 @@ describe('upgrade, current, history on the system PostgreSQL', () => {
   });
 
   test('a failing revision rolls the whole run back and names the revision and the database message', async () => {
-    const failing = await createTestDatabase('vq_fail');
-    process.env.DATABASE_URL = failing.url;
     const bad = join(project.migrations, 'zzzzzzzz_broken.ts');
     writeFileSync(
       bad,
       `/**\n * broken revision\n */\nimport { Migration } from '@mikro-orm/migrations';\nexport class Broken extends Migration {\n  override async up(): Promise<void> {\n    this.addSql('create table "tmp_ok" (id int);');\n    this.addSql('alter table "no_such_table" add column "x" int;');\n  }\n}\n`,
     );
-    try {
-      await rejectsWith(upgrade(options()), /Revision zzzzzzzz \(broken revision\) failed to apply: .*no_such_table.*does not exist/);
-      assert.deepEqual(await failing.tables(), [], 'every revision of the run was rolled back');
-    } finally {
-      rmSync(bad);
-      process.env.DATABASE_URL = db.url;
-      await failing.drop();
-    }
+    await rejectsWith(upgrade(options()), /Revision zzzzzzzz \(broken revision\) failed to apply: .*no_such_table.*does not exist/);
+    assert.deepEqual(await db.tables(), [], 'every revision of the run was rolled back');
   });
 });
 
@@ -105,15 +101,14 @@ describe('where the database is', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as { port: number };
     const project = copySample();
-    process.env.DATABASE_URL = `postgresql://app:hunter2secret@127.0.0.1:${port}/sample`;
+    const env = { DATABASE_URL: `postgresql://app:hunter2secret@127.0.0.1:${port}/sample` };
     const started = Date.now();
     try {
-      const message = await rejectsWith(current({ projectRoot: project.root, cwd: project.root }), /did not answer|timeout/i);
+      const message = await rejectsWith(current({ projectRoot: project.root, cwd: project.root, env }), /did not answer|timeout/i);
       assert.ok(Date.now() - started < 12_000, 'the error comes within about ten seconds');
       assert.doesNotMatch(message, /hunter2secret/);
       assert.match(message, new RegExp(`127\\.0\\.0\\.1:${port}`));
     } finally {
-      delete process.env.DATABASE_URL;
       silent.close();
       project.remove();
     }
@@ -130,12 +125,12 @@ describe('where the database is', () => {
 
   test('without DATABASE_URL the embedded PostgreSQL is used, and a second command finds its data', async () => {
     const project = copySample();
-    delete process.env.DATABASE_URL;
+    const env = { DATABASE_URL: undefined };
     try {
-      const first = await upgrade({ projectRoot: project.root, cwd: project.root });
+      const first = await upgrade({ projectRoot: project.root, cwd: project.root, env });
       assert.equal(first.applied.length, 2);
       assert.ok(readdirSync(join(project.backend, '.veloiq', 'postgres')).includes('PG_VERSION'), 'data lives in backend/.veloiq');
-      const second = await current({ projectRoot: project.root, cwd: join(project.backend) });
+      const second = await current({ projectRoot: project.root, cwd: join(project.backend), env });
       assert.equal(second.head, true);
       assert.equal(second.pending, 0);
     } finally {
