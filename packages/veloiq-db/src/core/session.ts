@@ -1,5 +1,6 @@
+import { driverMessage, isConnectionLost } from './driver-errors';
 import { loadEnvFile } from './env';
-import { redact, rememberEnvironmentSecrets } from './errors';
+import { UserError, redact, rememberEnvironmentSecrets } from './errors';
 import { acquireLock, parseLockTimeout } from './lock';
 import { openDatabase, type Database } from './orm';
 import { findProject, type Project } from './project';
@@ -63,8 +64,15 @@ export async function withDatabase<T>(
     } finally {
       await lock.release();
     }
+  } catch (error) {
+    // The runner says what a lost connection left of an upgrade; anywhere else, nothing had
+    // been committed that the server did not roll back.
+    if (error instanceof UserError || !isConnectionLost(error)) throw error;
+    throw new UserError(
+      `The connection to PostgreSQL was lost (${driverMessage(error)}); what this command had not committed was rolled back. Run it again once the server answers.`,
+    );
   } finally {
-    await db.close();
+    await db.close().catch(() => undefined);
   }
 }
 
