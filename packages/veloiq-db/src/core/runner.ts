@@ -214,10 +214,11 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
     return isTransactional(db, revisions[next]);
   };
   // Before each revision and each commit: a run whose lock is gone stops (see lockLost).
-  const stillLocked = () => {
+  const stillLocked = (at: string) => {
     const reason = lock?.lostReason();
-    if (reason !== undefined) throw new LockLost(reason);
+    if (reason !== undefined) throw new LockLost(`The migration lock was lost ${at} (${reason})`);
   };
+  const before = (revision: Revision) => `before revision ${revision.id} (${revision.description})`;
   try {
     while (next < revisions.length) {
       const kept = done.length
@@ -230,7 +231,7 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
           do {
             where.current = revisions[next];
             where.inTransaction = true;
-            stillLocked();
+            stillLocked(before(revisions[next]));
             group.push(revisions[next]);
             yield revisions[next++];
           } while (!options.perMigration && next < revisions.length && (await nextIsTransactional()));
@@ -240,7 +241,7 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
           if (!prepared) await options.prepare!(ctx);
           const consequence = done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED;
           await runRevisions(db, transactionalRun(), direction, ctx, consequence, (revision) => options.announce?.(revision, true), claim);
-          stillLocked();
+          stillLocked(`before committing ${ids(group)}`);
           await options.record(group, ctx);
           where.committing = group;
         });
@@ -250,7 +251,7 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
         const revision = revisions[next++];
         where.current = revision;
         where.inTransaction = false;
-        stillLocked();
+        stillLocked(before(revision));
         if (!prepared) await options.prepare!();
         options.announce?.(revision, false);
         await runRevisions(
@@ -308,18 +309,17 @@ function leftBehind({ direction, done, current, inTransaction }: Progress, durin
  * Any other error is passed on as it is.
  */
 function stopped(error: unknown, progress: Progress): unknown {
-  const { current, committing } = progress;
-  const at = current ? ` before revision ${current.id} (${current.description})` : '';
+  const { current, committing, inTransaction } = progress;
   if (error instanceof LockLost) {
     return new UserError(
-      `The migration lock was lost${at} (${error.message}); another run may be migrating now, so this one stopped: ${leftBehind(progress, false)}. ` +
+      `${error.message}; another run may be migrating now, so this one stopped: ${leftBehind(progress, false)}. ` +
         `Run the command again: it waits for the lock and starts from what the record holds.`,
     );
   }
   if ((error as { code?: string })?.code === CLAIM_REFUSED) {
     return new UserError(
       `Another run ${progress.direction === 'up' ? 'applied' : 'reverted'} ${driverMessage(error)} while this one waited (its migration lock was lost, or it took none); ` +
-        `this run stopped${at}: ${leftBehind(progress, false)}. Run the command again: it starts from what the record holds now.`,
+        `this run stopped: ${leftBehind(progress, false)}. Run the command again: it starts from what the record holds now.`,
     );
   }
   if (!(error instanceof UserError) && isConnectionLost(error)) {
@@ -332,7 +332,7 @@ function stopped(error: unknown, progress: Progress): unknown {
       );
     }
     return new UserError(
-      `The connection to PostgreSQL was lost${current ? ` during revision ${current.id} (${current.description})` : ''} (${reason}): ${leftBehind(progress, true)}. ` +
+      `The connection to PostgreSQL was lost${current && !inTransaction ? ` during revision ${current.id} (${current.description})` : ''} (${reason}): ${leftBehind(progress, true)}. ` +
         `Run the command again once the server answers: the migration lock and the record make that safe.`,
     );
   }
