@@ -32,17 +32,18 @@ async function closeGate(db: TestDatabase): Promise<{ open(): Promise<void> }> {
   return { open: () => client.end() };
 }
 
-/** Whether a run waits at the gate. */
+/** The sessions waiting at the gate (pg_locks: a statement batch may be longer than pg_stat_activity shows). */
+const WAITING_AT_GATE = `select pid from pg_locks where locktype = 'advisory' and not granted and classid = 0 and objid = ${GATE} and objsubid = 1`;
+
 async function atGate(db: TestDatabase): Promise<boolean> {
-  const rows = await db.query(`select 1 from pg_stat_activity where wait_event = 'advisory' and query like '%pg_advisory_lock(${GATE})%' and pid <> pg_backend_pid()`);
-  return rows.length > 0;
+  return (await db.query(WAITING_AT_GATE)).length > 0;
 }
 
 /** Ends a run's lock connection (named after its process id), or the connection waiting at the gate. */
 async function terminate(db: TestDatabase, which: { lockOf: number } | 'at the gate'): Promise<number> {
   const rows =
     which === 'at the gate'
-      ? await db.query(`select pg_terminate_backend(pid) from pg_stat_activity where wait_event = 'advisory' and query like '%pg_advisory_lock(${GATE})%' and pid <> pg_backend_pid()`)
+      ? await db.query(`select pg_terminate_backend(pid) from (${WAITING_AT_GATE}) waiting`)
       : await db.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name like $1`, [`veloiq db % pid ${which.lockOf}@%`]);
   return rows.length;
 }
