@@ -241,7 +241,7 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
           if (!prepared) await options.prepare!(ctx);
           const consequence = done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED;
           await runRevisions(db, transactionalRun(), direction, ctx, consequence, (revision) => options.announce?.(revision, true), claim);
-          stillLocked(`before committing ${ids(group)}`);
+          stillLocked(group.length === 1 ? `before committing ${group[0].id}` : `before committing its ${group.length} revisions`);
           await options.record(group, ctx);
           where.committing = group;
         });
