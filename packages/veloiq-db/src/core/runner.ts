@@ -204,7 +204,7 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
   // Many revisions compile faster together: in the background, while the first ones run.
   const compiling = compileAhead(revisions.map((r) => r.path), () => localStatePath(db.project, 'compiled'));
   const connection = db.orm.em.getConnection();
-  const lock = db.offline ? undefined : heldLockOf(db);
+  const lock = heldLockOf(db);
   const done: Revision[] = [];
   const where: Progress = { direction, done };
   let prepared = !options.prepare;
@@ -213,7 +213,7 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
     await compiling.ready(revisions[next].path);
     return isTransactional(db, revisions[next]);
   };
-  // Before each revision and each commit: a run whose lock is gone stops (see lockLost).
+  // Before each revision and each commit: a run whose lock is gone stops (see LockLost).
   const stillLocked = (at: string) => {
     const reason = lock?.lostReason();
     if (reason !== undefined) throw new LockLost(`The migration lock was lost ${at} (${reason})`);
