@@ -33,10 +33,11 @@ describe('killed mid-run', async () => {
   async function killWhileSleeping(db: TestDatabase, options: object = {}): Promise<void> {
     const run = startEngine('upgrade', project.root, options, { DATABASE_URL: db.url, VQ_SLEEP: '600' });
     try {
-      // The statements may reach the server one by one or in one string: look for the sleep in it.
+      // The statements may reach the server one by one or in one string (whose text
+      // pg_stat_activity cuts at 1 kB): look for the sleep itself.
       await until(async () => {
         const rows = await db.query(
-          `select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state = 'active' and query like '%pg_sleep(600)%'`,
+          `select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state = 'active' and wait_event = 'PgSleep'`,
         );
         return rows.length > 0 || run.child.exitCode !== null;
       }, 'the revision to start sleeping', 30_000);

@@ -1,7 +1,7 @@
-import { loadEnvFile } from '../core/env';
-import { redact, rememberEnvironmentSecrets } from '../core/errors';
-import { acquireLock, parseLockTimeout } from '../core/lock';
 import type { Options } from '@mikro-orm/core';
+import { loadEnvFile } from '../core/env';
+import { driverMessage, isConnectionLost, redact, rememberEnvironmentSecrets, UserError } from '../core/errors';
+import { acquireLock, parseLockTimeout } from '../core/lock';
 import { openDatabase, type Database } from '../core/orm';
 import { findProject, type Project } from '../core/project';
 import { listRevisions, positionOf, type Position } from '../core/revisions';
@@ -84,8 +84,16 @@ export function withDatabase<T>(options: CommandOptions, work: (db: Database) =>
       } finally {
         await lock.release();
       }
+    } catch (error) {
+      // The runner says what a lost connection left of an upgrade; anywhere else, nothing had
+      // been committed that the server did not roll back.
+      if (error instanceof UserError || !isConnectionLost(error)) throw error;
+      throw new UserError(
+        `The connection to PostgreSQL was lost (${driverMessage(error)}); what this command had not committed was rolled back. Run it again once the server answers.`,
+        { cause: error },
+      );
     } finally {
-      await db.close();
+      await db.close().catch(() => undefined);
     }
   });
 }

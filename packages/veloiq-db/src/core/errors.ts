@@ -26,6 +26,21 @@ export function driverMessage(error: unknown): string {
   return (at === -1 ? full : full.slice(at + 3)).split('\n')[0].trim();
 }
 
+/** Socket errors that mean the server is gone, as Node names them. */
+const SOCKET_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/**
+ * Whether an error means the connection to PostgreSQL is gone (server restart or crash,
+ * pg_terminate_backend, network): SQLSTATE class 08, or 57P01-57P03, or what pg says when the
+ * socket closes under a query. Such an error says nothing about the statement that got it.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const sqlState = String(code ?? '');
+  if (/^08|^57P0[123]$/.test(sqlState) || SOCKET_GONE.has(sqlState)) return true;
+  return /Connection terminated|terminating connection|connection error and is not queryable|Client was closed/i.test(String(message ?? ''));
+}
+
 /** A revision argument that names no revision (`argument` as typed). */
 export class UnknownRevisionError extends UserError {
   override readonly name = 'UnknownRevisionError';

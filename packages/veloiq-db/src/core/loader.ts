@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import Module from 'node:module';
-import { tmpdir, userInfo } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { register } from 'tsx/cjs/api';
+import { openCompiledCache, type CompiledCache } from './compiled-cache';
 
 /**
  * Loads a project file (the MikroORM config, a model file, a revision) that may be TypeScript.
@@ -62,11 +62,10 @@ function requiresResolve(code: string, path: string): boolean {
 const COMPILE_OPTIONS = { target: `node${process.versions.node}`, format: 'cjs', platform: 'node', sourcemap: 'inline', keepNames: true };
 
 /**
- * Compiles `paths` with one esbuild build (the files compiled before come from a cache folder
- * keyed by content) and puts each module in `require.cache`, where `loadModule` finds it.
+ * Compiles `paths` with one esbuild build (the files compiled before come from `cache`, keyed
+ * by content) and puts each module in `require.cache`, where `loadModule` finds it.
  */
-async function compileTogether(build: Esbuild, paths: string[]): Promise<void> {
-  const cacheDir = join(tmpdir(), `veloiq-db-${userInfo().username}`, 'modules');
+async function compileTogether(build: Esbuild, paths: string[], cache: CompiledCache | undefined): Promise<void> {
   const sources = new Map<string, { key: string; code?: string }>();
   for (const path of paths) {
     let source: string;
@@ -76,18 +75,12 @@ async function compileTogether(build: Esbuild, paths: string[]): Promise<void> {
       continue;
     }
     const key = createHash('sha1').update([build.version, JSON.stringify(COMPILE_OPTIONS), path, source].join('\0')).digest('hex');
-    let code: string | undefined;
-    try {
-      code = readFileSync(join(cacheDir, `${key}.js`), 'utf8');
-    } catch {
-      // not compiled yet
-    }
-    sources.set(path, { key, code });
+    sources.set(path, { key, code: cache?.read(path, key) });
   }
   const misses = [...sources].filter(([, entry]) => entry.code === undefined).map(([path]) => path);
   if (misses.length > 0) {
     // Output paths are only names here (write: false); they mirror the inputs under outbase.
-    const outdir = join(cacheDir, 'build');
+    const outdir = '/veloiq-build';
     let outputs: { path: string; text: string }[];
     try {
       outputs = (await build.build({ ...COMPILE_OPTIONS, entryPoints: misses, bundle: false, write: false, outdir, outbase: '/', logLevel: 'silent' })).outputFiles;
@@ -95,20 +88,13 @@ async function compileTogether(build: Esbuild, paths: string[]): Promise<void> {
       return; // a file esbuild rejects: each file is loaded, and its error reported, one by one
     }
     const byOutput = new Map(outputs.map((file) => [file.path, file.text]));
-    mkdirSync(cacheDir, { recursive: true });
+    const compiled: { path: string; key: string; code: string }[] = [];
     for (const path of misses) {
       const entry = sources.get(path)!;
-      const out = join(outdir, dirname(path), `${basename(path, extname(path))}.js`);
-      entry.code = byOutput.get(out);
-      if (entry.code === undefined) continue;
-      try {
-        const file = join(cacheDir, `${entry.key}.js`);
-        writeFileSync(`${file}.${process.pid}`, entry.code);
-        renameSync(`${file}.${process.pid}`, file);
-      } catch {
-        // a read-only temp folder only costs the next run a compile
-      }
+      entry.code = byOutput.get(join(outdir, dirname(path), `${basename(path, extname(path))}.js`));
+      if (entry.code !== undefined) compiled.push({ path, key: entry.key, code: entry.code });
     }
+    cache?.write(compiled);
   }
   for (const [path, { code }] of sources) {
     if (code === undefined || require.cache[path] || !requiresResolve(code, path)) continue;
@@ -145,17 +131,20 @@ export interface CompileAhead {
  * imports Node resolves to JavaScript are preloaded; any other file, any file that fails to
  * compile or to run, and everything when esbuild cannot be found, is left to `loadModule` as
  * before, so errors read exactly as they did.
+ *
+ * `cacheDir` (the project's local state; see compiled-cache.ts) keeps compiled files between runs.
  */
-export function compileAhead(paths: string[]): CompileAhead {
+export function compileAhead(paths: string[], cacheDir?: () => string): CompileAhead {
   const todo = [...new Set(paths)].filter((path) => TS_FILE.test(path) && !require.cache[path]);
   const build = todo.length >= PRELOAD_MIN_FILES ? esbuild() : undefined;
   if (!build) return { ready: async () => undefined, stop: () => undefined };
+  const cache = cacheDir && openCompiledCache(cacheDir());
   const chunkOf = new Map<string, Promise<void>>();
   let stopped = false;
   let previous: Promise<void> = Promise.resolve();
   for (let start = 0, size = FIRST_CHUNK; start < todo.length; start += size, size = Math.min(size * 2, LARGEST_CHUNK)) {
     const chunk = todo.slice(start, start + size);
-    previous = previous.then(() => (stopped ? undefined : compileTogether(build, chunk))).catch(() => undefined);
+    previous = previous.then(() => (stopped ? undefined : compileTogether(build, chunk, cache))).catch(() => undefined);
     for (const path of chunk) chunkOf.set(path, previous);
   }
   return {

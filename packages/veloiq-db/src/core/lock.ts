@@ -18,6 +18,20 @@ export interface LockOptions {
 
 export interface HeldLock {
   release(): Promise<void>;
+  /**
+   * Why the lock is gone, once its connection has ended or failed (the server then released
+   * it, and another run may hold it now); undefined while it is held. Costs no round trip: the
+   * connection's own events tell.
+   */
+  lostReason(): string | undefined;
+}
+
+/** The lock each open database holds, for the runner to check between revisions. */
+const heldLocks = new WeakMap<Database, HeldLock>();
+
+/** The migration lock this run holds on `db`, if it took one. */
+export function heldLockOf(db: Database): HeldLock | undefined {
+  return heldLocks.get(db);
 }
 
 /**
@@ -27,7 +41,20 @@ export interface HeldLock {
  * wherever it is printed.)
  */
 export function lockKey(database: string, schema: string, table: string): bigint {
-  return createHash('sha256').update(`veloiq-db\0${database}\0${schema}\0${table}`).digest().readBigInt64BE(0);
+  return keyOf(`veloiq-db\0${database}\0${schema}\0${table}`);
+}
+
+/**
+ * The key of the transaction-level lock every migrating transaction takes on the main connection
+ * (see claimSql in record.ts). Not the session lock's key: the run's own lock connection holds
+ * that one, and the main connection would wait for it forever.
+ */
+export function transactionLockKey(schema: string, table: string): bigint {
+  return keyOf(`veloiq-db transaction\0${schema}\0${table}`);
+}
+
+function keyOf(text: string): bigint {
+  return createHash('sha256').update(text).digest().readBigInt64BE(0);
 }
 
 /** Parses `--lock-timeout`: seconds, 0 or more (Nx hands numbers over, the CLI may hand text). */
@@ -112,8 +139,14 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
   const key = lockKey(String(config.database ?? ''), db.recordTable.schema, db.recordTable.table);
 
   const client = new Client(config);
-  // A dropped lock connection surfaces when it is next used, not as an unhandled event.
-  client.on('error', () => undefined);
+  // A dropped lock connection (server restart, pg_terminate_backend) means the lock is gone:
+  // noted here, and checked by the runner before each revision and each commit.
+  let lost: string | undefined;
+  let released = false;
+  client.on('error', (error) => (lost ??= String(error?.message ?? error).split('\n')[0]));
+  client.on('end', () => {
+    if (!released) lost ??= 'its connection to PostgreSQL ended';
+  });
   try {
     await client.connect();
   } catch (error) {
@@ -157,14 +190,17 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
     return fail(new UserError(`Cannot take the migration lock on ${where}: ${firstLine(error)}. Check the connection and the user's rights.`, { cause: error }));
   }
 
-  let released = false;
-  return {
+  const held: HeldLock = {
     async release() {
       if (released) return;
       released = true;
+      heldLocks.delete(db);
       // Ending the session releases the lock too; unlocking first lets the next run in at once.
-      await client.query('select pg_advisory_unlock($1)', [String(key)]).catch(() => undefined);
+      if (!lost) await client.query('select pg_advisory_unlock($1)', [String(key)]).catch(() => undefined);
       await client.end().catch(() => undefined);
     },
+    lostReason: () => lost,
   };
+  heldLocks.set(db, held);
+  return held;
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Transaction } from '@mikro-orm/core';
-import { driverMessage, UserError } from './errors';
+import { driverMessage, isConnectionLost, UserError } from './errors';
+import { transactionLockKey } from './lock';
 import { qualifiedName, quoteIdentifier, quoteLiteral as literal } from './sql-text';
 import type { Database } from './orm';
 import { listRevisions, type Revision } from './revisions';
@@ -30,6 +31,12 @@ function recordError(db: Database, action: 'read' | 'write', error: unknown): Us
       `The table ${table} is not MikroORM's migrations table (${message}). Rename that table, or point migrations.tableName in the MikroORM config at another one.`,
     );
   }
+  if ((error as { code?: string })?.code === '23505') {
+    return new UserError(
+      `The migrations table ${table} already records a revision this run recorded too (${message}): another run recorded it at the same moment. ` +
+        `This run's transaction was rolled back; run the command again, it starts from what the record holds now.`,
+    );
+  }
   if (/must be owner/.test(message)) {
     return new UserError(
       `Cannot add the checksum column to the migrations table ${table}: ${message}. Have its owner run 'alter table ${table} add column checksum varchar(64)' once (or one upgrade). Nothing was changed.`,
@@ -45,7 +52,9 @@ async function guarded<T>(db: Database, action: 'read' | 'write', work: () => Pr
   try {
     return await work();
   } catch (error) {
-    throw error instanceof UserError ? error : recordError(db, action, error);
+    // A lost connection is no fault of the table; the caller says what state it left.
+    if (error instanceof UserError || isConnectionLost(error)) throw error;
+    throw recordError(db, action, error);
   }
 }
 
@@ -55,27 +64,52 @@ export async function appliedNames(db: Database, ctx?: Transaction): Promise<str
 }
 
 /**
- * Creates the record table (as MikroORM's migrator would) when it is missing, and adds our
- * checksum column when that is missing. Each step only when needed: `create ... if not exists`
- * and `add column if not exists` need rights (CREATE on the database or schema, owning the
- * table) even when there is nothing to do, and a user that may only write rows must get by.
- * One statement, so it reads the same in a --sql script.
+ * Creates the record table (as MikroORM's migrator would) when it is missing, adds our
+ * checksum column when that is missing, and a unique index on the name when there is none.
+ * Each step only when needed: `create ... if not exists` and `add column if not exists` need
+ * rights (CREATE on the database or schema, owning the table) even when there is nothing to do,
+ * and a user that may only write rows must get by. One statement, so it reads the same in a
+ * --sql script.
  */
 export async function ensureRecordTable(db: Database, ctx?: Transaction): Promise<void> {
   const { schema, table } = db.recordTable;
+  const record = qualified(db);
   await guarded(db, 'write', () =>
     connection(db).execute(
       `do $veloiq$ begin
+  -- The transaction-level lock of every migrating transaction (see claimSql): two first runs
+  -- never create the table side by side. A creator that takes no lock (MikroORM's own
+  -- migrator) may still win the race: then the table is there, which is all we wanted.
+  perform pg_advisory_xact_lock(${transactionLockKey(schema, table)});
   if not exists (select 1 from pg_namespace where nspname = ${literal(schema)}) then
-    create schema ${quoteIdentifier(schema)};
+    begin
+      create schema ${quoteIdentifier(schema)};
+    exception when duplicate_schema or unique_violation then null;
+    end;
   end if;
-  if to_regclass(${literal(qualified(db))}) is null then
-    create table ${qualified(db)} (id serial primary key, name varchar(255), executed_at timestamptz default current_timestamp);
+  if to_regclass(${literal(record)}) is null then
+    begin
+      create table ${record} (id serial primary key, name varchar(255), executed_at timestamptz default current_timestamp);
+    exception when duplicate_table or unique_violation then null;
+    end;
   end if;
   -- Our one addition: a nullable column, which MikroORM's migrator (it inserts names only and
   -- reads rows by name) neither needs nor minds; its rows, and rows from before, have none.
   if not exists (select 1 from information_schema.columns where table_schema = ${literal(schema)} and table_name = ${literal(table)} and column_name = 'checksum') then
-    alter table ${qualified(db)} add column checksum varchar(64);
+    alter table ${record} add column checksum varchar(64);
+  end if;
+  -- A revision is recorded once, whoever writes the row (this tool, MikroORM's migrator, a
+  -- hand-written insert). Rows a lost lock once recorded twice go first: the later copy of a
+  -- name says nothing the first does not. A user who does not own the table cannot add the
+  -- index; its runs still exclude each other through the locks.
+  if not exists (select 1 from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+                  where i.indrelid = ${literal(record)}::regclass and i.indisunique and i.indnatts = 1
+                    and i.indexprs is null and i.indpred is null and a.attname = 'name') then
+    begin
+      delete from ${record} later using ${record} earlier where later.name = earlier.name and later.id > earlier.id;
+      create unique index on ${record} (name);
+    exception when insufficient_privilege then null;
+    end;
   end if;
 end $veloiq$`,
       [],
@@ -167,4 +201,38 @@ export async function recordReverted(db: Database, names: string[], ctx?: Transa
   const spellings = names.flatMap((name) => [name, `${name}.ts`, `${name}.js`]);
   const placeholders = spellings.map(() => '?').join(', ');
   await guarded(db, 'write', () => connection(db).execute(`delete from ${qualified(db)} where name in (${placeholders})`, spellings, 'run', ctx));
+}
+
+/** SQLSTATE of claimSql's refusal: a class of our own (PostgreSQL uses none beginning with V). */
+export const CLAIM_REFUSED = 'VQ001';
+
+/**
+ * The first statement of every migrating transaction on a live database. It takes the
+ * transaction-level lock, so no two migrating transactions on this record ever interleave, even
+ * when a run lost its session lock; once granted it checks that the revisions this run is about
+ * to run are as the run read them: none recorded yet (up), all still recorded (down). Otherwise
+ * it fails with CLAIM_REFUSED and the names another run changed. One statement, so it goes to
+ * the server with the transaction's first statements: no round trip of its own.
+ */
+export function claimSql(db: Database, names: string[], direction: 'up' | 'down'): string {
+  const { schema, table } = db.recordTable;
+  const record = qualified(db);
+  const bare = `regexp_replace(name, '\\.(ts|js)$', '')`;
+  const list = names.map(literal).join(', ');
+  const changed =
+    direction === 'up'
+      ? `if to_regclass(${literal(record)}) is not null then
+    select string_agg(distinct ${bare}, ', ') into changed from ${record} where ${bare} in (${list});
+  end if;`
+      : `if to_regclass(${literal(record)}) is null then
+    changed := ${literal(names.join(', '))};
+  else
+    select string_agg(n, ', ') into changed from unnest(array[${list}]::text[]) n where not exists (select 1 from ${record} where ${bare} = n);
+  end if;`;
+  // A new snapshot for each statement of the block: the check sees what committed while it waited.
+  return `do $veloiq$ declare changed text; begin
+  perform pg_advisory_xact_lock(${transactionLockKey(schema, table)});
+  ${changed}
+  if changed is not null then raise exception using errcode = '${CLAIM_REFUSED}', message = changed; end if;
+end $veloiq$`;
 }

@@ -1,8 +1,11 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
-import { firstLine, RevisionFailedError, UserError } from './errors';
+import { driverMessage, firstLine, isConnectionLost, RevisionFailedError, UserError } from './errors';
 import { compileAhead, loadModule } from './loader';
+import { heldLockOf } from './lock';
+import { localStatePath } from './project';
 import type { Database } from './orm';
+import { CLAIM_REFUSED, claimSql } from './record';
 import type { Revision } from './revisions';
 
 type Direction = 'up' | 'down';
@@ -76,8 +79,9 @@ function guardDatabaseUse(migration: Migration, batchWaiting: () => boolean): vo
 
 const NOTHING_CHANGED = 'Nothing was changed; fix the revision and run the command again.';
 
-function failure(revision: Revision, direction: Direction, consequence: string, error: unknown): UserError {
-  if (error instanceof UserError) return error;
+function failure(revision: Revision, direction: Direction, consequence: string, error: unknown): Error {
+  // A lost connection is no fault of the revision: applyRevisions says what state it left.
+  if (error instanceof UserError || isConnectionLost(error)) return error as Error;
   return new RevisionFailedError(
     revision.id,
     direction,
@@ -105,6 +109,9 @@ async function runOneByOne(connection: Connection, { revision, queries }: Planne
  * failing statement's own, named by its revision, exactly as without batching. A revision whose
  * statements include a query builder runs on its own, one statement at a time. An offline
  * (`--sql`) script gets each statement as written.
+ *
+ * `claim` (claimSql, inside a transaction only) runs before anything else of the transaction,
+ * sent with its first batch.
  */
 export async function runRevisions(
   db: Database,
@@ -113,28 +120,39 @@ export async function runRevisions(
   ctx: Transaction | undefined,
   consequence = NOTHING_CHANGED,
   announce?: (revision: Revision) => void,
+  claim?: string,
 ): Promise<void> {
   const connection = db.orm.em.getConnection();
   const batching = ctx !== undefined && !db.offline;
   const waiting: Planned[] = [];
+  let unclaimed = batching ? claim : undefined;
   const send = async (): Promise<void> => {
-    if (waiting.length === 0) return;
+    if (waiting.length === 0 && unclaimed === undefined) return;
     const batch = waiting.splice(0);
+    const first = unclaimed;
+    unclaimed = undefined;
+    if (batch.length === 0) {
+      await connection.execute(first!, [], 'run', ctx);
+      return;
+    }
     // A line break before each `;`, so a statement ending in a `--` comment cannot swallow it.
-    const text = [`savepoint ${SAVEPOINT}`, ...batch.flatMap((p) => p.queries as string[]), `release savepoint ${SAVEPOINT}`].join('\n;\n');
+    const text = [`savepoint ${SAVEPOINT}`, ...(first ? [first] : []), ...batch.flatMap((p) => p.queries as string[]), `release savepoint ${SAVEPOINT}`].join('\n;\n');
     try {
       await connection.execute(text, [], 'run', ctx);
       return;
-    } catch {
+    } catch (error) {
+      if (isConnectionLost(error)) throw error;
       await connection.execute(`rollback to savepoint ${SAVEPOINT}`, [], 'run', ctx);
     }
+    // The rollback undid the claim too (its lock included): claim again, failing as it did if it failed.
+    if (first) await connection.execute(first, [], 'run', ctx);
     for (const planned of batch) await runOneByOne(connection, planned, direction, ctx, consequence);
   };
   // A revision that touched the database while a batch waited is planned again once it is sent.
   const plan = async (revision: Revision): Promise<Planned> => {
     for (;;) {
       const migration = instantiate(db, revision);
-      if (batching) guardDatabaseUse(migration, () => waiting.length > 0);
+      if (batching) guardDatabaseUse(migration, () => waiting.length > 0 || unclaimed !== undefined);
       try {
         return { revision, queries: await queriesOf(migration, direction, ctx) };
       } catch (error) {
@@ -185,15 +203,23 @@ export interface ApplyOptions {
  */
 export async function applyRevisions(db: Database, revisions: Revision[], direction: Direction, options: ApplyOptions): Promise<void> {
   // Many revisions compile faster together: in the background, while the first ones run.
-  const compiling = compileAhead(revisions.map((r) => r.path));
+  const compiling = compileAhead(revisions.map((r) => r.path), () => localStatePath(db.project, 'compiled'));
   const connection = db.orm.em.getConnection();
+  const lock = heldLockOf(db);
   const done: Revision[] = [];
+  const where: Progress = { direction, done };
   let prepared = !options.prepare;
   let next = 0;
   const nextIsTransactional = async () => {
     await compiling.ready(revisions[next].path);
     return isTransactional(db, revisions[next]);
   };
+  // Before each revision and each commit: a run whose lock is gone stops (see LockLost).
+  const stillLocked = (at: string) => {
+    const reason = lock?.lostReason();
+    if (reason !== undefined) throw new LockLost(`The migration lock was lost ${at} (${reason})`);
+  };
+  const before = (revision: Revision) => `before revision ${revision.id} (${revision.description})`;
   try {
     while (next < revisions.length) {
       const kept = done.length
@@ -204,19 +230,29 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
         // The revisions of this transaction: up to the next non-transactional one, or just one.
         async function* transactionalRun(): AsyncGenerator<Revision> {
           do {
+            where.current = revisions[next];
+            where.inTransaction = true;
+            stillLocked(before(revisions[next]));
             group.push(revisions[next]);
             yield revisions[next++];
           } while (!options.perMigration && next < revisions.length && (await nextIsTransactional()));
         }
+        const claim = lock && claimSql(db, (options.perMigration ? [revisions[next]] : revisions.slice(next)).map((r) => r.name), direction);
         await connection.transactional(async (ctx) => {
           if (!prepared) await options.prepare!(ctx);
           const consequence = done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED;
-          await runRevisions(db, transactionalRun(), direction, ctx, consequence, (revision) => options.announce?.(revision, true));
+          await runRevisions(db, transactionalRun(), direction, ctx, consequence, (revision) => options.announce?.(revision, true), claim);
+          stillLocked(group.length === 1 ? `before committing ${group[0].id}` : `before committing its ${group.length} revisions`);
           await options.record(group, ctx);
+          where.committing = group;
         });
+        where.committing = undefined;
         done.push(...group);
       } else {
         const revision = revisions[next++];
+        where.current = revision;
+        where.inTransaction = false;
+        stillLocked(before(revision));
         if (!prepared) await options.prepare!();
         options.announce?.(revision, false);
         await runRevisions(
@@ -227,12 +263,79 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
           `${kept}it runs outside a transaction, so its statements before the failing one stay applied and it is not recorded. ` +
             `Check the database, make its statements safe to repeat (IF NOT EXISTS), and run the command again.`,
         );
+        where.committing = [revision];
         await options.record([revision]);
+        where.committing = undefined;
         done.push(revision);
       }
       prepared = true;
     }
+  } catch (error) {
+    throw stopped(error, where);
   } finally {
     compiling.stop();
   }
+}
+
+/** Thrown between revisions once the migration lock's connection is gone. */
+class LockLost extends Error {}
+
+/** Where a run of applyRevisions stands, for the message when it stops. */
+interface Progress {
+  direction: Direction;
+  /** Revisions committed so far, in order. */
+  done: Revision[];
+  /** The revision running (or about to run), and whether in a transaction. */
+  current?: Revision;
+  inTransaction?: boolean;
+  /** Revisions whose commit was sent, not yet confirmed. */
+  committing?: Revision[];
+}
+
+const ids = (revisions: Revision[]) => revisions.map((r) => r.id).join(', ');
+
+/** What a stopped run left: what it committed, and what became of the revision it was at. */
+function leftBehind({ direction, done, current, inTransaction }: Progress, during: boolean): string {
+  const verb = direction === 'up' ? 'applied' : 'reverted';
+  const committed = done.length ? `${ids(done)} ${done.length === 1 ? 'was' : 'were'} ${verb} and committed` : `nothing was ${verb}`;
+  if (!inTransaction && during && current) {
+    return `${committed}; ${current.id} runs outside a transaction, so its statements that ran stay ${verb}, and it is not recorded`;
+  }
+  return `${committed}${inTransaction ? ', the open transaction was rolled back' : ''}`;
+}
+
+/**
+ * The one line for a run that stopped because the database is no longer as it was: its lock's
+ * connection ended, its own connection was lost, or another run changed the record meanwhile.
+ * Any other error is passed on as it is.
+ */
+function stopped(error: unknown, progress: Progress): unknown {
+  const { current, committing, inTransaction } = progress;
+  if (error instanceof LockLost) {
+    return new UserError(
+      `${error.message}; another run may be migrating now, so this one stopped: ${leftBehind(progress, false)}. ` +
+        `Run the command again: it waits for the lock and starts from what the record holds.`,
+    );
+  }
+  if ((error as { code?: string })?.code === CLAIM_REFUSED) {
+    return new UserError(
+      `Another run ${progress.direction === 'up' ? 'applied' : 'reverted'} ${driverMessage(error)} while this one waited (its migration lock was lost, or it took none); ` +
+        `this run stopped: ${leftBehind(progress, false)}. Run the command again: it starts from what the record holds now.`,
+    );
+  }
+  if (!(error instanceof UserError) && isConnectionLost(error)) {
+    const reason = driverMessage(error);
+    if (committing) {
+      return new UserError(
+        `The connection to PostgreSQL was lost while committing ${ids(committing)} (${reason}): PostgreSQL may or may not have committed ${committing.length === 1 ? 'it' : 'them'} ('veloiq db current' tells)` +
+          `${progress.done.length ? `; ${ids(progress.done)} ${progress.done.length === 1 ? 'was' : 'were'} committed before` : ''}. ` +
+          `Run the command again once the server answers: the migration lock and the record make that safe.`,
+      );
+    }
+    return new UserError(
+      `The connection to PostgreSQL was lost${current && !inTransaction ? ` during revision ${current.id} (${current.description})` : ''} (${reason}): ${leftBehind(progress, true)}. ` +
+        `Run the command again once the server answers: the migration lock and the record make that safe.`,
+    );
+  }
+  return error;
 }
