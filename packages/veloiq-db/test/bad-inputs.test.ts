@@ -266,10 +266,10 @@ const ROWS: Row[] = [
     expect: /^Warning: mx000001_removed_later is recorded as applied but no revision file has that name/,
   },
   {
-    name: 'an applied revision file removed: check fails naming it',
+    name: 'an applied revision file removed: status fails naming it',
     setup: appliedThenRemoved,
-    command: 'check',
-    expect: /^Revision files differ from what the database ran: mx000001_removed_later is recorded as applied but its file is gone\./,
+    command: 'status',
+    expect: /^The database ran revisions that differ from the files: mx000001_removed_later is recorded as applied but no revision file has that name\./,
   },
   {
     name: 'an applied revision file edited: upgrade warns and applies nothing',
