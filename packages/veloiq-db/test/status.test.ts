@@ -89,7 +89,7 @@ describe('status', async () => {
     assert.equal((await engine('status')).code, 1, 'status is where that drift shows');
   });
 
-  test('veloiq db status --json: the result alone on stdout', { skip }, async () => {
+  test('veloiq db status --json: the result alone on stdout, with drift too (exit 1)', { skip }, async () => {
     const result = await veloiq(['db', 'status', '--json'], { cwd: SAMPLE, env: { DATABASE_URL: db.url } });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const sample = readdirSync(join(SAMPLE, 'backend/migrations')).filter((f) => /^[0-9a-z]{8}_.*\.ts$/.test(f)).sort();
@@ -98,5 +98,12 @@ describe('status', async () => {
     assert.equal(parsed.current, null);
     assert.equal(parsed.ok, true);
     assert.ok(parsed.pending.length >= sample.length);
+    // Drift: the result is still printed, and the exit code says it failed.
+    await db.query('create table mikro_orm_migrations (id serial primary key, name varchar(255), executed_at timestamptz default current_timestamp)');
+    await db.query(`insert into mikro_orm_migrations (name) values ('zz_typed_by_hand')`);
+    const drifted = await veloiq(['db', 'status', '--json'], { cwd: SAMPLE, env: { DATABASE_URL: db.url } });
+    assert.equal(drifted.code, 1, drifted.stdout + drifted.stderr);
+    assert.deepEqual(JSON.parse(drifted.stdout).missing, ['zz_typed_by_hand']);
+    assert.match(drifted.stderr, /zz_typed_by_hand is recorded as applied but no revision file has that name/);
   });
 });
