@@ -47,7 +47,7 @@ function processAlive(pid: number): boolean {
 }
 
 /** Whether a scratch database nobody is connected to was left by a run that is over. */
-export function isAbandoned(owner: ScratchOwner, now = Date.now()): boolean {
+function isAbandoned(owner: ScratchOwner, now = Date.now()): boolean {
   if (owner.host === hostTag() && !processAlive(owner.pid)) return true;
   return now - owner.created > ABANDONED_AFTER_MS;
 }
