@@ -3,7 +3,7 @@
 // Engine rows run test/run-command.ts as a process (the executors' path without Nx's startup);
 // CLI rows run `veloiq` / `nx run` in apps/sample against a test database.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, appendFileSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync, appendFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -11,7 +11,7 @@ import { Client } from 'pg';
 import { startEmbedded, type EmbeddedServer } from '../src/core/embedded';
 import { lockKey } from '../src/core/lock';
 import { runEngine, snapshotDatabase, snapshotFiles, writeRevision } from './safety-fixtures';
-import { SAMPLE, SYSTEM_PG, adminQuery, copySample, createTestDatabase, missingSystemPg, nx, veloiq, type RunResult, type TestDatabase, type TestProject } from './support';
+import { SAMPLE, SYSTEM_PG, WORKSPACE, adminQuery, copySample, createTestDatabase, missingSystemPg, nx, run, veloiq, type RunResult, type TestDatabase, type TestProject } from './support';
 
 interface Ctx {
   project: TestProject;
@@ -38,6 +38,10 @@ interface Row {
   expect: RegExp;
   code?: number;
   where?: 'stderr' | 'output';
+  /** Text that must appear nowhere in the output (a password). */
+  hidden?: string[];
+  /** Needs the embedded server, which checks passwords (the system one trusts every login). */
+  needsPasswordServer?: boolean;
 }
 
 let server: EmbeddedServer | undefined;
@@ -132,18 +136,25 @@ const ROWS: Row[] = [
     expect: /^Env file '.*\.env\.binary' line 1 is not KEY=value/,
   },
 
+  {
+    name: 'an env file that is a folder',
+    command: 'current',
+    options: (c) => ({ envFile: c.dir }),
+    expect: /^Env file '.*' is a folder \(.*\), not a file\. Give --env-file the path of a file of KEY=value lines\./,
+  },
+
   // --- the MikroORM config ---
   {
     name: 'a config that throws on load',
     setup: (c) => writeFileSync(join(c.project.backend, 'mikro-orm.config.ts'), "throw new Error('config exploded');\n"),
     command: 'current',
-    expect: /^Cannot load .*mikro-orm\.config\.ts: config exploded\. Fix the config \(or the file it imports\)\./,
+    expect: /^Cannot load backend\/mikro-orm\.config\.ts:1:7: config exploded\. Fix the config \(or the file it imports\)\./,
   },
   {
     name: 'a config with a syntax error',
     setup: (c) => writeFileSync(join(c.project.backend, 'mikro-orm.config.ts'), 'export default { clientUrl: ;\n'),
     command: 'upgrade',
-    expect: /^Cannot load .*mikro-orm\.config\.ts: .*Fix the config/,
+    expect: /^Cannot load backend\/mikro-orm\.config\.ts:1:29: Unexpected ";"\. Fix the config/,
   },
   {
     name: 'no config at all',
@@ -152,6 +163,35 @@ const ROWS: Row[] = [
     expect: /^No MikroORM config found: looked for mikro-orm\.config\.ts in .*Add one there/,
   },
   { name: 'a URL for another database engine', command: 'current', env: () => ({ DATABASE_URL: 'mysql://root:My-Sql-Pw@127.0.0.1/app' }), expect: /is not valid: it starts with 'mysql:\/\/': start it with postgresql:\/\// },
+  {
+    name: 'a password with a % that starts no escape',
+    command: 'upgrade',
+    env: () => ({ DATABASE_URL: 'postgresql://app:Raw%zz-Pw@127.0.0.1:5432/app' }),
+    expect: /is not valid: the user or password holds a % that starts no percent escape: write % as %25/,
+    hidden: ['Raw%zz-Pw', 'Raw%zz', 'zz-Pw'],
+  },
+  {
+    name: 'a project whose MikroORM config is gone, through veloiq',
+    run: async (c) => {
+      // A workspace of its own: the sample's config must stay where it is.
+      const workspace = join(c.dir, 'ws');
+      mkdirSync(join(workspace, 'apps/shop/backend/migrations'), { recursive: true });
+      writeFileSync(join(workspace, 'nx.json'), '{}');
+      writeFileSync(join(workspace, 'apps/shop/project.json'), '{ "name": "shop" }');
+      symlinkSync(join(WORKSPACE, 'node_modules'), join(workspace, 'node_modules'), 'dir');
+      return run(process.execPath, [join(WORKSPACE, 'packages/veloiq-db/bin/veloiq.js'), '--', 'db', 'upgrade'], { cwd: join(workspace, 'apps/shop/backend') });
+    },
+    expect: /^Project 'shop' has no MikroORM config \(looked for mikro-orm\.config\.ts, \.js or \.cjs in apps\/shop\/backend and apps\/shop\), so it has no 'db-upgrade' target\. Restore the file \(git checkout\), or add one with 'nx g @veloiq\/db:project shop'\.$/m,
+  },
+  {
+    name: 'a model file with a syntax error',
+    setup: (c) => {
+      mkdirSync(join(c.project.backend, 'src/modules/broken'));
+      writeFileSync(join(c.project.backend, 'src/modules/broken/models.ts'), 'export const Broken = ;\n');
+    },
+    command: 'check',
+    expect: /^Cannot load entities from backend\/src\/modules\/broken\/models\.ts:1:23: Unexpected ";"\. Fix the entity file/,
+  },
   { name: 'a password with an unencoded @', command: 'upgrade', env: () => ({ DATABASE_URL: 'postgresql://app:p@ss@127.0.0.1:5432/app' }), expect: /is not valid: the password seems to hold an unencoded @ or #: percent-encode/ },
 
   // --- revisions that fail ---
@@ -185,13 +225,25 @@ const ROWS: Row[] = [
     name: 'a revision file that does not compile',
     setup: (c) => writeFileSync(join(c.project.migrations, 'mx000001_broken.ts'), 'export class M extends {\n'),
     command: 'upgrade',
-    expect: /^Revision mx000001 \(mx000001_broken\) cannot be loaded: .*Fix the file and try again\./,
+    expect: /^Revision mx000001 \(mx000001_broken\) cannot be loaded: backend\/migrations\/mx000001_broken\.ts:2:1: Expected identifier but found end of file\. Fix the file and try again\./,
   },
   {
     name: 'a revision file that exports no class',
     setup: (c) => writeFileSync(join(c.project.migrations, 'mx000001_empty.ts'), 'export const nothing = 1;\n'),
     command: 'upgrade',
-    expect: /^Revision mx000001 \(mx000001_empty\) exports no migration class\. Export a class that extends Migration\./,
+    expect: /^backend\/migrations\/mx000001_empty\.ts is in the migrations folder but exports no migration class\. A revision file must export a class that extends Migration/,
+  },
+  {
+    name: 'a helper module in the migrations folder (it exports a function, no migration class)',
+    setup: (c) => writeFileSync(join(c.project.migrations, 'helpers.ts'), 'export function tableName(name: string) {\n  return `app_${name}`;\n}\n'),
+    command: 'upgrade',
+    expect: /^backend\/migrations\/helpers\.ts is in the migrations folder but exports no migration class\. .*move a helper module out of the folder/,
+  },
+  {
+    name: 'a revision with a syntax error in its up()',
+    setup: (c) => extra(c, 'mx000001', 'typo', "    this.addSql('select 1')\n    const x = ;"),
+    command: 'upgrade',
+    expect: /^Revision mx000001 \(mx000001_typo\) cannot be loaded: backend\/migrations\/mx000001_typo\.ts:11:15: Unexpected ";"\. Fix the file/,
   },
 
   // --- the server ---
@@ -263,10 +315,10 @@ const ROWS: Row[] = [
     expect: /^Warning: mx000001_removed_later is recorded as applied but no revision file has that name/,
   },
   {
-    name: 'an applied revision file removed: check fails naming it',
+    name: 'an applied revision file removed: status fails naming it',
     setup: appliedThenRemoved,
-    command: 'check',
-    expect: /^Revision files differ from what the database ran: mx000001_removed_later is recorded as applied but its file is gone\./,
+    command: 'status',
+    expect: /^The database ran revisions that differ from the files: mx000001_removed_later is recorded as applied but no revision file has that name\./,
   },
   {
     name: 'an applied revision file edited: upgrade warns and applies nothing',
@@ -329,6 +381,7 @@ describe('bad inputs', { concurrency: 4 }, async () => {
           assert.equal(result.stderr.trim().split('\n').length, 1, `one line, no stack:\n${result.stderr}`);
         }
         assert.doesNotMatch(result.stdout + result.stderr, /\n\s+at .*:\d+:\d+\)?\n/, 'no stack trace');
+        for (const secret of row.hidden ?? []) assert.ok(!(result.stdout + result.stderr).includes(secret), `'${secret}' is shown`);
         assert.equal(await snapshotDatabase(db), beforeDb, 'the database is unchanged');
         assert.equal(snapshotFiles(project.root), beforeFiles, "the project's files are unchanged");
       } finally {

@@ -1,6 +1,7 @@
 // Caching never lies: `generate` and `db-check` (offline: it replays the revisions on a scratch
 // database, so its answer depends on files alone) are cache hits when nothing changed and misses
-// when an entity, a revision or the --env-file option changed; `db-upgrade` is never cached.
+// when an entity, a revision or the --env-file option changed; `db-upgrade` and `db-status` (it
+// reads the live database's record) are never cached.
 // Runs real Nx in a throwaway clone of this repository, on apps/billing.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -150,5 +151,18 @@ describe('Nx caching of the inferred targets, in a clone of the repository', () 
     assert.deepEqual([second.hits, second.tasks], [0, 1], 'ran again');
     assert.doesNotMatch(second.output, /Applied/);
     assert.match(second.output, /head/i, 'the second run reports its own result: already at head');
+  });
+
+  test('db-status is never cached: a record changed between two runs with the same files and URL is seen', async (t) => {
+    if (skip) return t.skip(skip);
+    assert.equal((await run(['billing:db-upgrade'])).code, 0);
+    const first = await run(['billing:db-status']);
+    assert.equal(first.code, 0, first.output);
+    assert.deepEqual([first.hits, first.tasks], [0, 1]);
+    await db!.query(`insert into mikro_orm_migrations (name) values ('zz_typed_by_hand')`);
+    const second = await run(['billing:db-status']);
+    assert.notEqual(second.code, 0, 'drift fails');
+    assert.deepEqual([second.hits, second.tasks], [0, 1], 'ran again');
+    assert.match(second.output, /zz_typed_by_hand is recorded as applied but no revision file has that name/);
   });
 });

@@ -13,7 +13,7 @@ import { projectGenerator } from '../src/generators/project/generator';
 import { createNodes, createNodesV2, DEFAULT_TARGET_NAMES } from '../src/plugin/plugin';
 import { nx, WORKSPACE } from './support';
 
-const ALL_TARGETS = ['generate', 'db-upgrade', 'db-migrate', 'db-downgrade', 'db-stamp', 'db-history', 'db-current', 'db-check'];
+const ALL_TARGETS = ['generate', 'db-upgrade', 'db-migrate', 'db-downgrade', 'db-stamp', 'db-history', 'db-current', 'db-check', 'db-status'];
 const CACHED = new Set(['generate', 'db-check']);
 
 /** A scratch folder laid out as a workspace; files given relative to it. */
@@ -60,6 +60,8 @@ describe('createNodes', () => {
     assert.deepEqual(a['db-check'].dependsOn, ['generate']);
     assert.deepEqual(a.generate.outputs, ['{projectRoot}/backend/src/generated']);
     assert.ok(a['db-check'].inputs!.includes('{projectRoot}/backend/**/*'), 'migrations and entities are check inputs');
+    // check answers from files alone; what a live database ran is db-status's question, never cached.
+    assert.ok(!JSON.stringify(a['db-check'].inputs).includes('DATABASE_URL'), 'the database URL is no check input');
     assert.ok(a.generate.inputs!.includes('!{projectRoot}/backend/migrations/**/*'), 'a new revision does not invalidate generate');
     assert.ok(a.generate.inputs!.includes('!{projectRoot}/backend/src/generated/**/*'), 'generate does not hash its own output');
     const b = projects['libs/b'].targets!;
@@ -81,7 +83,7 @@ describe('createNodes', () => {
 });
 
 describe('nx show project (real Nx)', () => {
-  test('sample lists the eight targets with descriptions, caching only generate and db-check', async () => {
+  test('sample lists the nine targets with descriptions, caching only generate and db-check', async () => {
     const result = await nx(['show', 'project', 'sample', '--json']);
     assert.equal(result.code, 0, result.stderr);
     const { targets } = JSON.parse(result.stdout);

@@ -1,9 +1,9 @@
 // A tiny stand-in for `veloiq db <command>` that calls the engine directly, for tests that run
 // commands against a project copied outside the workspace (where `nx run` cannot reach it).
-// Usage: node --import tsx test/run-command.ts <upgrade|current|history|downgrade|stamp|migrate|check> <projectRoot> ['<json options>']
+// Usage: node --import tsx test/run-command.ts <upgrade|current|history|downgrade|stamp|migrate|check|status> <projectRoot> ['<json options>']
 // Prints the text report on stdout, or one redacted error line on stderr and exits 1.
-import { describeError, redactResult } from '../src/core/errors';
-import { toText, type CommandResult } from '../src/commands/report';
+import { UserError, describeError, redactResult } from '../src/core/errors';
+import { failureOf, toText, type CommandResult } from '../src/commands/report';
 import type { CommandOptions } from '../src/commands/session';
 
 const commands: Record<string, () => Promise<(options: CommandOptions & Record<string, unknown>) => Promise<CommandResult>>> = {
@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<(options: CommandOptions & Record<s
   stamp: async () => (await import('../src/commands/stamp')).stamp as never,
   migrate: async () => (await import('../src/commands/migrate')).migrate as never,
   check: async () => (await import('../src/commands/check')).checkOrFail as never,
+  status: async () => (await import('../src/commands/status')).status,
 };
 
 async function main(): Promise<number> {
@@ -21,8 +22,11 @@ async function main(): Promise<number> {
   const options = { projectRoot, cwd: process.cwd(), ...(json ? JSON.parse(json) : {}) };
   try {
     const command = await commands[name]();
-    console.log(redactResult(toText(await command(options))));
-    return 0;
+    const result = await command(options);
+    console.log(redactResult(toText(result)));
+    const failure = failureOf(result);
+    if (failure) console.error(describeError(new UserError(failure)));
+    return failure ? 1 : 0;
   } catch (error) {
     console.error(describeError(error));
     return 1;

@@ -121,7 +121,7 @@ describe('secrets stay out of every output', async () => {
       const url = db.url.replace('postgres@', 'postgres:Cfg-Secret-77@');
       const result = await runEngine('current', copy.root, { envFile: file }, { DATABASE_URL: url });
       assert.equal(result.code, 1);
-      assert.match(result.stderr, /Cannot load .*mikro-orm\.config\.ts: cannot use postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1/);
+      assert.match(result.stderr, /Cannot load .*mikro-orm\.config\.ts(:\d+:\d+)?: cannot use postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1/);
       assertClean(result, ['Cfg-Secret-77', TOKEN]);
     } finally {
       copy.remove();

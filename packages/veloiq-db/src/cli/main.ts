@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeError } from '../core/errors';
@@ -33,7 +33,8 @@ export async function main(argv: string[]): Promise<number> {
     const output = join(dir, 'result.json');
     try {
       const code = await runNx(nxBin(root), nxArgs, { ...process.env, VELOIQ_JSON_OUTPUT: output }, true);
-      if (code === 0) process.stdout.write(readFileSync(output, 'utf8'));
+      // A result that is a failure (status with drift) is printed too; an error writes no result.
+      if (existsSync(output)) process.stdout.write(readFileSync(output, 'utf8'));
       return code;
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { UserError } from '../core/errors';
 import { workspaceRootOf } from '../core/paths';
-import { PROJECT_FILES } from '../core/project';
+import { findProject, PROJECT_FILES } from '../core/project';
 
 export function findWorkspaceRoot(from: string): string {
   const root = workspaceRootOf(from);
@@ -28,13 +28,32 @@ function projectNameIn(dir: string): string | undefined {
 }
 
 /**
+ * Every veloiq target comes from the project's MikroORM config: without the file Nx infers none,
+ * and would only say it cannot find the task. Name the file instead.
+ */
+function assertHasConfig(dir: string, name: string, workspaceRoot: string, target: string): void {
+  try {
+    findProject(dir);
+  } catch {
+    const where = relative(workspaceRoot, dir) || '.';
+    throw new UserError(
+      `Project '${name}' has no MikroORM config (looked for mikro-orm.config.ts, .js or .cjs in ${where}/backend and ${where}), so it has no '${target}' target. ` +
+        `Restore the file (git checkout), or add one with 'nx g @veloiq/db:project ${name}'.`,
+    );
+  }
+}
+
+/**
  * The Nx project to run: the one whose folder contains `cwd`; from the workspace root, the only
  * project that has the target.
  */
 export function resolveProject(cwd: string, workspaceRoot: string, target: string): string {
   for (let dir = cwd; dir !== workspaceRoot && dir.startsWith(workspaceRoot); dir = dirname(dir)) {
     const name = projectNameIn(dir);
-    if (name) return name;
+    if (name) {
+      assertHasConfig(dir, name, workspaceRoot, target);
+      return name;
+    }
   }
   const output = execFileSync(process.execPath, [nxBin(workspaceRoot), 'show', 'projects', '--with-target', target, '--json'], {
     cwd: workspaceRoot,

@@ -7,9 +7,10 @@ import type { SqlResult } from './sql';
 import type { GenerateResult } from './generate';
 import type { MigrateResult } from './migrate';
 import type { CheckResult } from './check';
+import type { StatusResult } from './status';
 import { checkText, generateText, migrateText } from './schema-report';
 
-export type CommandResult = CurrentResult | HistoryResult | UpgradeResult | DowngradeResult | StampResult | SqlResult | GenerateResult | MigrateResult | CheckResult;
+export type CommandResult = CurrentResult | HistoryResult | UpgradeResult | DowngradeResult | StampResult | SqlResult | GenerateResult | MigrateResult | CheckResult | StatusResult;
 
 function behind(pending: number): string {
   return `${pending} revision${pending === 1 ? '' : 's'} behind head`;
@@ -56,6 +57,38 @@ function stampText(r: StampResult): string[] {
   ];
 }
 
+function statusText(r: StatusResult): string[] {
+  const pending = r.pending.length > 0 ? `${r.pending.length} revision${r.pending.length === 1 ? '' : 's'} pending` : '';
+  const at =
+    r.headId === null && r.current === null ? 'No revisions exist yet.'
+    : r.current === null ? `At base (no revision applied)${pending ? `; ${pending}` : ''}.`
+    : pending ? `At ${r.current}; ${pending} (head is ${r.headId}).`
+    : `At ${r.current} (head).`;
+  return [
+    at,
+    ...r.pending.map((p) => `Pending: ${p.id} ${p.description}`),
+    ...r.edited.map((e) => `Edited since applied: ${e.id} ${e.description}`),
+    ...r.missing.map((name) => `Recorded, but no revision file: ${name}`),
+  ];
+}
+
+/**
+ * The one line a result that is a failure ends with (on stderr, with a non-zero exit), after its
+ * report: `status` fails when the database ran something other than the files say.
+ */
+export function failureOf(result: CommandResult): string | undefined {
+  if (result.kind !== 'status' || result.ok) return undefined;
+  const { edited, missing } = result;
+  const problems = [
+    edited.length > 0 && `applied revision${edited.length === 1 ? '' : 's'} ${edited.map((e) => e.id).join(', ')} changed since ${edited.length === 1 ? 'it was' : 'they were'} applied`,
+    missing.length > 0 && `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} recorded as applied but no revision file has ${missing.length === 1 ? 'that name' : 'those names'}`,
+  ].filter(Boolean);
+  return (
+    `The database ran revisions that differ from the files: ${problems.join('; ')}. ` +
+    `Restore the files (git checkout) and put new changes in a new revision (veloiq db migrate), or fix the record with 'veloiq db stamp <revision>'.`
+  );
+}
+
 /** The human-readable lines for a result. */
 export function toText(result: CommandResult): string {
   switch (result.kind) {
@@ -77,6 +110,8 @@ export function toText(result: CommandResult): string {
       return migrateText(result).join('\n');
     case 'check':
       return checkText(result).join('\n');
+    case 'status':
+      return statusText(result).join('\n');
   }
 }
 

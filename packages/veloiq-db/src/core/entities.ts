@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import type { EntityMetadata, EntitySchema } from '@mikro-orm/core';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { firstLine, UserError } from './errors';
+import { loadErrorLine } from './load-error';
 import { loadModule } from './loader';
 import { forgetModulesUnder } from './module-cache';
 import type { Project } from './project';
@@ -47,18 +48,6 @@ function isEntitySchema(value: unknown): value is EntitySchema {
   return !!candidate && typeof candidate === 'object' && candidate.constructor?.name === 'EntitySchema' && !!candidate.meta && typeof candidate.init === 'function';
 }
 
-/** `file:line:col` and the reason, from a load error (esbuild's transform error or a runtime stack). */
-function whereAndWhy(error: unknown, file: string): { where: string; why: string } {
-  const message = String((error as Error)?.message ?? error);
-  const esbuild = /^(.+?:\d+:\d+): ERROR: (.*)$/m.exec(message);
-  if (esbuild) return { where: esbuild[1], why: esbuild[2] };
-  const stack = String((error as Error)?.stack ?? '');
-  const frame = /\(?((?:\/|[A-Za-z]:\\)[^():\s]+\.[cm]?[jt]sx?):(\d+):(\d+)\)?/.exec(
-    stack.split('\n').find((line) => line.includes(file)) ?? stack.split('\n').find((line) => /\.[cm]?tsx?:\d+/.test(line) && !line.includes('node_modules')) ?? '',
-  );
-  return { where: frame ? `${frame[1]}:${frame[2]}:${frame[3]}` : file, why: message.split('\n')[0] };
-}
-
 /**
  * Loads every module's models.ts afresh. A file that fails to compile or run is a UserError that
  * names the file and the line, so the user knows where to look.
@@ -70,9 +59,7 @@ export function loadEntityModules(project: Project, show: (path: string) => stri
     try {
       exports = loadModule<Record<string, unknown>>(path);
     } catch (error) {
-      const { where, why } = whereAndWhy(error, path);
-      const shown = where.startsWith('/') || /^[A-Za-z]:\\/.test(where) ? show(where) : where;
-      throw new UserError(`Cannot load entities from ${shown}: ${why}. Fix the entity file and run again.`);
+      throw new UserError(`Cannot load entities from ${loadErrorLine(error, path, show)}. Fix the entity file and run again.`);
     }
     const entities = Object.entries(exports)
       .filter((entry): entry is [string, EntitySchema] => isEntitySchema(entry[1]))

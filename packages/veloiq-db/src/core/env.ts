@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { UserError, rememberEnvValue, rememberEnvironmentSecrets } from './errors';
@@ -60,8 +60,12 @@ export function loadEnvFile(options: EnvFileOptions): string | undefined {
     const looked = candidates.map((path) => relative(options.cwd, path) || path).join(', ');
     throw new UserError(`Env file '${options.envFile}' not found (looked at ${looked}). Check the --env-file path.`);
   }
+  const shown = relative(options.cwd, found) || found;
+  if (statSync(found).isDirectory()) {
+    throw new UserError(`Env file '${options.envFile ?? DEFAULT_ENV_FILE}' is a folder (${shown}), not a file. Give --env-file the path of a file of KEY=value lines.`);
+  }
   const text = readFileSync(found, 'utf8');
-  checkSyntax(text, relative(options.cwd, found) || found);
+  checkSyntax(text, shown);
   const values = parse(text);
   rememberEnvironmentSecrets(values);
   for (const [key, value] of Object.entries(values)) {

@@ -3,7 +3,9 @@ import { basename, resolve } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { ConnectionFailedError, UserError, firstLine, rememberSecret } from './errors';
 import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
+import { loadErrorLine } from './load-error';
 import { loadModule } from './loader';
+import { shownPath } from './paths';
 import { localStatePath, type Project } from './project';
 
 /** pg waits forever for a server that accepts but never answers; users get an answer sooner. */
@@ -45,7 +47,8 @@ export async function loadConfig(project: Project): Promise<Options> {
   try {
     loaded = loadModule(project.configPath);
   } catch (error) {
-    throw new UserError(`Cannot load ${project.configPath}: ${firstLine(error)}. Fix the config (or the file it imports).`, { cause: error });
+    const show = (path: string) => shownPath(path, project.root, process.cwd());
+    throw new UserError(`Cannot load ${loadErrorLine(error, project.configPath, show)}. Fix the config (or the file it imports).`, { cause: error });
   }
   let config = (loaded as { default?: unknown }).default ?? loaded;
   if (typeof config === 'function') config = await config();
@@ -108,10 +111,27 @@ export function invalidConfig(project: Project, error: unknown): UserError {
 }
 
 function rememberUrlPassword(url: string): void {
+  let password: string;
   try {
-    rememberSecret(decodeURIComponent(new URL(url).password));
+    password = new URL(url).password;
   } catch {
-    // not a URL MikroORM can use either; checkUrl says so
+    return; // not a URL MikroORM can use either; checkUrl says so
+  }
+  rememberSecret(password);
+  try {
+    rememberSecret(decodeURIComponent(password));
+  } catch {
+    // a malformed escape: checkUrl refuses it, and the raw form is remembered
+  }
+}
+
+/** Whether the driver can decode a part of the URL (pg decodes user and password; `%zz` throws). */
+function decodes(part: string): boolean {
+  try {
+    decodeURIComponent(part);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -126,6 +146,7 @@ function checkUrl(url: string, dbName: string | undefined, project: Project): vo
     const parsed = new URL(url);
     if (!/^postgres(ql)?:$/.test(parsed.protocol)) problem = `it starts with '${parsed.protocol}//': start it with postgresql://`;
     else if (parsed.hash || /@.*@/.test(url.replace(/\?.*$/, ''))) problem = `the password seems to hold an unencoded @ or #: ${encode}`;
+    else if (!decodes(parsed.username) || !decodes(parsed.password)) problem = `the user or password holds a % that starts no percent escape: write % as %25 (and ${encode})`;
     else if (!parsed.hostname) problem = 'it names no host: put the server after the @';
     else if (parsed.pathname.length <= 1 && !dbName) problem = 'it names no database: end it with /<database>';
   } catch {

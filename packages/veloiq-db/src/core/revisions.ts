@@ -15,14 +15,26 @@ const REVISION_FILE = /^(?!.*\.d\.ts$)(.+)\.(ts|js|cjs)$/;
 /** Our names (`<id>_<slug>`) and MikroORM's own (`Migration<14 digits>[_name]`). */
 const OUR_NAME = /^([0-9a-z]{8})_(.*)$/;
 const MIKRO_ORM_NAME = /^Migration(\d{14})(?:_(.*))?$/;
-/** How much of a file is read for its header; the description is in the first lines (a 300-character message of emoji is 1200 bytes). */
-const HEADER_BYTES = 4096;
+/** How much of a file is read at a time for its header: one read holds the usual doc comment. */
+const HEADER_CHUNK = 4096;
 
+/**
+ * The file's leading doc comment (and what follows it in the last chunk read): read until the
+ * comment ends, so a long message (`migrate -m` of many kilobytes) keeps its description, while
+ * listing many revisions still reads one chunk of each, never the SQL below the header.
+ */
 function readHeader(path: string): string {
   const fd = openSync(path, 'r');
   try {
-    const buffer = Buffer.alloc(HEADER_BYTES);
-    return buffer.toString('utf8', 0, readSync(fd, buffer, 0, HEADER_BYTES, 0));
+    const chunks: Buffer[] = [];
+    for (let position = 0; ; ) {
+      const buffer = Buffer.alloc(HEADER_CHUNK);
+      const read = readSync(fd, buffer, 0, HEADER_CHUNK, position);
+      chunks.push(buffer.subarray(0, read));
+      position += read;
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (read < HEADER_CHUNK || !text.startsWith('/**') || text.includes('*/', 3)) return text;
+    }
   } finally {
     closeSync(fd);
   }

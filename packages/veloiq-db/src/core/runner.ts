@@ -1,8 +1,10 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
 import { driverMessage, firstLine, isConnectionLost, RevisionFailedError, UserError } from './errors';
+import { loadErrorLine } from './load-error';
 import { compileAhead, loadModule } from './loader';
 import { heldLockOf } from './lock';
+import { shownPath } from './paths';
 import { localStatePath } from './project';
 import type { Database } from './orm';
 import { CLAIM_REFUSED, claimSql } from './record';
@@ -11,16 +13,35 @@ import type { Revision } from './revisions';
 type Direction = 'up' | 'down';
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
+/** A class that extends Migration, by shape: the project may load its own copy of @mikro-orm/migrations. */
+function isMigrationClass(value: unknown): value is MigrationClass {
+  const prototype = (value as { prototype?: Record<string, unknown> } | null)?.prototype;
+  return typeof value === 'function' && typeof prototype?.up === 'function' && typeof prototype?.isTransactional === 'function';
+}
+
 /** Loads a revision file and makes its migration, with MikroORM's own Migration API. */
 export function instantiate(db: Database, revision: Revision): Migration {
+  const show = (path: string) => shownPath(path, db.project.root, process.cwd());
   let loaded: Record<string, unknown>;
   try {
     loaded = loadModule<Record<string, unknown>>(revision.path);
   } catch (error) {
-    throw new RevisionFailedError(revision.id, 'up', `Revision ${revision.id} (${revision.name}) cannot be loaded: ${firstLine(error)}. Fix the file and try again.`, { cause: error });
+    throw new RevisionFailedError(
+      revision.id,
+      'up',
+      `Revision ${revision.id} (${revision.name}) cannot be loaded: ${loadErrorLine(error, revision.path, show)}. Fix the file and try again.`,
+      { cause: error },
+    );
   }
-  const Class = Object.values(loaded).find((value) => typeof value === 'function') as MigrationClass | undefined;
-  if (!Class) throw new UserError(`Revision ${revision.id} (${revision.name}) exports no migration class. Export a class that extends Migration.`);
+  const Class = Object.values(loaded).find(isMigrationClass);
+  if (!Class) {
+    // Like MikroORM's migrator, every script in the folder is a revision: listing them stays a
+    // directory scan, never a load of each file.
+    throw new UserError(
+      `${show(revision.path)} is in the migrations folder but exports no migration class. A revision file must export a class that extends Migration (from @mikro-orm/migrations); ` +
+        `every .ts and .js file there is read as a revision, so move a helper module out of the folder (to backend/src/, say).`,
+    );
+  }
   return new Class(db.orm.em.getDriver() as ConstructorParameters<MigrationClass>[0], db.orm.config);
 }
 

@@ -6,6 +6,7 @@ import generate from './generate/schema.json';
 import history from './history/schema.json';
 import migrate from './migrate/schema.json';
 import stamp from './stamp/schema.json';
+import status from './status/schema.json';
 import upgrade from './upgrade/schema.json';
 
 /**
@@ -21,9 +22,9 @@ interface OptionSchema {
   $default?: { $source?: string };
 }
 
-const SCHEMAS: Record<string, { properties: Record<string, OptionSchema> }> = { check, current, downgrade, generate, history, migrate, stamp, upgrade };
+const SCHEMAS: Record<string, { properties: Record<string, OptionSchema> }> = { check, current, downgrade, generate, history, migrate, stamp, status, upgrade };
 
-export type CommandName = 'check' | 'current' | 'downgrade' | 'generate' | 'history' | 'migrate' | 'stamp' | 'upgrade';
+export type CommandName = 'check' | 'current' | 'downgrade' | 'generate' | 'history' | 'migrate' | 'stamp' | 'status' | 'upgrade';
 
 export const COMMAND_NAMES = Object.keys(SCHEMAS) as CommandName[];
 

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { describeError, redactResult } from '../core/errors';
-import { toJson, toText, type CommandResult } from '../commands/report';
+import { UserError, describeError, redactResult } from '../core/errors';
+import { failureOf, toJson, toText, type CommandResult } from '../commands/report';
 import type { CommandOptions } from '../commands/session';
 import { assertAccepted, COMMAND_NAMES, parseWords, revisionOf, type CommandName } from './arguments';
 
@@ -65,7 +65,9 @@ export async function runCommand<O extends ExecutorOptions>(
     } else {
       console.log(redactResult(toJson(result)));
     }
-    return { success: true };
+    const failure = failureOf(result);
+    if (failure) console.error(describeError(new UserError(failure)));
+    return { success: !failure };
   } catch (error) {
     console.error(describeError(error));
     return { success: false };

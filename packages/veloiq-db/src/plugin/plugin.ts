@@ -25,6 +25,7 @@ export interface VeloiqDbPluginOptions {
   historyTargetName?: string;
   currentTargetName?: string;
   checkTargetName?: string;
+  statusTargetName?: string;
 }
 
 export type NormalizedOptions = Required<VeloiqDbPluginOptions>;
@@ -38,6 +39,7 @@ export const DEFAULT_TARGET_NAMES: NormalizedOptions = {
   historyTargetName: 'db-history',
   currentTargetName: 'db-current',
   checkTargetName: 'db-check',
+  statusTargetName: 'db-status',
 };
 
 export function normalizeOptions(options: VeloiqDbPluginOptions | undefined): NormalizedOptions {
@@ -70,16 +72,16 @@ export function projectRootForConfig(configFile: string, workspaceRoot: string):
 }
 
 /**
- * Builds the eight targets. Inputs are what each result depends on, so a cache hit is
+ * Builds the nine targets. Inputs are what each result depends on, so a cache hit is
  * never a lie:
  * - `generate` reads the entity modules (everything under the backend except what it writes
  *   and the migrations) and writes `src/generated/`: cached.
  * - `db-check` replays the revision files on a temporary database and compares the result with
- *   the entities: that answer depends on files alone (not on what any database has applied), so
- *   it is cached, with the migrations among its inputs (and DATABASE_URL, see below). The
- *   `--env-file` value is part of the task's options, so changing it is a miss too.
- * - upgrade, downgrade, stamp, migrate, history and current read or change a live database,
- *   which no file hash describes: never cached, so running them twice runs them twice.
+ *   the entities: that answer depends on files alone (not on what any database has applied, nor
+ *   on which server lends the temporary database), so it is cached, with the migrations among
+ *   its inputs. The `--env-file` value is part of the task's options, so changing it is a miss too.
+ * - upgrade, downgrade, stamp, migrate, history, current and status read or change a live
+ *   database, which no file hash describes: never cached, so running them twice runs them twice.
  */
 export function buildTargets(backend: boolean, options: NormalizedOptions): Record<string, TargetConfiguration> {
   const base = backend ? '{projectRoot}/backend' : '{projectRoot}';
@@ -121,11 +123,12 @@ export function buildTargets(backend: boolean, options: NormalizedOptions): Reco
     [options.currentTargetName]: target('current', 'Show the revision applied now and whether the database is at head (veloiq db current).'),
     [options.checkTargetName]: target(
       'check',
-      'For CI: fail when the entities have changes that no revision holds (the revisions are replayed on a temporary database), or when an applied revision was edited since. Cached on the files and DATABASE_URL. Runs generate first.',
-      // It also names applied revisions whose files changed since (checksums in the configured
-      // database): that part changes when files change, or when DATABASE_URL names another
-      // database, so both are inputs.
-      { cache: true, dependsOn: [options.generateTargetName], inputs: [...entityInputs, { env: 'DATABASE_URL' }, '^default'] },
+      'For CI: fail when the entities have changes that no revision holds (the revisions are replayed on a temporary database). Answers from the files alone, so it is cached. Runs generate first.',
+      { cache: true, dependsOn: [options.generateTargetName], inputs: [...entityInputs, '^default'] },
+    ),
+    [options.statusTargetName]: target(
+      'status',
+      'Compare the live database with the revision files: pending revisions, and applied ones edited or missing since; fails on the latter (veloiq db status). Never cached.',
     ),
   };
 }
