@@ -28,7 +28,8 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The properties an API client sees: columns of this table, not collections or hidden fields. */
 function serializedProps(meta: EntityMetadata): EntityProperty[] {
-  return meta.props.filter((prop) => !prop.hidden && (prop.kind === 'scalar' || prop.kind === 'm:1' || (prop.kind === '1:1' && prop.owner) || prop.kind === 'embedded'));
+  // An embeddable's own fields (`prop.embedded`) serialize inside its object, not beside it.
+  return meta.props.filter((prop) => !prop.hidden && !prop.embedded && (prop.kind === 'scalar' || prop.kind === 'm:1' || (prop.kind === '1:1' && prop.owner) || prop.kind === 'embedded'));
 }
 
 /** The JSON Schema of one property's serialized value (a relation serializes as the target's key). */
@@ -43,6 +44,11 @@ function valueSchema(prop: EntityProperty, byClass: Map<string, EntityMetadata>)
   let schema: JsonSchema;
   if (prop.enum && prop.items?.length) {
     schema = { enum: [...prop.items] };
+  } else if (prop.runtimeType === 'array') {
+    // ArrayType, `text[]`, `int[]`: the column type names the items' type before the brackets.
+    const item = String(prop.columnTypes?.[0] ?? 'text').replace(/\[\]$/, '').toLowerCase();
+    const type = INTEGER_TYPES.has(item) ? 'integer' : /^(numeric|decimal|real|double|float)/.test(item) ? 'number' : /^bool/.test(item) ? 'boolean' : 'string';
+    return { type: 'array', items: { type } };
   } else {
     switch (prop.runtimeType) {
       case 'number':
