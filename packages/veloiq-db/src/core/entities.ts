@@ -79,8 +79,11 @@ function whereAndWhy(error: unknown, file: string): { where: string; why: string
   const esbuild = /^(.+?:\d+:\d+): ERROR: (.*)$/m.exec(message);
   if (esbuild) return { where: esbuild[1], why: esbuild[2] };
   const stack = String((error as Error)?.stack ?? '');
+  // The innermost frame in a TypeScript file of the user's (not a package): where it broke,
+  // which may be a file the models.ts imports.
+  const frames = stack.split('\n').filter((line) => /^\s+at /.test(line));
   const frame = /\(?((?:\/|[A-Za-z]:\\)[^():\s]+\.[cm]?[jt]sx?):(\d+):(\d+)\)?/.exec(
-    stack.split('\n').find((line) => line.includes(file)) ?? stack.split('\n').find((line) => /\.[cm]?tsx?:\d+/.test(line) && !line.includes('node_modules')) ?? '',
+    frames.find((line) => /\.[cm]?tsx?:\d+/.test(line) && !line.includes('node_modules')) ?? frames.find((line) => line.includes(file)) ?? '',
   );
   return { where: frame ? `${frame[1]}:${frame[2]}:${frame[3]}` : file, why: message.split('\n')[0] };
 }

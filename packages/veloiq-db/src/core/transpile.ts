@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import Module from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CompilerOptions } from 'typescript';
 import { UserError } from './errors';
+import { displayPath } from './project';
 
 type TypeScript = typeof import('typescript');
 
@@ -23,16 +24,21 @@ export function nearestTsconfig(dir: string): string | undefined {
   }
 }
 
+/** Parsed options by tsconfig path and modification time (a long-lived process sees edits). */
 const optionsByTsconfig = new Map<string, CompilerOptions>();
 
 /** A tsconfig's compiler options, `extends` followed, read with the project's TypeScript. */
 export function tsconfigOptions(path: string, ts: TypeScript): CompilerOptions {
-  const known = optionsByTsconfig.get(path);
+  const key = `${path}\0${statSync(path).mtimeMs}`;
+  const known = optionsByTsconfig.get(key);
   if (known) return known;
   const read = ts.readConfigFile(path, (file) => ts.sys.readFile(file));
   if (read.error) throw new UserError(`Cannot read ${path}: ${ts.flattenDiagnosticMessageText(read.error.messageText, ' ')}. Fix the tsconfig and run again.`);
-  const { options } = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(path), undefined, path);
-  optionsByTsconfig.set(path, options);
+  const { options, errors } = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(path), undefined, path);
+  // 18003: no file matches `include`, which says nothing about how a file compiles.
+  const error = errors.find((e) => e.category === ts.DiagnosticCategory.Error && e.code !== 18003);
+  if (error) throw new UserError(`Cannot read ${path}: ${ts.flattenDiagnosticMessageText(error.messageText, ' ').replace(/\.$/, '')}. Fix the tsconfig and run again.`);
+  optionsByTsconfig.set(key, options);
   return options;
 }
 
@@ -62,6 +68,33 @@ function swcTarget(options: CompilerOptions, ts: TypeScript): string {
 }
 
 /**
+ * The project's TypeScript and the options of the tsconfig nearest to `filename`, which uses
+ * decorators; a UserError naming the file, the tsconfig and the fix when they cannot compile it.
+ */
+function decoratorSetting(filename: string): { ts: TypeScript; options: CompilerOptions } {
+  const tsconfig = nearestTsconfig(dirname(filename));
+  const ts = projectTypeScript(dirname(filename));
+  const shown = displayPath(filename, process.cwd());
+  const fix = 'MikroORM 6 decorators need "experimentalDecorators": true (and "emitDecoratorMetadata": true unless every property names its type)';
+  if (!tsconfig || !ts) {
+    const missing = !ts ? 'TypeScript is not installed for it (npm install -D typescript)' : 'no tsconfig.json is above it';
+    throw new UserError(`${shown} uses decorators, but ${missing}: ${fix} in a tsconfig.json beside the MikroORM config.`);
+  }
+  const options = tsconfigOptions(tsconfig, ts);
+  if (!options.experimentalDecorators) {
+    throw new UserError(`${shown} uses decorators, but ${displayPath(tsconfig, process.cwd())} does not enable them: ${fix} in its compilerOptions.`);
+  }
+  return { ts, options };
+}
+
+/** Refuses, before anything compiles them, files whose decorators the project's tsconfig cannot compile. */
+export function assertDecoratorsCompile(files: string[]): void {
+  for (const file of files) {
+    if (DECORATOR.test(readFileSync(file, 'utf8'))) decoratorSetting(file);
+  }
+}
+
+/**
  * Compiles a file that uses decorators as `tsc` would under the project's tsconfig: legacy
  * decorators, and, when the tsconfig asks (`emitDecoratorMetadata`), the `design:type` metadata
  * MikroORM's ReflectMetadataProvider reads. esbuild (tsx) emits no such metadata, and, without
@@ -69,17 +102,7 @@ function swcTarget(options: CompilerOptions, ts: TypeScript): string {
  * is refused with the fix instead. An inline source map keeps stack traces on the lines written.
  */
 function compileDecorated(source: string, filename: string): string {
-  const tsconfig = nearestTsconfig(dirname(filename));
-  const ts = projectTypeScript(dirname(filename));
-  const shown = relative(process.cwd(), filename) || filename;
-  if (!tsconfig || !ts) {
-    const missing = !ts ? 'TypeScript is not installed for it (npm install -D typescript)' : 'no tsconfig.json is above it';
-    throw new UserError(`${shown} uses decorators, but ${missing}: MikroORM 6 decorators need a tsconfig.json with "experimentalDecorators": true (and "emitDecoratorMetadata": true unless every property names its type).`);
-  }
-  const options = tsconfigOptions(tsconfig, ts);
-  if (!options.experimentalDecorators) {
-    throw new UserError(`${shown} uses decorators, but ${relative(process.cwd(), tsconfig) || tsconfig} does not enable them: MikroORM 6 decorators need "experimentalDecorators": true in its compilerOptions (and "emitDecoratorMetadata": true unless every property names its type).`);
-  }
+  const { ts, options } = decoratorSetting(filename);
   const target = swcTarget(options, ts);
   const defineFields = options.useDefineForClassFields ?? (options.target ?? 0) >= ts.ScriptTarget.ES2022;
   return swc().transformSync(source, {
