@@ -101,6 +101,19 @@ describe('decorator fixture: revisions against MikroORM createSchema()', () => {
     assert.deepEqual(await ours.tables(), ['mikro_orm_migrations']);
     assert.deepEqual(await ours.query(`select typname from pg_type t join pg_namespace n on n.oid = t.typnamespace where n.nspname = 'public' and t.typtype = 'e'`), []);
   });
+
+  test('a config that leaves out an entity of the modules: migrate and check refuse, never "no changes"', async () => {
+    process.env.DATABASE_URL = ours.url;
+    const config = join(project.backend, 'mikro-orm.config.ts');
+    const saved = readFileSync(config, 'utf8');
+    writeFileSync(config, saved.replace('  entities,', "  entities: entities.filter((entity) => entity.name !== 'AuthorStats'),"));
+    try {
+      await rejectsWith(migrate({ ...o, message: 'x' }), /mikro-orm\.config\.ts does not register AuthorStats, defined in src\/modules: set its entities from '\.\/src\/generated\/entities'/);
+      await rejectsWith(check(o), /does not register AuthorStats/);
+    } finally {
+      writeFileSync(config, saved);
+    }
+  });
 });
 
 describe('decorator entities that cannot load', () => {

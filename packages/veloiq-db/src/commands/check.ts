@@ -1,4 +1,4 @@
-import { assertRegistryCurrent } from '../core/codegen';
+import { assertConfigSeesEntities, assertRegistryCurrent } from '../core/codegen';
 import { UserError } from '../core/errors';
 import { openDatabase } from '../core/orm';
 import { driftOf } from '../core/record';
@@ -37,9 +37,10 @@ export interface CheckResult {
 export async function check(options: CommandOptions): Promise<CheckResult> {
   const project = prepare(options);
   const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
-  await assertRegistryCurrent(project, show);
+  const found = await assertRegistryCurrent(project, show);
   const db = await openDatabase(project);
   try {
+    assertConfigSeesEntities(db.orm, found, project, show);
     const revisions = listRevisions(db.migrationsDir);
     const diff = await withScratchDatabase(db, async (scratch) => {
       if (revisions.length > 0) {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { assertRegistryCurrent } from '../core/codegen';
+import { assertConfigSeesEntities, assertRegistryCurrent } from '../core/codegen';
 import { UserError } from '../core/errors';
 import { acquireLock, parseLockTimeout } from '../core/lock';
 import { loadConfig, migrationsDirOf, openDatabase } from '../core/orm';
@@ -39,7 +39,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const message = requireMessage(options.message);
   const project = prepare(options);
   const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
-  await assertRegistryCurrent(project, show);
+  const found = await assertRegistryCurrent(project, show);
   const migrationsDir = migrationsDirOf(await loadConfig(project), project);
   assertWritableFolder(migrationsDir, show(migrationsDir));
   const timeoutSeconds = parseLockTimeout(options.lockTimeout);
@@ -51,6 +51,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     throw error;
   });
   try {
+    assertConfigSeesEntities(db.orm, found, project, show);
     const position = await readPosition(db);
     const pending = position.revisions.filter((r) => !position.appliedNames.has(r.name));
     if (pending.length > 0) {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { EntityMetadata, EntityProperty } from '@mikro-orm/core';
+import type { EntityMetadata, EntityProperty, MikroORM } from '@mikro-orm/core';
 import { discoverEntities, MODELS_FILE, MODULES_DIR, type DiscoveredEntities } from './entities';
 import { UserError } from './errors';
 import type { Project } from './project';
@@ -207,12 +207,28 @@ export function writeGenerated(files: GeneratedFile[], show: (path: string) => s
  * the ones left out. `nx run <project>:db-migrate` runs `generate` first; this catches the
  * other ways in.
  */
-export async function assertRegistryCurrent(project: Project, show: (path: string) => string): Promise<void> {
+export async function assertRegistryCurrent(project: Project, show: (path: string) => string): Promise<DiscoveredEntities> {
   const found = await discoverEntities(project, show);
-  if (found.modules.length === 0) return;
+  if (found.modules.length === 0) return found;
   const registry = renderGenerated(found, project).filter((file) => file.path === join(project.backendDir, GENERATED_DIR, REGISTRY_FILE));
   const [stale] = staleFiles(registry);
   if (stale) {
     throw new UserError(`${show(stale.path)} is out of date with the entity modules. Run 'veloiq generate' first ('nx run <project>:db-migrate' runs it for you).`);
   }
+  return found;
+}
+
+/**
+ * The ORM the MikroORM config builds must know every entity the modules define: a config whose
+ * `entities` do not come from the registry would otherwise diff, and report "no changes", over
+ * entities it never saw.
+ */
+export function assertConfigSeesEntities(orm: MikroORM, found: DiscoveredEntities, project: Project, show: (path: string) => string): void {
+  const known = new Set(Object.values(orm.getMetadata().getAll()).map((meta) => meta.className));
+  const missing = found.metadata.filter((meta) => !meta.pivotTable && !meta.abstract && !known.has(meta.className)).map((meta) => meta.className);
+  if (missing.length === 0) return;
+  const registry = relative(project.backendDir, join(project.backendDir, GENERATED_DIR, REGISTRY_FILE)).replace(/\\/g, '/').replace(/\.ts$/, '');
+  throw new UserError(
+    `${show(project.configPath)} does not register ${missing.join(', ')}, defined in ${MODULES_DIR}: set its entities from './${registry}' (written by 'veloiq generate'), so revisions hold every entity.`,
+  );
 }
