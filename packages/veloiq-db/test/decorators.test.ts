@@ -174,3 +174,42 @@ describe('decorator entities that cannot load', () => {
     }
   });
 });
+
+describe('decorator entities read by TsMorphMetadataProvider (@mikro-orm/reflection)', () => {
+  let project: TestProject;
+  let db: TestDatabase;
+
+  before(async () => {
+    project = copyFixture();
+    for (const file of readdirSync(project.migrations)) rmSync(join(project.migrations, file));
+    // No emitDecoratorMetadata: the provider reads the types from the source files.
+    const tsconfig = join(project.root, 'tsconfig.json');
+    const json = JSON.parse(readFileSync(tsconfig, 'utf8'));
+    delete json.compilerOptions.emitDecoratorMetadata;
+    writeFileSync(tsconfig, JSON.stringify(json));
+    const config = join(project.backend, 'mikro-orm.config.ts');
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8')
+        .replace("import 'reflect-metadata';\n", "import { TsMorphMetadataProvider } from '@mikro-orm/reflection';\n")
+        .replace('  entities,\n', '  entities,\n  metadataProvider: TsMorphMetadataProvider,\n  metadataCache: { enabled: false },\n'),
+    );
+    db = await createTestDatabase('vq_deco_tsm');
+  });
+  after(async () => {
+    delete process.env.DATABASE_URL;
+    await db.drop();
+    project.remove();
+  });
+
+  test('generate and migrate write the revision the reflect-metadata fixture holds', async () => {
+    const o = { projectRoot: project.root, cwd: project.root };
+    assert.deepEqual((await generate(o)).entities, ['Address', 'Author', 'AuthorStats', 'Book', 'Tag']);
+    process.env.DATABASE_URL = db.url;
+    const { revision } = await migrate({ ...o, message: 'create the schema' });
+    assert.ok(revision);
+    const upOf = (path: string) => readFileSync(path, 'utf8').slice(readFileSync(path, 'utf8').indexOf('override async up'));
+    const [committed] = readdirSync(join(FIXTURE_DECORATORS, 'backend/migrations'));
+    assert.equal(upOf(join(project.root, revision.path)), upOf(join(FIXTURE_DECORATORS, 'backend/migrations', committed)));
+  });
+});

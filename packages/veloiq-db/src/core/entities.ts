@@ -154,7 +154,8 @@ export async function discoverEntities(project: Project, show: (path: string) =>
     orm = MikroORM.initSync({
       driver: PostgreSqlDriver,
       entities: schemas,
-      ...(config?.metadataProvider ? { metadataProvider: config.metadataProvider, metadataCache: config.metadataCache, baseDir: config.baseDir ?? project.backendDir } : {}),
+      ...(config?.metadataProvider ? { metadataProvider: config.metadataProvider, baseDir: config.baseDir ?? project.backendDir } : {}),
+      ...(config?.metadataCache ? { metadataCache: config.metadataCache } : {}),
       dbName: 'veloiq_generate',
       connect: false,
       debug: false,
