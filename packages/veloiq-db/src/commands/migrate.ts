@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { assertConfigSeesEntities, assertRegistryCurrent } from '../core/codegen';
 import { UserError } from '../core/errors';
 import { acquireLock, parseLockTimeout } from '../core/lock';
+import { migrationOptionNotices, revisionLanguage } from '../core/migration-options';
 import { loadConfig, migrationsDirOf, openDatabase } from '../core/orm';
 import { shownPath } from '../core/paths';
 import { assertWritableFolder, headerLine, renderRevision, writeRevisionFile } from '../core/revision-file';
@@ -40,7 +41,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const project = prepare(options);
   const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
   const found = await assertRegistryCurrent(project, show);
-  const migrationsDir = migrationsDirOf(await loadConfig(project), project);
+  const config = await loadConfig(project);
+  const migrationsDir = migrationsDirOf(config, project);
+  for (const line of migrationOptionNotices(config)) notifier(options)(line);
   assertWritableFolder(migrationsDir, show(migrationsDir));
   const timeoutSeconds = parseLockTimeout(options.lockTimeout);
 
@@ -72,8 +75,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     if (diff.up.length === 0) return { kind: 'migrate', revision: null, changes: [] };
 
     const id = nextRevisionId(position.revisions);
-    const path = join(db.migrationsDir, `${id}_${slugOf(message)}.ts`);
-    writeRevisionFile(path, renderRevision({ id, message, up: diff.up, down: diff.down }), show(db.migrationsDir));
+    const language = revisionLanguage(config);
+    const path = join(db.migrationsDir, `${id}_${slugOf(message)}.${language}`);
+    writeRevisionFile(path, renderRevision({ id, message, up: diff.up, down: diff.down }, language), show(db.migrationsDir));
     return {
       kind: 'migrate',
       revision: { id, description: headerLine(message).replace(/\*\\\//g, '*/'), path: show(path) },

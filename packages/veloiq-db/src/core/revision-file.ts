@@ -29,9 +29,37 @@ function body(statements: string[]): string {
   return statements.map((sql) => (sql ? `    this.addSql(\`${templateBody(sql)}\`);` : '')).join('\n');
 }
 
-/** The text of a revision file, in the format every revision in `backend/migrations/` shares. */
-export function renderRevision({ id, message, up, down, created = new Date() }: RevisionSource): string {
+/**
+ * The text of a revision file, in the format every revision in `backend/migrations/` shares:
+ * TypeScript, or CommonJS JavaScript when the config's `migrations.emit` is `'js'`.
+ */
+export function renderRevision({ id, message, up, down, created = new Date() }: RevisionSource, emit: 'ts' | 'js' = 'ts'): string {
   const stamp = created.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  if (emit === 'js') {
+    return [
+      '/**',
+      ` * ${headerLine(message)}`,
+      ' *',
+      ` * Revision: ${id}`,
+      ` * Created: ${stamp}`,
+      ' */',
+      "'use strict';",
+      "const { Migration } = require('@mikro-orm/migrations');",
+      '',
+      `class Migration_${id} extends Migration {`,
+      '  async up() {',
+      body(up),
+      '  }',
+      '',
+      '  async down() {',
+      body(down),
+      '  }',
+      '}',
+      '',
+      `exports.Migration_${id} = Migration_${id};`,
+      '',
+    ].join('\n');
+  }
   return [
     '/**',
     ` * ${headerLine(message)}`,

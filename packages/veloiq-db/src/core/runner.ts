@@ -185,12 +185,17 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
   // Many revisions compile faster together: in the background, while the first ones run.
   const compiling = compileAhead(revisions.map((r) => r.path));
   const connection = db.orm.em.getConnection();
+  // MikroORM's own options: `transactional: false` runs every revision outside a transaction,
+  // `allOrNothing: false` commits each on its own, `disableForeignKeys` defers no constraint
+  // but skips them (session_replication_role, as MikroORM does; needs a superuser).
+  const settings = db.orm.config.get('migrations');
+  const perMigration = options.perMigration || settings.allOrNothing === false;
   const done: Revision[] = [];
   let prepared = !options.prepare;
   let next = 0;
   const nextIsTransactional = async () => {
     await compiling.ready(revisions[next].path);
-    return isTransactional(db, revisions[next]);
+    return settings.transactional !== false && isTransactional(db, revisions[next]);
   };
   try {
     while (next < revisions.length) {
@@ -204,10 +209,11 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
           do {
             group.push(revisions[next]);
             yield revisions[next++];
-          } while (!options.perMigration && next < revisions.length && (await nextIsTransactional()));
+          } while (!perMigration && next < revisions.length && (await nextIsTransactional()));
         }
         await connection.transactional(async (ctx) => {
           if (!prepared) await options.prepare!(ctx);
+          if (settings.disableForeignKeys) await connection.execute(`set local session_replication_role = 'replica'`, [], 'run', ctx);
           const consequence = done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED;
           await runRevisions(db, transactionalRun(), direction, ctx, consequence, (revision) => options.announce?.(revision, true));
           await options.record(group, ctx);
