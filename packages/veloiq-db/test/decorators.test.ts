@@ -15,6 +15,7 @@ import { upgrade } from '../src/commands/upgrade';
 import { UserError } from '../src/core/errors';
 import { loadConfig } from '../src/core/orm';
 import { findProject } from '../src/core/project';
+import { toText } from '../src/core/report';
 import { copySample, createTestDatabase, FIXTURE_DECORATORS, WORKSPACE, type TestDatabase, type TestProject } from './support';
 
 /** A copy of the fixture whose tsconfig still extends the workspace's base config. */
@@ -93,7 +94,9 @@ describe('decorator fixture: revisions against MikroORM createSchema()', () => {
     assert.equal(schemaOf(ours), expected);
 
     process.env.DATABASE_URL = ours.url;
-    assert.equal((await check(o)).ok, true);
+    const checked = await check(o);
+    assert.equal(checked.ok, true);
+    assert.match(toText(checked), /^No differences: the 1 revision in backend\/migrations holds every entity change\.$/);
     const second = await migrate({ ...o, message: 'nothing' });
     assert.equal(second.revision, null);
 

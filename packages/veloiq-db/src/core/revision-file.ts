@@ -35,31 +35,7 @@ function body(statements: string[]): string {
  */
 export function renderRevision({ id, message, up, down, created = new Date() }: RevisionSource, emit: 'ts' | 'js' = 'ts'): string {
   const stamp = created.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  if (emit === 'js') {
-    return [
-      '/**',
-      ` * ${headerLine(message)}`,
-      ' *',
-      ` * Revision: ${id}`,
-      ` * Created: ${stamp}`,
-      ' */',
-      "'use strict';",
-      "const { Migration } = require('@mikro-orm/migrations');",
-      '',
-      `class Migration_${id} extends Migration {`,
-      '  async up() {',
-      body(up),
-      '  }',
-      '',
-      '  async down() {',
-      body(down),
-      '  }',
-      '}',
-      '',
-      `exports.Migration_${id} = Migration_${id};`,
-      '',
-    ].join('\n');
-  }
+  const js = emit === 'js';
   return [
     '/**',
     ` * ${headerLine(message)}`,
@@ -67,18 +43,19 @@ export function renderRevision({ id, message, up, down, created = new Date() }: 
     ` * Revision: ${id}`,
     ` * Created: ${stamp}`,
     ' */',
-    "import { Migration } from '@mikro-orm/migrations';",
+    ...(js ? ["'use strict';", "const { Migration } = require('@mikro-orm/migrations');"] : ["import { Migration } from '@mikro-orm/migrations';"]),
     '',
-    `export class Migration_${id} extends Migration {`,
-    '  override async up(): Promise<void> {',
+    `${js ? '' : 'export '}class Migration_${id} extends Migration {`,
+    js ? '  async up() {' : '  override async up(): Promise<void> {',
     body(up),
     '  }',
     '',
-    '  override async down(): Promise<void> {',
+    js ? '  async down() {' : '  override async down(): Promise<void> {',
     body(down),
     '  }',
     '}',
     '',
+    ...(js ? [`exports.Migration_${id} = Migration_${id};`, ''] : []),
   ].join('\n');
 }
 
