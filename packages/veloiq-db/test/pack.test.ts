@@ -192,7 +192,7 @@ describe('npm package', () => {
     copyFileSync(tarball, join(ws, named!));
     // From the npm cache where it can (offline-friendly), as the other install test does.
     const env = { npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
-    const sh = (script: string, extra: NodeJS.ProcessEnv = {}) => run('bash', ['-e', '-c', script], { cwd: ws, env: userEnv({ ...env, ...extra }), timeoutMs: 300_000 });
+    const sh = (script: string, extra: NodeJS.ProcessEnv = {}) => run('bash', ['-e', '-c', script], { cwd: ws, env: userEnv({ ...env, ...extra }), timeoutMs: 600_000 });
     const ok = (r: { code: number; stdout: string; stderr: string }, what: string) => assert.equal(r.code, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
 
     const installed = await sh(install);
