@@ -4,9 +4,9 @@
 // from the compiled code alone.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createTestDatabase, run, systemPgAvailable, type TestDatabase } from './support';
 
@@ -33,6 +33,16 @@ export const Item = defineEntity({
   },
 });
 `;
+
+/** The first ```sh block after a heading of the package README, as a user would paste it. */
+function readmeBlock(heading: string): string {
+  const readme = readFileSync(join(PKG, 'README.md'), 'utf8');
+  const at = readme.indexOf(`\n${heading}\n`);
+  assert.ok(at >= 0, `README heading ${heading}`);
+  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
+  assert.ok(block, `a sh block under ${heading}`);
+  return block[1];
+}
 
 describe('npm package', () => {
   let scratch: string;
@@ -167,6 +177,46 @@ describe('npm package', () => {
       assert.match(current.stdout, /head/i);
     } finally {
       await db?.drop();
+    }
+  });
+
+  test("the package README's install and project steps work as written, in an empty folder", async (t) => {
+    if (!(await systemPgAvailable())) return t.skip('no PostgreSQL on 127.0.0.1:5432');
+    const ws = join(scratch, 'readme-workspace');
+    mkdirSync(ws);
+    // The README installs ./veloiq-db-0.1.0.tgz: the tarball, where a user has downloaded it.
+    const install = readmeBlock('## Install');
+    const named = /\.\/(veloiq-db-[\d.]+\.tgz)/.exec(install)?.[1];
+    assert.equal(named, basename(tarball), 'the README names the tarball npm run package makes');
+    copyFileSync(tarball, join(ws, named!));
+    // From the npm cache where it can (offline-friendly), as the other install test does.
+    const env = { npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
+    const sh = (script: string, extra: NodeJS.ProcessEnv = {}) => run('bash', ['-e', '-c', script], { cwd: ws, env: userEnv({ ...env, ...extra }), timeoutMs: 600_000 });
+    const ok = (r: { code: number; stdout: string; stderr: string }, what: string) => assert.equal(r.code, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
+
+    const installed = await sh(install);
+    if (installed.code !== 0 && /ENOTCACHED|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET/.test(installed.stderr)) {
+      return t.skip(`npm could not reach the registry for what the cache lacks: ${installed.stderr.split('\n').find((l) => /E[A-Z]+/.test(l))}`);
+    }
+    ok(installed, 'the README install block');
+    const nxJson = JSON.parse(readFileSync(join(ws, 'nx.json'), 'utf8'));
+    assert.deepEqual(nxJson.plugins, [{ plugin: '@veloiq/db' }]);
+    assert.deepEqual(nxJson.targetDefaults['db-migrate'].dependsOn, ['generate']);
+
+    ok(await sh(readmeBlock('## Add a database to a project')), 'the README project block');
+    assert.ok(existsSync(join(ws, 'apps/shop/project.json')), 'the project was created');
+    assert.ok(existsSync(join(ws, 'apps/shop/backend/mikro-orm.config.ts')));
+    ok(await sh('git init -q && touch apps/shop/backend/.env && git check-ignore -q apps/shop/backend/.env'), 'backend/.env is git-ignored');
+
+    mkdirSync(join(ws, 'apps/shop/backend/src/modules/items'), { recursive: true });
+    writeFileSync(join(ws, 'apps/shop/backend/src/modules/items/models.ts'), ITEM_MODELS);
+    const db = await createTestDatabase('vq_readme');
+    try {
+      const migrate = await sh(`npx nx run shop:db-migrate -m "create item table" && npx nx run shop:db-upgrade`, { DATABASE_URL: db.url });
+      ok(migrate, 'db-migrate and db-upgrade');
+      assert.deepEqual(await db.tables(), ['item', 'mikro_orm_migrations']);
+    } finally {
+      await db.drop();
     }
   });
 });

@@ -204,4 +204,22 @@ describe('generators', () => {
     await projectGenerator(tree, { project: 'shop' });
     assert.equal(tree.read('apps/shop/backend/mikro-orm.config.ts', 'utf-8'), '// mine\n');
   });
+
+  test('init in a workspace without nx.json writes one', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.delete('nx.json');
+    await initGenerator(tree, { skipInstall: true });
+    assert.deepEqual(readNxJson(tree)?.targetDefaults?.['db-migrate']?.dependsOn, ['generate']);
+  });
+
+  test('project with a name no Nx project has creates it at apps/<name>; backend/.gitignore keeps .env out of git', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('apps/billing/backend/.gitignore', 'dist');
+    await projectGenerator(tree, { project: 'billing' });
+    assert.equal(readJson(tree, 'apps/billing/project.json').name, 'billing');
+    assert.ok(tree.exists('apps/billing/backend/mikro-orm.config.ts'));
+    assert.equal(tree.read('apps/billing/backend/.gitignore', 'utf-8'), 'dist\n.env\n.env.*\n!.env.example\n');
+    await projectGenerator(tree, { project: 'billing' });
+    assert.equal(tree.read('apps/billing/backend/.gitignore', 'utf-8'), 'dist\n.env\n.env.*\n!.env.example\n');
+  });
 });

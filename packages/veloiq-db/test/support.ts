@@ -7,6 +7,8 @@ import { Client } from 'pg';
 
 export const WORKSPACE = resolve(__dirname, '../../..');
 export const SAMPLE = join(WORKSPACE, 'apps/sample');
+/** The same kind of app with decorator entities (experimentalDecorators, emitDecoratorMetadata). */
+export const FIXTURE_DECORATORS = join(WORKSPACE, 'apps/fixture-decorators');
 export const SYSTEM_PG = process.env.VELOIQ_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 /**
@@ -83,14 +85,15 @@ export interface TestProject {
 }
 
 /**
- * A copy of apps/sample in a temporary folder, so a test can edit entities and revisions freely.
- * Its node_modules links to the workspace's, so the config and revisions resolve their imports.
+ * A copy of apps/sample (or another app) in a temporary folder, so a test can edit entities and
+ * revisions freely. Its node_modules links to the workspace's, so the config and revisions
+ * resolve their imports.
  */
-export function copySample(): TestProject {
+export function copySample(app = SAMPLE): TestProject {
   const root = mkdtempSync(join(tmpdir(), 'veloiq-test-'));
   // The embedded PostgreSQL runs as the postgres user when tests run as root: let it reach the data.
   chmodSync(root, 0o755);
-  cpSync(SAMPLE, root, {
+  cpSync(app, root, {
     recursive: true,
     filter: (src) => !src.includes(`${'/'}.veloiq`) && !src.endsWith('/.env'),
   });

@@ -1,4 +1,4 @@
-import { assertRegistryCurrent } from '../core/codegen';
+import { assertConfigSeesEntities, assertRegistryCurrent } from '../core/codegen';
 import { UserError } from '../core/errors';
 import type { Database } from '../core/orm';
 import { shownPath } from '../core/paths';
@@ -33,8 +33,15 @@ export function check(options: CommandOptions): Promise<CheckResult> {
   return withEnvironment(options.env, async () => {
     const project = prepare(options);
     const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
-    await assertRegistryCurrent(project, show);
-    return withDatabase(options, (db) => replay(db, show), { project });
+    const found = await assertRegistryCurrent(project, show);
+    return withDatabase(
+      options,
+      (db) => {
+        assertConfigSeesEntities(db.orm, found, project, show);
+        return replay(db, show);
+      },
+      { project },
+    );
   });
 }
 

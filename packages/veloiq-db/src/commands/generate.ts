@@ -3,6 +3,7 @@ import { discoverEntities, modelFiles } from '../core/entities';
 import { shownPath } from '../core/paths';
 import { findProject, localStatePath } from '../core/project';
 import type { CommandOptions } from './session';
+import { assertDecoratorsCompile } from '../core/transpile';
 import { assertNoTypeErrors } from '../core/typecheck';
 
 export interface GenerateResult {
@@ -25,7 +26,9 @@ export interface GenerateResult {
 export async function generate(options: CommandOptions): Promise<GenerateResult> {
   const project = findProject(options.projectRoot);
   const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
-  assertNoTypeErrors(modelFiles(project).map((file) => file.path), show, localStatePath(project, 'entities.tsbuildinfo'));
+  const modelPaths = modelFiles(project).map((file) => file.path);
+  assertDecoratorsCompile(modelPaths);
+  assertNoTypeErrors(modelPaths, show, localStatePath(project, 'entities.tsbuildinfo'));
   const found = await discoverEntities(project, show);
   const files = renderGenerated(found, project);
   const written = new Set(writeGenerated(files, show).map((file) => file.path));

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import { assertRegistryCurrent } from '../core/codegen';
+import { assertConfigSeesEntities, assertRegistryCurrent } from '../core/codegen';
 import { UserError } from '../core/errors';
+import { migrationOptionNotices, revisionLanguage } from '../core/migration-options';
 import { loadConfig, migrationsDirOf, type Database } from '../core/orm';
 import { shownPath } from '../core/paths';
 import { assertWritableFolder, headerLine, renderRevision, writeRevisionFile } from '../core/revision-file';
 import { nextRevisionId, slugOf } from '../core/revisions';
 import { diffEntities, type SchemaChange } from '../core/schema-diff';
-import { prepare, readPosition, withDatabase, withEnvironment, type CommandOptions } from './session';
+import { notifier, prepare, readPosition, withDatabase, withEnvironment, type CommandOptions } from './session';
 
 export interface MigrateOptions extends CommandOptions {
   /** What the revision does: its description in `history`, and the slug of its file name. */
@@ -39,17 +40,25 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   return withEnvironment(options.env, async () => {
     const project = prepare(options);
     const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
-    await assertRegistryCurrent(project, show);
+    const found = await assertRegistryCurrent(project, show);
     const config = await loadConfig(project);
     const migrationsDir = migrationsDirOf(config, project);
+    for (const line of migrationOptionNotices(config)) notifier(options)(line);
     assertWritableFolder(migrationsDir, show(migrationsDir));
     // Under the migration lock, so an upgrade running elsewhere is never diffed half-applied.
-    return withDatabase(options, (db) => migrateAtHead(db, message, show), { lock: 'migrate', project, config });
+    return withDatabase(
+      options,
+      (db) => {
+        assertConfigSeesEntities(db.orm, found, project, show);
+        return migrateAtHead(db, message, revisionLanguage(config), show);
+      },
+      { lock: 'migrate', project, config },
+    );
   });
 }
 
 /** Diffs the entities against the database (which must be at head) and writes the revision. */
-async function migrateAtHead(db: Database, message: string, show: (path: string) => string): Promise<MigrateResult> {
+async function migrateAtHead(db: Database, message: string, language: ReturnType<typeof revisionLanguage>, show: (path: string) => string): Promise<MigrateResult> {
   const position = await readPosition(db);
   const pending = position.revisions.filter((r) => !position.appliedNames.has(r.name));
   if (pending.length > 0) {
@@ -70,8 +79,8 @@ async function migrateAtHead(db: Database, message: string, show: (path: string)
   if (diff.up.length === 0) return { kind: 'migrate', revision: null, changes: [] };
 
   const id = nextRevisionId(position.revisions);
-  const path = join(db.migrationsDir, `${id}_${slugOf(message)}.ts`);
-  writeRevisionFile(path, renderRevision({ id, message, up: diff.up, down: diff.down }), show(db.migrationsDir));
+  const path = join(db.migrationsDir, `${id}_${slugOf(message)}.${language}`);
+  writeRevisionFile(path, renderRevision({ id, message, up: diff.up, down: diff.down }, language), show(db.migrationsDir));
   return {
     kind: 'migrate',
     revision: { id, description: headerLine(message).replace(/\*\\\//g, '*/'), path: show(path) },

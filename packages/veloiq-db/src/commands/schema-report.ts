@@ -22,7 +22,7 @@ export function migrateText(r: MigrateResult): string[] {
 }
 
 export function checkText(r: CheckResult): string[] {
-  if (r.ok) return [`No differences: the ${plural(r.revisions, 'revision')} in ${r.migrationsDir} hold every entity change.`];
+  if (r.ok) return [`No differences: the ${plural(r.revisions, 'revision')} in ${r.migrationsDir} ${r.revisions === 1 ? 'holds' : 'hold'} every entity change.`];
   return [
     ...r.changes.map((c) => `Not in any revision: ${describeChange(c)}`),
     `The entities have changes that no revision holds (${summarize(r.changes)}). Run: veloiq db migrate -m "describe the change"`,

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { EntityMetadata, EntityProperty } from '@mikro-orm/core';
+import type { EntityMetadata, EntityProperty, MikroORM } from '@mikro-orm/core';
 import { discoverEntities, MODELS_FILE, MODULES_DIR, type DiscoveredEntities } from './entities';
 import { UserError } from './errors';
 import type { Project } from './project';
@@ -28,7 +28,8 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The properties an API client sees: columns of this table, not collections or hidden fields. */
 function serializedProps(meta: EntityMetadata): EntityProperty[] {
-  return meta.props.filter((prop) => !prop.hidden && (prop.kind === 'scalar' || prop.kind === 'm:1' || (prop.kind === '1:1' && prop.owner) || prop.kind === 'embedded'));
+  // An embeddable's own fields (`prop.embedded`) serialize inside its object, not beside it.
+  return meta.props.filter((prop) => !prop.hidden && !prop.embedded && (prop.kind === 'scalar' || prop.kind === 'm:1' || (prop.kind === '1:1' && prop.owner) || prop.kind === 'embedded'));
 }
 
 /** The JSON Schema of one property's serialized value (a relation serializes as the target's key). */
@@ -43,6 +44,11 @@ function valueSchema(prop: EntityProperty, byClass: Map<string, EntityMetadata>)
   let schema: JsonSchema;
   if (prop.enum && prop.items?.length) {
     schema = { enum: [...prop.items] };
+  } else if (prop.runtimeType === 'array') {
+    // ArrayType, `text[]`, `int[]`: the column type names the items' type before the brackets.
+    const item = String(prop.columnTypes?.[0] ?? 'text').replace(/\[\]$/, '').toLowerCase();
+    const type = INTEGER_TYPES.has(item) ? 'integer' : /^(numeric|decimal|real|double|float)/.test(item) ? 'number' : /^bool/.test(item) ? 'boolean' : 'string';
+    return { type: 'array', items: { type } };
   } else {
     switch (prop.runtimeType) {
       case 'number':
@@ -201,12 +207,28 @@ export function writeGenerated(files: GeneratedFile[], show: (path: string) => s
  * the ones left out. `nx run <project>:db-migrate` runs `generate` first; this catches the
  * other ways in.
  */
-export async function assertRegistryCurrent(project: Project, show: (path: string) => string): Promise<void> {
+export async function assertRegistryCurrent(project: Project, show: (path: string) => string): Promise<DiscoveredEntities> {
   const found = await discoverEntities(project, show);
-  if (found.modules.length === 0) return;
+  if (found.modules.length === 0) return found;
   const registry = renderGenerated(found, project).filter((file) => file.path === join(project.backendDir, GENERATED_DIR, REGISTRY_FILE));
   const [stale] = staleFiles(registry);
   if (stale) {
     throw new UserError(`${show(stale.path)} is out of date with the entity modules. Run 'veloiq generate' first ('nx run <project>:db-migrate' runs it for you).`);
   }
+  return found;
+}
+
+/**
+ * The ORM the MikroORM config builds must know every entity the modules define: a config whose
+ * `entities` do not come from the registry would otherwise diff, and report "no changes", over
+ * entities it never saw.
+ */
+export function assertConfigSeesEntities(orm: MikroORM, found: DiscoveredEntities, project: Project, show: (path: string) => string): void {
+  const known = new Set(Object.values(orm.getMetadata().getAll()).map((meta) => meta.className));
+  const missing = found.metadata.filter((meta) => !meta.pivotTable && !meta.abstract && !known.has(meta.className)).map((meta) => meta.className);
+  if (missing.length === 0) return;
+  const registry = relative(project.backendDir, join(project.backendDir, GENERATED_DIR, REGISTRY_FILE)).replace(/\\/g, '/').replace(/\.ts$/, '');
+  throw new UserError(
+    `${show(project.configPath)} does not register ${missing.join(', ')}, defined in ${MODULES_DIR}: set its entities from './${registry}' (written by 'veloiq generate'), so revisions hold every entity.`,
+  );
 }

@@ -5,6 +5,7 @@ import Module from 'node:module';
 import { basename, dirname, extname, join } from 'node:path';
 import { register } from 'tsx/cjs/api';
 import { openCompiledCache, type CompiledCache } from './compiled-cache';
+import { withDecoratorSupport } from './transpile';
 
 /**
  * Loads a project file (the MikroORM config, a model file, a revision) that may be TypeScript.
@@ -19,7 +20,7 @@ export function loadModule<T = unknown>(path: string): T {
   if (loaded) return loaded.exports as T;
   const unregister = register();
   try {
-    return require(path) as T;
+    return withDecoratorSupport(() => require(path) as T);
   } finally {
     unregister();
   }

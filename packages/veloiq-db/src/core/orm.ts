@@ -57,7 +57,10 @@ export async function loadConfig(project: Project): Promise<Options> {
 
 export function migrationsDirOf(config: Options, project: Project): string {
   const baseDir = config.baseDir ?? project.backendDir;
-  return resolve(baseDir, config.migrations?.pathTs ?? config.migrations?.path ?? './migrations');
+  // pathTs holds TypeScript sources and path compiled JavaScript: revisions written as JavaScript
+  // (`emit: 'js'`) live in path.
+  const { path, pathTs, emit } = config.migrations ?? {};
+  return resolve(baseDir, (emit === 'js' ? (path ?? pathTs) : (pathTs ?? path)) ?? './migrations');
 }
 
 /** The table that records applied revisions: `migrations.tableName` (`schema.table` or a name in the config's schema). */

@@ -29,9 +29,13 @@ function body(statements: string[]): string {
   return statements.map((sql) => (sql ? `    this.addSql(\`${templateBody(sql)}\`);` : '')).join('\n');
 }
 
-/** The text of a revision file, in the format every revision in `backend/migrations/` shares. */
-export function renderRevision({ id, message, up, down, created = new Date() }: RevisionSource): string {
+/**
+ * The text of a revision file, in the format every revision in `backend/migrations/` shares:
+ * TypeScript, or CommonJS JavaScript when the config's `migrations.emit` is `'js'`.
+ */
+export function renderRevision({ id, message, up, down, created = new Date() }: RevisionSource, emit: 'ts' | 'js' = 'ts'): string {
   const stamp = created.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const js = emit === 'js';
   return [
     '/**',
     ` * ${headerLine(message)}`,
@@ -39,18 +43,19 @@ export function renderRevision({ id, message, up, down, created = new Date() }: 
     ` * Revision: ${id}`,
     ` * Created: ${stamp}`,
     ' */',
-    "import { Migration } from '@mikro-orm/migrations';",
+    ...(js ? ["'use strict';", "const { Migration } = require('@mikro-orm/migrations');"] : ["import { Migration } from '@mikro-orm/migrations';"]),
     '',
-    `export class Migration_${id} extends Migration {`,
-    '  override async up(): Promise<void> {',
+    `${js ? '' : 'export '}class Migration_${id} extends Migration {`,
+    js ? '  async up() {' : '  override async up(): Promise<void> {',
     body(up),
     '  }',
     '',
-    '  override async down(): Promise<void> {',
+    js ? '  async down() {' : '  override async down(): Promise<void> {',
     body(down),
     '  }',
     '}',
     '',
+    ...(js ? [`exports.Migration_${id} = Migration_${id};`, ''] : []),
   ].join('\n');
 }
 

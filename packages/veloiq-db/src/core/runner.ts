@@ -227,13 +227,18 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
   const compiling = compileAhead(revisions.map((r) => r.path), () => localStatePath(db.project, 'compiled'));
   const connection = db.orm.em.getConnection();
   const lock = heldLockOf(db);
+  // MikroORM's own options: `transactional: false` runs every revision outside a transaction,
+  // `allOrNothing: false` commits each on its own, `disableForeignKeys` defers no constraint
+  // but skips them (session_replication_role, as MikroORM does; needs a superuser).
+  const settings = db.orm.config.get('migrations');
+  const perMigration = options.perMigration || settings.allOrNothing === false;
   const done: Revision[] = [];
   const where: Progress = { direction, done };
   let prepared = !options.prepare;
   let next = 0;
   const nextIsTransactional = async () => {
     await compiling.ready(revisions[next].path);
-    return isTransactional(db, revisions[next]);
+    return settings.transactional !== false && isTransactional(db, revisions[next]);
   };
   // Before each revision and each commit: a run whose lock is gone stops (see LockLost).
   const stillLocked = (at: string) => {
@@ -256,11 +261,12 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
             stillLocked(before(revisions[next]));
             group.push(revisions[next]);
             yield revisions[next++];
-          } while (!options.perMigration && next < revisions.length && (await nextIsTransactional()));
+          } while (!perMigration && next < revisions.length && (await nextIsTransactional()));
         }
-        const claim = lock && claimSql(db, (options.perMigration ? [revisions[next]] : revisions.slice(next)).map((r) => r.name), direction);
+        const claim = lock && claimSql(db, (perMigration ? [revisions[next]] : revisions.slice(next)).map((r) => r.name), direction);
         await connection.transactional(async (ctx) => {
           if (!prepared) await options.prepare!(ctx);
+          if (settings.disableForeignKeys) await connection.execute(`set local session_replication_role = 'replica'`, [], 'run', ctx);
           const consequence = done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED;
           await runRevisions(db, transactionalRun(), direction, ctx, consequence, (revision) => options.announce?.(revision, true), claim);
           stillLocked(group.length === 1 ? `before committing ${group[0].id}` : `before committing its ${group.length} revisions`);

@@ -1,22 +1,14 @@
 import { dirname } from 'node:path';
 import { UserError } from './errors';
-
-type TypeScript = typeof import('typescript');
-
-/** The project's own TypeScript compiler, or undefined when it has none (then nothing is checked). */
-function projectTypeScript(fromDir: string): TypeScript | undefined {
-  try {
-    return require(require.resolve('typescript', { paths: [fromDir] })) as TypeScript;
-  } catch {
-    return undefined;
-  }
-}
+import { nearestTsconfig, projectTypeScript, tsconfigOptions } from './transpile';
 
 /**
  * Type-checks the entity files with the project's TypeScript, because the loader that runs
  * them only strips types: `p.string().length('40')` would load, and the ORM would see a wrong
  * model. The first error is a UserError naming the file, line and column. Library typings are
- * not checked (skipLibCheck), and only errors in the project's own files count.
+ * not checked (skipLibCheck), and only errors in the project's own files count. The project's
+ * tsconfig (the nearest one, `extends` followed) sets the rules, decorators included; without
+ * one, a lenient CommonJS setting does.
  *
  * The check is incremental, as `tsc --incremental` is: `buildInfoFile` keeps each
  * checked file's signature and diagnostics, and the next run re-checks only the files that
@@ -26,19 +18,13 @@ export function assertNoTypeErrors(files: string[], show: (path: string) => stri
   if (files.length === 0) return;
   const ts = projectTypeScript(dirname(files[0]));
   if (!ts) return;
+  const tsconfig = nearestTsconfig(dirname(files[0]));
+  const projectOptions = tsconfig
+    ? tsconfigOptions(tsconfig, ts)
+    : { strict: false, esModuleInterop: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 };
   const program = ts.createIncrementalProgram({
     rootNames: files,
-    options: {
-      noEmit: true,
-      skipLibCheck: true,
-      strict: false,
-      esModuleInterop: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.CommonJS,
-      moduleResolution: ts.ModuleResolutionKind.Node10,
-      incremental: true,
-      tsBuildInfoFile: buildInfoFile,
-    },
+    options: { ...projectOptions, noEmit: true, skipLibCheck: true, incremental: true, tsBuildInfoFile: buildInfoFile, composite: false, declaration: false },
   });
   const errors = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(), ...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics()].filter(
     (d) => d.category === ts.DiagnosticCategory.Error && d.file && !d.file.fileName.includes('/node_modules/'),

@@ -81,7 +81,9 @@ export function addPluginToNxJson(tree: Tree): boolean {
     addDependsOn(nxJson.targetDefaults, target, generate);
   }
   if (JSON.stringify(nxJson) === before) return false;
-  updateNxJson(tree, nxJson);
+  // updateNxJson writes nothing where no nx.json exists: a workspace without one gets it here.
+  if (tree.exists('nx.json')) updateNxJson(tree, nxJson);
+  else writeJson(tree, 'nx.json', { $schema: './node_modules/nx/schemas/nx-schema.json', ...nxJson });
   return true;
 }
 
