@@ -7,11 +7,11 @@ export interface Invocation {
   args: string[];
 }
 
-export const USAGE = `Usage: veloiq db <upgrade|migrate|downgrade|stamp|history|current|check> [args] [--env-file FILE] [--project NAME]
+export const USAGE = `Usage: veloiq db <upgrade|migrate|downgrade|stamp|history|current|check|lint> [args] [--env-file FILE] [--project NAME]
        veloiq generate [--project NAME]
 Each command runs 'nx run <project>:<target>' for the Nx project that contains the current directory.`;
 
-const DB_COMMANDS = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'current', 'check'];
+const DB_COMMANDS = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'current', 'check', 'lint'];
 
 /**
  * Flags that take no value. Handed to Nx as `--flag=true`, because Nx would otherwise take a

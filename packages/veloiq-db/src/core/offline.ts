@@ -69,7 +69,7 @@ function recordTableOf(config: { schema?: string; migrations?: { tableName?: str
  * The project's MikroORM set up without a connection, whose connection records what it is asked
  * to execute into `script`. Reads answer with no rows; the commands do not read in this mode.
  */
-async function openOffline(options: CommandOptions, script: SqlScript): Promise<Database> {
+export async function openOffline(options: CommandOptions, script: Pick<SqlScript, 'statement' | 'gap'>): Promise<Database> {
   const project = prepare(options);
   const config = await loadConfig(project);
   const baseDir = config.baseDir ?? project.backendDir;

@@ -8,8 +8,10 @@ import type { GenerateResult } from '../commands/generate';
 import type { MigrateResult } from '../commands/migrate';
 import type { CheckResult } from '../commands/check';
 import { checkText, generateText, migrateText } from './schema-report';
+import type { LintResult } from '../commands/lint';
+import { lintText } from './lint-report';
 
-export type CommandResult = CurrentResult | HistoryResult | UpgradeResult | DowngradeResult | StampResult | SqlResult | GenerateResult | MigrateResult | CheckResult;
+export type CommandResult = CurrentResult | HistoryResult | UpgradeResult | DowngradeResult | StampResult | SqlResult | GenerateResult | MigrateResult | CheckResult | LintResult;
 
 function behind(pending: number): string {
   return `${pending} revision${pending === 1 ? '' : 's'} behind head`;
@@ -77,6 +79,8 @@ export function toText(result: CommandResult): string {
       return migrateText(result).join('\n');
     case 'check':
       return checkText(result).join('\n');
+    case 'lint':
+      return lintText(result).join('\n');
   }
 }
 

@@ -35,7 +35,8 @@ export async function runCommand<O extends ExecutorOptions>(
     } else {
       console.log(redactResult(toJson(result)));
     }
-    return { success: true };
+    // A result that reports problems (db-lint's findings) is shown in full, then fails the run.
+    return { success: !('ok' in result) || result.ok !== false };
   } catch (error) {
     console.error(describeError(error));
     return { success: false };

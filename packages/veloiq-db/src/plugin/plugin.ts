@@ -24,6 +24,7 @@ export interface VeloiqDbPluginOptions {
   historyTargetName?: string;
   currentTargetName?: string;
   checkTargetName?: string;
+  lintTargetName?: string;
 }
 
 export type NormalizedOptions = Required<VeloiqDbPluginOptions>;
@@ -37,6 +38,7 @@ export const DEFAULT_TARGET_NAMES: NormalizedOptions = {
   historyTargetName: 'db-history',
   currentTargetName: 'db-current',
   checkTargetName: 'db-check',
+  lintTargetName: 'db-lint',
 };
 
 export function normalizeOptions(options: VeloiqDbPluginOptions | undefined): NormalizedOptions {
@@ -71,7 +73,7 @@ export function projectRootForConfig(configFile: string, workspaceRoot: string):
 }
 
 /**
- * Builds the eight targets. Inputs are what each result depends on, so a cache hit is
+ * Builds the nine targets. Inputs are what each result depends on, so a cache hit is
  * never a lie:
  * - `generate` reads the entity modules (everything under the backend except what it writes
  *   and the migrations) and writes `src/generated/`: cached.
@@ -79,6 +81,8 @@ export function projectRootForConfig(configFile: string, workspaceRoot: string):
  *   the entities: that answer depends on files alone (not on what any database has applied), so
  *   it is cached, with the migrations among its inputs (and DATABASE_URL, see below). The
  *   `--env-file` value is part of the task's options, so changing it is a miss too.
+ * - `db-lint` renders the revisions' SQL offline and lints it: a function of the migrations, the
+ *   MikroORM config and squawk's config (and the plugin, with squawk, through `^default`): cached.
  * - upgrade, downgrade, stamp, migrate, history and current read or change a live database,
  *   which no file hash describes: never cached, so running them twice runs them twice.
  */
@@ -127,6 +131,14 @@ export function buildTargets(backend: boolean, options: NormalizedOptions): Reco
       // database): that part changes when files change, or when DATABASE_URL names another
       // database, so both are inputs.
       { cache: true, dependsOn: [options.generateTargetName], inputs: [...entityInputs, { env: 'DATABASE_URL' }, '^default'] },
+    ),
+    [options.lintTargetName]: target(
+      'lint',
+      "For CI: lint each revision's up() and down() SQL with squawk, offline (no database): destructive, locking and backward-incompatible changes fail unless the revision acknowledges them. Cached on the migrations and the config.",
+      {
+        cache: true,
+        inputs: [`${migrations}/**/*`, `${base}/mikro-orm.config.*`, `${base}/.squawk.toml`, '{projectRoot}/.squawk.toml', '^default'],
+      },
     ),
   };
 }
