@@ -16,7 +16,7 @@ import { WORKSPACE, copySample, nx, type TestProject } from './support';
 /** Nothing listens on port 1: lint must not connect. */
 const NOWHERE = 'postgresql://app:s3cret@127.0.0.1:1/nowhere';
 
-const change = (id: string, slug: string, up: string[], down: string[]): RevisionSpec => ({ id, slug, description: slug.replace(/_/g, ' '), up, down });
+const change = (id: string, description: string, up: string[], down: string[]): RevisionSpec => ({ id, slug: description.replace(/ /g, '_'), description, up, down });
 
 const DROP = change('my000001', 'drop product name', [`alter table "product" drop column "name";`], [`alter table "product" add column "name" varchar(200) null;`]);
 const NARROW = change('my000002', 'narrow customer email', [`alter table "customer" alter column "email" type varchar(100) using ("email"::varchar(100));`], [`alter table "customer" alter column "email" type varchar(320) using ("email"::varchar(320));`]);
@@ -112,8 +112,10 @@ describe('db-lint on revision files', () => {
     useRevisions(project.migrations, [A, concurrent]);
     const inTransaction = await lint(options());
     assert.ok(inTransaction.findings.some((f) => f.revision === concurrent.id && f.rule === 'ban-concurrent-index-creation-in-transaction'), toText(inTransaction));
-    writeRevision(project.migrations, concurrent);
-    const file = join(project.migrations, `${nameOf(concurrent)}.ts`);
+    // Another id: the first file stays loaded in this process.
+    const outsideTransaction = { ...concurrent, id: 'my000006' };
+    useRevisions(project.migrations, [A, outsideTransaction]);
+    const file = join(project.migrations, `${nameOf(outsideTransaction)}.ts`);
     writeFileSync(file, readFileSync(file, 'utf8').replace('  override async up()', '  override isTransactional(): boolean {\n    return false;\n  }\n\n  override async up()'));
     const outside = await lint(options());
     assert.deepEqual([outside.ok, outside.findings], [true, []], toText(outside));

@@ -143,7 +143,7 @@ describe('npm package', () => {
     const shown = await sh('npx', ['nx', 'show', 'project', 'shop', '--json']);
     ok(shown, 'nx show project shop');
     const targets = JSON.parse(shown.stdout).targets;
-    for (const name of ['generate', 'db-upgrade', 'db-migrate', 'db-downgrade', 'db-stamp', 'db-history', 'db-current', 'db-check']) {
+    for (const name of ['generate', 'db-upgrade', 'db-migrate', 'db-downgrade', 'db-stamp', 'db-history', 'db-current', 'db-check', 'db-lint']) {
       assert.ok(targets[name], `inferred target ${name}`);
     }
 

@@ -146,7 +146,8 @@ export function mapFindings(
   show: (path: string) => string = (path) => path,
 ): LintFinding[] {
   const byName = new Map(files.map((file) => [file.name, file]));
-  const mapped: LintFinding[] = [];
+  const order = new Map(files.map((file, i) => [file, i]));
+  const mapped: (LintFinding & { order: number; line: number })[] = [];
   for (const finding of findings) {
     const file = byName.get(finding.file) ?? byName.get(finding.file.split(/[\\/]/).pop() ?? '');
     if (!file) continue;
@@ -163,9 +164,12 @@ export function mapFindings(
       message: finding.message,
       ...(finding.help ? { help: finding.help } : {}),
       acknowledged: acknowledgedRules(file.revision.path).has(finding.rule_name),
+      order: order.get(file)!,
+      line: finding.line,
     });
   }
-  return mapped;
+  // In revision order, up() before down(), as the files were given (squawk sorts by file name).
+  return mapped.sort((a, b) => a.order - b.order || a.line - b.line).map(({ order: _order, line: _line, ...finding }) => finding);
 }
 
 /**
