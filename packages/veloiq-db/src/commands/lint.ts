@@ -107,27 +107,45 @@ export async function lint(options: LintOptions): Promise<LintResult> {
     } finally {
       compiling.stop();
     }
-    const configPath = squawkConfigOf(db.project.root, db.project.backendDir);
-    const rules = ruleSelection({ exclude: listOf(options.exclude), include: listOf(options.include) });
-    const raw = runSquawk({ cwd: folder, files: files.map((f) => f.name), ...rules, configPath });
-    const accepted = new Map<string, Set<string>>();
-    const acknowledged = (path: string) => {
-      if (!accepted.has(path)) accepted.set(path, parseAcknowledgements(readFileSync(path, 'utf8')));
-      return accepted.get(path)!;
-    };
-    const findings = mapFindings(raw, files, acknowledged, show);
+    const { findings, rules } = lintFiles(files, db.project, { ...options, folder }, show);
     return {
       kind: 'lint',
       ok: findings.every((f) => f.acknowledged),
       revisions: revisions.length,
       findings,
       skipped,
-      rules: configPath ? { config: show(configPath), exclude: [], include: [] } : rules,
+      rules,
     };
   } finally {
     rmSync(folder, { recursive: true, force: true });
     await db.close();
   }
+}
+
+/**
+ * Lints rendered revision files (already written to the folder squawk runs in) with the
+ * project's rules: its `.squawk.toml`, or the defaults with its `exclude`/`include`. Each
+ * finding is marked acknowledged when its revision file accepts its rule.
+ */
+export function lintFiles(
+  files: LintFile[],
+  project: { root: string; backendDir: string },
+  options: Pick<LintOptions, 'exclude' | 'include'> & { folder: string },
+  show: (path: string) => string,
+  acknowledgements: (path: string) => Set<string> = (path) => parseAcknowledgements(readFileSync(path, 'utf8')),
+): { findings: LintFinding[]; rules: LintResult['rules'] } {
+  const configPath = squawkConfigOf(project.root, project.backendDir);
+  const rules = ruleSelection({ exclude: listOf(options.exclude), include: listOf(options.include) });
+  const raw = runSquawk({ cwd: options.folder, files: files.map((f) => f.name), ...rules, configPath });
+  const accepted = new Map<string, Set<string>>();
+  const acknowledged = (path: string) => {
+    if (!accepted.has(path)) accepted.set(path, acknowledgements(path));
+    return accepted.get(path)!;
+  };
+  return {
+    findings: mapFindings(raw, files, acknowledged, show),
+    rules: configPath ? { config: show(configPath), exclude: [], include: [] } : rules,
+  };
 }
 
 /** The line that tells the author how to accept a finding they mean to keep. */

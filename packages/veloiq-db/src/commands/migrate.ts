@@ -8,6 +8,9 @@ import { assertWritableFolder, headerLine, renderRevision, writeRevisionFile } f
 import { nextRevisionId, slugOf } from '../core/revisions';
 import { diffEntities, type SchemaChange } from '../core/schema-diff';
 import { notifier, prepare, readPosition, type CommandOptions } from '../core/session';
+import type { DataLoss } from '../core/data-loss';
+import type { LintFinding } from '../core/lint-findings';
+import { reviewRevision } from './migrate-review';
 
 export interface MigrateOptions extends CommandOptions {
   /** What the revision does: its description in `history`, and the slug of its file name. */
@@ -19,6 +22,10 @@ export interface MigrateResult {
   /** The revision written; null when the entities match the database (nothing written). */
   revision: { id: string; description: string; path: string } | null;
   changes: SchemaChange[];
+  /** What the revision loses (dropped tables and columns with their row counts, narrowings, renames). */
+  losses: DataLoss[];
+  /** squawk's findings on the revision, as `veloiq db lint` reports them. */
+  findings: LintFinding[];
 }
 
 /** The message, or the one-line error for a missing or blank one (Nx passes a bare `-m` as true). */
@@ -68,15 +75,18 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     }
 
     const diff = await diffEntities(db.orm);
-    if (diff.up.length === 0) return { kind: 'migrate', revision: null, changes: [] };
+    if (diff.up.length === 0) return { kind: 'migrate', revision: null, changes: [], losses: [], findings: [] };
 
     const id = nextRevisionId(position.revisions);
     const path = join(db.migrationsDir, `${id}_${slugOf(message)}.ts`);
-    writeRevisionFile(path, renderRevision({ id, message, up: diff.up, down: diff.down }), show(db.migrationsDir));
+    const review = await reviewRevision(db, diff, { id, path }, show);
+    writeRevisionFile(path, renderRevision({ id, message, up: diff.up, down: diff.down, acknowledgements: review.acknowledgements }), show(db.migrationsDir));
     return {
       kind: 'migrate',
       revision: { id, description: headerLine(message).replace(/\*\\\//g, '*/'), path: show(path) },
       changes: diff.changes,
+      losses: review.losses,
+      findings: review.findings,
     };
   } finally {
     await lock.release();

@@ -1,4 +1,6 @@
 import { howToAcknowledge, type LintResult } from '../commands/lint';
+import { lossNote, type DataLoss } from './data-loss';
+import type { LintFinding } from './lint-findings';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -25,5 +27,21 @@ export function lintText(r: LintResult): string[] {
         `Make each change safe, or acknowledge it in its revision with a '// veloiq-lint: accept <rule>' line.`,
     );
   }
+  return lines;
+}
+
+/** What `migrate` says about a new revision: what it loses, then what the linter finds. */
+export function reviewText(losses: DataLoss[], findings: LintFinding[]): string[] {
+  const lines = losses.map((loss) => `DATA LOSS: this revision ${lossNote(loss)}.`);
+  if (losses.length > 0) {
+    lines.push(
+      "The revision acknowledges it with '// veloiq-lint: accept <rule>' lines; delete a line if that loss is not intended ('veloiq db lint' then fails until the change is made safe).",
+    );
+  }
+  for (const f of findings) {
+    lines.push(`Lint ${f.direction}(), statement ${f.index}: ${f.rule}${f.acknowledged ? ' (acknowledged)' : ''}: ${f.message}${f.help ? ` ${f.help}` : ''}`);
+  }
+  const open = findings.filter((f) => !f.acknowledged);
+  if (open.length > 0) lines.push(`'veloiq db lint' fails on ${open.length === 1 ? 'this finding' : `these ${open.length} findings`} until the revision is made safe or acknowledges ${open.length === 1 ? 'it' : 'them'}.`);
   return lines;
 }

@@ -9,6 +9,8 @@ export interface RevisionSource {
   up: string[];
   down: string[];
   created?: Date;
+  /** `// veloiq-lint: accept <rule>` lines for the changes that lose data (see lint-findings.ts). */
+  acknowledgements?: string[];
 }
 
 /**
@@ -30,7 +32,7 @@ function body(statements: string[]): string {
 }
 
 /** The text of a revision file, in the format every revision in `backend/migrations/` shares. */
-export function renderRevision({ id, message, up, down, created = new Date() }: RevisionSource): string {
+export function renderRevision({ id, message, up, down, created = new Date(), acknowledgements = [] }: RevisionSource): string {
   const stamp = created.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   return [
     '/**',
@@ -41,6 +43,14 @@ export function renderRevision({ id, message, up, down, created = new Date() }: 
     ' */',
     "import { Migration } from '@mikro-orm/migrations';",
     '',
+    ...(acknowledgements.length
+      ? [
+          '// This revision loses data. Each line below accepts one kind of change for `veloiq db lint`;',
+          '// delete a line if that loss is not intended, and the lint fails until the change is made safe.',
+          ...acknowledgements,
+          '',
+        ]
+      : []),
     `export class Migration_${id} extends Migration {`,
     '  override async up(): Promise<void> {',
     body(up),

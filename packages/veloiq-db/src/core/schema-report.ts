@@ -2,6 +2,7 @@ import type { CheckResult } from '../commands/check';
 import type { GenerateResult } from '../commands/generate';
 import type { MigrateResult } from '../commands/migrate';
 import type { SchemaChange } from './schema-diff';
+import { reviewText } from './lint-report';
 
 /** A one-line description of a change: `added column product.sku`. */
 export function describeChange(change: SchemaChange): string {
@@ -49,6 +50,7 @@ export function migrateText(r: MigrateResult): string[] {
   return [
     ...r.changes.map((c) => `Detected ${describeChange(c)}`),
     `Generated ${r.revision.path} (${summarize(r.changes)})`,
+    ...reviewText(r.losses, r.findings),
     'Review it, then run: veloiq db upgrade',
   ];
 }
