@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { checkOrFail } from '../src/commands/check';
 import { current } from '../src/commands/current';
+import { downgrade } from '../src/commands/downgrade';
 import { generate } from '../src/commands/generate';
 import { history } from '../src/commands/history';
 import { stamp } from '../src/commands/stamp';
@@ -58,11 +59,36 @@ describe('revision checksums', async () => {
     await history(options());
     await upgrade(options());
     assert.equal(warnings.length, 3, warnings.join('\n'));
-    for (const line of warnings) assert.match(line, /^Warning: applied revision mx000001 \(sums\) changed since it was applied; the database ran the old version\. Restore the file/);
+    for (const line of warnings) assert.match(line, /^Warning: applied revision mx000001 \(sums\) changed since it was applied; the database ran the old version\. If the edit was a mistake, restore the file \(git checkout\)\. If it is intended .*record the new version: veloiq db stamp mwwywzue && veloiq db stamp mx000001\./);
     await generate(options());
     const error = await checkOrFail(options()).then(() => assert.fail('check passed'), (e: unknown) => e);
     assert.ok(error instanceof UserError, String(error));
-    assert.match(error.message, /applied revision mx000001 changed since it was applied.*Restore them/);
+    assert.match(error.message, /applied revision mx000001 changed since it was applied\. If the edit was a mistake, restore the file \(git checkout\)\. .*veloiq db stamp mwwywzue && veloiq db stamp mx000001\./);
+  });
+
+  test("one voice: a down() that fails on rows is fixed in place, as the failure says; the drift advice records the edit; check passes", { skip }, async () => {
+    rmSync(file('mx000001_sums'));
+    // Leaves the schema as the entities have it, so check has only the edit to talk about.
+    const up = ['alter table "product" add column "tmp" int4 null', 'alter table "product" drop column "tmp"'];
+    writeRevision(project.migrations, 'mx000001', 'sums', up, { down: ['alter table "product" add column "tmp" int4 not null', 'alter table "product" drop column "tmp"'] });
+    await upgrade(options());
+    await db.query(`insert into product (name, price_cents, created_at) values ('a', 1, now())`);
+    const failed = await downgrade(options({ revision: -1 })).then(() => assert.fail('downgrade passed'), (e: unknown) => e);
+    assert.ok(failed instanceof UserError);
+    assert.match(failed.message, /failed to revert: .*contains null values\. Nothing was changed; fix the revision's down\(\) and run the command again \(editing an applied revision's down\(\) is fine/);
+
+    // The fix the message asks for: the column comes back nullable.
+    writeRevision(project.migrations, 'mx000001', 'sums', up, { down: ['alter table "product" add column "tmp" int4 null', 'alter table "product" drop column "tmp"'] });
+    await generate(options());
+    const drift = await checkOrFail(options()).then(() => assert.fail('check passed'), (e: unknown) => e);
+    assert.match(String((drift as Error).message), /If it is intended \(no other database ran the old version, or only its down\(\) changed\), record the new version: veloiq db stamp mwwywzue && veloiq db stamp mx000001\./);
+    assert.doesNotMatch(String((drift as Error).message), /fix the revision/, 'it does not send the user back');
+    await stamp(options({ revision: 'mwwywzue' }));
+    await stamp(options({ revision: 'mx000001' }));
+    warnings = [];
+    await checkOrFail(options());
+    await downgrade(options({ revision: -1 }));
+    assert.deepEqual(warnings, [], 'no warning at any step after the stamps');
   });
 
   test('an applied file deleted afterwards: the warning names it; check fails', { skip }, async () => {

@@ -1,6 +1,7 @@
 import { assertRegistryCurrent } from '../core/codegen';
 import { UserError } from '../core/errors';
 import { openDatabase } from '../core/orm';
+import { editedRevisionAdvice } from '../core/edit-advice';
 import { driftOf } from '../core/record';
 import { shownPath } from '../core/paths';
 import { listRevisions } from '../core/revisions';
@@ -23,7 +24,7 @@ export interface CheckResult {
   /** The migrations folder, as shown to the user. */
   migrationsDir: string;
   /** Applied revisions (in the configured database) whose files were edited or deleted since. */
-  drift: { edited: string[]; missing: string[] };
+  drift: { edited: string[]; missing: string[]; restamp?: string };
 }
 
 /**
@@ -48,7 +49,7 @@ export async function check(options: CommandOptions): Promise<CheckResult> {
       }
       return diffEntities(scratch.orm);
     });
-    const { edited, missing } = await driftOf(db, revisions);
+    const { edited, missing, restamp } = await driftOf(db, revisions);
     const ok = diff.up.length === 0;
     return {
       kind: 'check',
@@ -57,7 +58,7 @@ export async function check(options: CommandOptions): Promise<CheckResult> {
       changes: ok ? [] : diff.changes,
       sql: ok ? [] : diff.up.filter(Boolean),
       migrationsDir: show(db.migrationsDir),
-      drift: { edited: edited.map((r) => r.id), missing },
+      drift: { edited: edited.map((r) => r.id), missing, ...(restamp ? { restamp } : {}) },
     };
   } finally {
     await db.close();
@@ -73,14 +74,15 @@ export function checkFailure(result: CheckResult): UserError {
 }
 
 /** The failure when applied revisions' files were edited or deleted after they were applied. */
-export function driftFailure({ drift: { edited, missing } }: CheckResult): UserError | undefined {
+export function driftFailure({ drift: { edited, missing, restamp } }: CheckResult): UserError | undefined {
   const problems = [
     edited.length > 0 && `applied revision${edited.length === 1 ? '' : 's'} ${edited.join(', ')} changed since ${edited.length === 1 ? 'it was' : 'they were'} applied`,
     missing.length > 0 && `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} recorded as applied but ${missing.length === 1 ? 'its file is' : 'their files are'} gone`,
   ].filter(Boolean);
   if (problems.length === 0) return undefined;
   return new UserError(
-    `Revision files differ from what the database ran: ${problems.join('; ')}. Restore them (git checkout), and put new changes in a new revision (veloiq db migrate).`,
+    `Revision files differ from what the database ran: ${problems.join('; ')}. ` +
+      (edited.length > 0 ? editedRevisionAdvice(restamp) : 'Restore them (git checkout), and put new changes in a new revision (veloiq db migrate).'),
   );
 }
 

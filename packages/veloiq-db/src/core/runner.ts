@@ -1,5 +1,6 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
+import { fixRevisionAdvice } from './edit-advice';
 import { UserError } from './errors';
 import { compileAhead, loadModule } from './loader';
 import type { Database } from './orm';
@@ -81,7 +82,8 @@ const NOTHING_CHANGED = 'Nothing was changed; fix the revision and run the comma
 function failure(revision: Revision, direction: Direction, consequence: string, error: unknown): UserError {
   if (error instanceof UserError) return error;
   const message = String((error as Error)?.message ?? error).split('\n')[0];
-  return new UserError(`Revision ${revision.id} (${revision.description}) failed ${direction === 'up' ? 'to apply' : 'to revert'}: ${message}. ${consequence}`);
+  const then = consequence === NOTHING_CHANGED ? fixRevisionAdvice(direction) : consequence;
+  return new UserError(`Revision ${revision.id} (${revision.description}) failed ${direction === 'up' ? 'to apply' : 'to revert'}: ${message}. ${then}`);
 }
 
 /** Runs a revision's statements one by one; a failure names the revision. */
