@@ -10,6 +10,7 @@ import { generate } from '../src/commands/generate';
 import { lint } from '../src/commands/lint';
 import { migrate, type MigrateResult } from '../src/commands/migrate';
 import { upgrade } from '../src/commands/upgrade';
+import { splitConcurrentIndexes } from '../src/core/concurrent-indexes';
 import { runnableReverts } from '../src/core/revert';
 import { toText } from '../src/core/report';
 import { sampleWithDatabase, type TestDatabase, type TestProject } from './support';
@@ -27,6 +28,21 @@ describe('runnableReverts (table-driven)', () => {
     ['', ''],
   ];
   for (const [given, expected] of cases) test(given || '(group separator)', () => assert.deepEqual(runnableReverts([given]), [expected]));
+});
+
+describe('splitConcurrentIndexes', () => {
+  test('an index on an existing table moves out, concurrent and repeatable; one on a new table stays', () => {
+    const { main, concurrent } = splitConcurrentIndexes({
+      up: ['alter table "p" add column "s" int null;', '', 'create index "p_s_index" on "p" ("s");', 'create table "t" ("id" int);', 'create unique index "t_x" on "t" ("id");'],
+      down: ['drop index "p_s_index";', '', 'alter table "p" drop column "s";', 'drop table "t";'],
+    });
+    assert.deepEqual(main.up, ['alter table "p" add column "s" int null;', '', 'create table "t" ("id" int);', 'create unique index "t_x" on "t" ("id");']);
+    assert.deepEqual(main.down, ['alter table "p" drop column "s";', 'drop table "t";']);
+    assert.deepEqual(concurrent, {
+      up: ['create index concurrently if not exists "p_s_index" on "p" ("s");'],
+      down: ['drop index concurrently if exists "p_s_index";'],
+    });
+  });
 });
 
 describe('migrate on tables with rows', () => {
@@ -88,6 +104,28 @@ describe('migrate on tables with rows', () => {
     assert.ok(linted.findings.some((f) => f.revision === result.revision!.id && f.rule === 'require-concurrent-index-creation' && f.direction === 'up'), toText(linted));
     rmSync(fileOf(result));
     edit((t) => t.replace('priceCents: p.integer().index(),', 'priceCents: p.integer(),'));
+  });
+
+  test('--concurrent-indexes: the index goes in a non-transactional revision of its own, built concurrently; it lints clean, applies and reverts', async () => {
+    edit((t) => t.replace('priceCents: p.integer(),', 'priceCents: p.integer().index(),\n    note: p.string().length(40).nullable(),'));
+    await generate(o);
+    const result = await migrate({ ...o, message: 'index price', concurrentIndexes: true });
+    assert.ok(result.revision && result.indexRevision);
+    const main = readFileSync(fileOf(result), 'utf8');
+    const indexes = readFileSync(join(project.root, result.indexRevision.path), 'utf8');
+    assert.match(main, /add column "note"/);
+    assert.doesNotMatch(main, /create index/);
+    assert.match(indexes, /override isTransactional\(\): boolean \{\n    return false;/);
+    assert.match(indexes, /create index concurrently if not exists "product_price_cents_index" on "product" \("price_cents"\)/);
+    assert.match(indexes, /drop index concurrently if exists "product_price_cents_index"/);
+    assert.match(toText(result), /\(its indexes, built concurrently: runs outside a transaction\)/);
+    const linted = await lint({ ...o, revision: `${result.revision.id}:head` });
+    assert.deepEqual([linted.ok, linted.findings], [true, []], toText(linted));
+    await upgrade(o);
+    const [{ n }] = await db.query<{ n: number }>(`select count(*)::int as n from pg_indexes where indexname = 'product_price_cents_index'`);
+    assert.equal(n, 1);
+    await downgrade({ ...o, revision: -2 });
+    await upgrade(o);
   });
 
   test('a dropped column: its row count said out loud; without its acknowledgement db-lint fails; upgrade, downgrade, upgrade all run', async () => {

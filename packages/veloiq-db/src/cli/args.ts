@@ -17,7 +17,7 @@ const DB_COMMANDS = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'cur
  * Flags that take no value. Handed to Nx as `--flag=true`, because Nx would otherwise take a
  * revision that follows (`--transaction-per-migration +1`) as the flag's value.
  */
-const BOOLEAN_FLAGS = new Set(['--json', '--sql', '--transaction-per-migration', '--transactionPerMigration']);
+const BOOLEAN_FLAGS = new Set(['--json', '--sql', '--transaction-per-migration', '--transactionPerMigration', '--concurrent-indexes', '--concurrentIndexes']);
 
 /** Options whose value is the next argument when written `--flag value`. */
 const WITH_VALUE: Record<string, string> = { '--env-file': 'envFile', '-e': 'envFile', '--envFile': 'envFile', '-m': 'message', '--message': 'message' };

@@ -35,9 +35,10 @@ async function countRows(db: Database, loss: DataLoss): Promise<number | undefin
  */
 export async function reviewRevision(
   db: Database,
-  diff: SchemaDiff,
+  diff: Pick<SchemaDiff, 'up' | 'down' | 'losses'>,
   revision: { id: string; path: string },
   show: (path: string) => string,
+  transactional = true,
 ): Promise<RevisionReview> {
   const losses = await Promise.all(diff.losses.map(async (loss) => ({ ...loss, rows: await countRows(db, loss) })));
   const byRule = new Map<string, string[]>();
@@ -46,7 +47,7 @@ export async function reviewRevision(
   const folder = mkdtempSync(join(tmpdir(), 'veloiq-migrate-'));
   try {
     const files = (['up', 'down'] as const).map((direction) =>
-      lintFile(`${direction}.sql`, revision, direction, true, diff[direction].filter(Boolean)),
+      lintFile(`${direction}.sql`, revision, direction, transactional, diff[direction].filter(Boolean)),
     );
     for (const file of files) writeFileSync(join(folder, file.name), file.text);
     const accepted = new Set(byRule.keys());

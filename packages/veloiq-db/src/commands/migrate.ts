@@ -11,10 +11,13 @@ import { notifier, prepare, readPosition, type CommandOptions } from '../core/se
 import type { DataLoss } from '../core/data-loss';
 import type { LintFinding } from '../core/lint-findings';
 import { reviewRevision } from './migrate-review';
+import { splitConcurrentIndexes } from '../core/concurrent-indexes';
 
 export interface MigrateOptions extends CommandOptions {
   /** What the revision does: its description in `history`, and the slug of its file name. */
   message?: string | number | boolean;
+  /** Build indexes on existing tables concurrently, in a revision of their own that runs outside a transaction. */
+  concurrentIndexes?: boolean;
 }
 
 export interface MigrateResult {
@@ -26,6 +29,8 @@ export interface MigrateResult {
   losses: DataLoss[];
   /** squawk's findings on the revision, as `veloiq db lint` reports them. */
   findings: LintFinding[];
+  /** With `concurrentIndexes`: the revision after it that builds indexes concurrently, outside a transaction. */
+  indexRevision?: { id: string; description: string; path: string };
 }
 
 /** The message, or the one-line error for a missing or blank one (Nx passes a bare `-m` as true). */
@@ -77,16 +82,31 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     const diff = await diffEntities(db.orm);
     if (diff.up.length === 0) return { kind: 'migrate', revision: null, changes: [], losses: [], findings: [] };
 
-    const id = nextRevisionId(position.revisions);
-    const path = join(db.migrationsDir, `${id}_${slugOf(message)}.ts`);
-    const review = await reviewRevision(db, diff, { id, path }, show);
-    writeRevisionFile(path, renderRevision({ id, message, up: diff.up, down: diff.down, acknowledgements: review.acknowledgements }), show(db.migrationsDir));
+    const split = options.concurrentIndexes ? splitConcurrentIndexes(diff) : undefined;
+    const indexesOnly = split !== undefined && split.concurrent.up.length > 0 && split.main.up.length === 0;
+    const main = !split ? diff : indexesOnly ? { ...diff, ...split.concurrent } : { ...diff, ...split.main };
+    const written = [...position.revisions];
+    const write = async (text: string, statements: typeof diff, transactional: boolean) => {
+      const id = nextRevisionId(written);
+      const path = join(db.migrationsDir, `${id}_${slugOf(text)}.ts`);
+      written.push({ id, name: `${id}_${slugOf(text)}`, description: text, path });
+      const review = await reviewRevision(db, statements, { id, path }, show, transactional);
+      const source = renderRevision({ id, message: text, up: statements.up, down: statements.down, acknowledgements: review.acknowledgements, transactional });
+      writeRevisionFile(path, source, show(db.migrationsDir));
+      return { revision: { id, description: headerLine(text).replace(/\*\\\//g, '*/'), path: show(path) }, review };
+    };
+    const first = await write(message, main, !indexesOnly);
+    const second =
+      split && !indexesOnly && split.concurrent.up.length > 0
+        ? await write(`${message} (concurrent indexes)`, { ...diff, ...split.concurrent, losses: [] }, false)
+        : undefined;
     return {
       kind: 'migrate',
-      revision: { id, description: headerLine(message).replace(/\*\\\//g, '*/'), path: show(path) },
+      revision: first.revision,
       changes: diff.changes,
-      losses: review.losses,
-      findings: review.findings,
+      losses: first.review.losses,
+      findings: [...first.review.findings, ...(second?.review.findings ?? [])],
+      ...(second ? { indexRevision: second.revision } : {}),
     };
   } finally {
     await lock.release();

@@ -11,6 +11,8 @@ export interface RevisionSource {
   created?: Date;
   /** `// veloiq-lint: accept <rule>` lines for the changes that lose data (see lint-findings.ts). */
   acknowledgements?: string[];
+  /** False for a revision that must run outside a transaction (`create index concurrently`). */
+  transactional?: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ function body(statements: string[]): string {
 }
 
 /** The text of a revision file, in the format every revision in `backend/migrations/` shares. */
-export function renderRevision({ id, message, up, down, created = new Date(), acknowledgements = [] }: RevisionSource): string {
+export function renderRevision({ id, message, up, down, created = new Date(), acknowledgements = [], transactional = true }: RevisionSource): string {
   const stamp = created.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   return [
     '/**',
@@ -52,6 +54,16 @@ export function renderRevision({ id, message, up, down, created = new Date(), ac
         ]
       : []),
     `export class Migration_${id} extends Migration {`,
+    ...(transactional
+      ? []
+      : [
+          '  // Concurrent index builds are refused inside a transaction: this revision runs outside one,',
+          '  // statement by statement, and its statements are safe to repeat if a run stops half-way.',
+          '  override isTransactional(): boolean {',
+          '    return false;',
+          '  }',
+          '',
+        ]),
     '  override async up(): Promise<void> {',
     body(up),
     '  }',

@@ -50,6 +50,7 @@ export function migrateText(r: MigrateResult): string[] {
   return [
     ...r.changes.map((c) => `Detected ${describeChange(c)}`),
     `Generated ${r.revision.path} (${summarize(r.changes)})`,
+    ...(r.indexRevision ? [`Generated ${r.indexRevision.path} (its indexes, built concurrently: runs outside a transaction)`] : []),
     ...reviewText(r.losses, r.findings),
     'Review it, then run: veloiq db upgrade',
   ];
