@@ -52,7 +52,7 @@ export function lossesOf(diff: SchemaDifference, tableName: (name: string, schem
         rule: 'changing-column-type',
         table,
         column: c.column.name,
-        what: `narrows column ${table}.${c.column.name} from ${typeText(c.fromColumn)} to ${typeText(c.column)}: values that do not fit make the upgrade fail, or are cut`,
+        what: `narrows column ${table}.${c.column.name} from ${typeText(c.fromColumn)} to ${typeText(c.column)}: values that do not fit are cut or make the upgrade fail`,
       });
     }
   }

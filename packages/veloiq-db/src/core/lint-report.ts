@@ -35,7 +35,7 @@ export function reviewText(losses: DataLoss[], findings: LintFinding[]): string[
   const lines = losses.map((loss) => `DATA LOSS: this revision ${lossNote(loss)}.`);
   if (losses.length > 0) {
     lines.push(
-      "The revision acknowledges it with '// veloiq-lint: accept <rule>' lines; delete a line if that loss is not intended ('veloiq db lint' then fails until the change is made safe).",
+      `The revision acknowledges ${losses.length === 1 ? 'it' : 'each'} with a '// veloiq-lint: accept <rule>' line; delete a line if that loss is not intended ('veloiq db lint' then fails until the change is made safe).`,
     );
   }
   for (const f of findings) {
