@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { current } from '../src/commands/current';
+import { downgrade } from '../src/commands/downgrade';
 import { history } from '../src/commands/history';
 import { stamp } from '../src/commands/stamp';
 import { status } from '../src/commands/status';
@@ -56,10 +57,35 @@ describe('revision checksums', async () => {
     await history(options());
     await upgrade(options());
     assert.equal(warnings.length, 3, warnings.join('\n'));
-    for (const line of warnings) assert.match(line, /^Warning: applied revision mx000001 \(sums\) changed since it was applied; the database ran the old version\. Restore the file/);
+    for (const line of warnings) assert.match(line, /^Warning: applied revision mx000001 \(sums\) changed since it was applied; the database ran the old version\. If the edit was a mistake, restore the file \(git checkout\)\. If it is intended .*record the new version: veloiq db stamp mwwywzue && veloiq db stamp mx000001\./);
     const state = await status(options());
     assert.deepEqual(state.edited, [{ id: 'mx000001', description: 'sums' }]);
     assert.equal(state.ok, false);
+    assert.equal(state.restamp, 'veloiq db stamp mwwywzue && veloiq db stamp mx000001');
+  });
+
+  test("one voice: a down() that fails on rows is fixed in place, as the failure says; the drift advice records the edit; status is clean", { skip }, async () => {
+    rmSync(file('mx000001_sums'));
+    // Leaves the schema as the entities have it, so only the edit is left to talk about.
+    const up = ['alter table "product" add column "tmp" int4 null', 'alter table "product" drop column "tmp"'];
+    writeRevision(project.migrations, 'mx000001', 'sums', up, { down: ['alter table "product" add column "tmp" int4 not null', 'alter table "product" drop column "tmp"'] });
+    await upgrade(options());
+    await db.query(`insert into product (name, price_cents, created_at) values ('a', 1, now())`);
+    const failed = await downgrade(options({ revision: -1 })).then(() => assert.fail('downgrade passed'), (e: unknown) => e);
+    assert.ok(failed instanceof Error);
+    assert.match(failed.message, /failed to revert: .*contains null values\. Nothing was changed; fix the revision's down\(\) and run the command again \(editing an applied revision's down\(\) is fine/);
+
+    // The fix the message asks for: the column comes back nullable.
+    writeRevision(project.migrations, 'mx000001', 'sums', up, { down: ['alter table "product" add column "tmp" int4 null', 'alter table "product" drop column "tmp"'] });
+    const drift = await status(options());
+    assert.equal(drift.ok, false);
+    assert.equal(drift.restamp, 'veloiq db stamp mwwywzue && veloiq db stamp mx000001');
+    await stamp(options({ revision: 'mwwywzue' }));
+    await stamp(options({ revision: 'mx000001' }));
+    warnings = [];
+    assert.equal((await status(options())).ok, true, 'the stamps recorded the edit');
+    await downgrade(options({ revision: -1 }));
+    assert.deepEqual(warnings, [], 'no warning at any step after the stamps');
   });
 
   test('an applied file deleted afterwards: the warning names it; status reports it', { skip }, async () => {

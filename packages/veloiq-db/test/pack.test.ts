@@ -85,7 +85,7 @@ describe('npm package', () => {
     const has = (path: string) => entries.includes(`package/${path.replace(/^\.\//, '')}`);
     const executors = Object.entries(read('executors.json').executors as Record<string, { implementation: string; schema: string }>);
     const generators = Object.entries(read('generators.json').generators as Record<string, { factory: string; schema: string }>);
-    assert.deepEqual(executors.map(([name]) => name).sort(), ['check', 'current', 'downgrade', 'generate', 'history', 'migrate', 'stamp', 'upgrade']);
+    assert.deepEqual(executors.map(([name]) => name).sort(), ['check', 'current', 'downgrade', 'generate', 'history', 'lint', 'migrate', 'stamp', 'status', 'upgrade']);
     assert.deepEqual(generators.map(([name]) => name).sort(), ['init', 'project']);
     for (const [name, e] of executors) {
       assert.ok(has(`${e.implementation}.js`), `executor ${name}: ${e.implementation}.js`);
@@ -152,7 +152,7 @@ describe('npm package', () => {
     const shown = await sh('npx', ['nx', 'show', 'project', 'shop', '--json']);
     ok(shown, 'nx show project shop');
     const targets = JSON.parse(shown.stdout).targets;
-    for (const name of ['generate', 'db-upgrade', 'db-migrate', 'db-downgrade', 'db-stamp', 'db-history', 'db-current', 'db-check']) {
+    for (const name of ['generate', 'db-upgrade', 'db-migrate', 'db-downgrade', 'db-stamp', 'db-history', 'db-current', 'db-check', 'db-lint']) {
       assert.ok(targets[name], `inferred target ${name}`);
     }
 

@@ -13,8 +13,8 @@ import { projectGenerator } from '../src/generators/project/generator';
 import { createNodes, createNodesV2, DEFAULT_TARGET_NAMES } from '../src/plugin/plugin';
 import { nx, WORKSPACE } from './support';
 
-const ALL_TARGETS = ['generate', 'db-upgrade', 'db-migrate', 'db-downgrade', 'db-stamp', 'db-history', 'db-current', 'db-check', 'db-status'];
-const CACHED = new Set(['generate', 'db-check']);
+const ALL_TARGETS = ['generate', 'db-upgrade', 'db-migrate', 'db-downgrade', 'db-stamp', 'db-history', 'db-current', 'db-check', 'db-status', 'db-lint'];
+const CACHED = new Set(['generate', 'db-check', 'db-lint']);
 
 /** A scratch folder laid out as a workspace; files given relative to it. */
 function scratchWorkspace(files: Record<string, string>): string {
@@ -64,6 +64,8 @@ describe('createNodes', () => {
     assert.ok(!JSON.stringify(a['db-check'].inputs).includes('DATABASE_URL'), 'the database URL is no check input');
     assert.ok(a.generate.inputs!.includes('!{projectRoot}/backend/migrations/**/*'), 'a new revision does not invalidate generate');
     assert.ok(a.generate.inputs!.includes('!{projectRoot}/backend/src/generated/**/*'), 'generate does not hash its own output');
+    assert.deepEqual(a['db-lint'].dependsOn, undefined, 'lint reads the revisions alone: no generate first');
+    assert.ok(a['db-lint'].inputs!.includes('{projectRoot}/backend/migrations/**/*') && !a['db-lint'].inputs!.some((i) => typeof i === 'object'), 'migrations are lint inputs, no database');
     const b = projects['libs/b'].targets!;
     assert.deepEqual(b.generate.outputs, ['{projectRoot}/src/generated'], 'config in the project root: paths from the root');
   });
@@ -83,7 +85,7 @@ describe('createNodes', () => {
 });
 
 describe('nx show project (real Nx)', () => {
-  test('sample lists the nine targets with descriptions, caching only generate and db-check', async () => {
+  test('sample lists the ten targets with descriptions, caching only generate, db-check and db-lint', async () => {
     const result = await nx(['show', 'project', 'sample', '--json']);
     assert.equal(result.code, 0, result.stderr);
     const { targets } = JSON.parse(result.stdout);

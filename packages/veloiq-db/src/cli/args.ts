@@ -10,11 +10,11 @@ export interface Invocation {
   args: string[];
 }
 
-export const USAGE = `Usage: veloiq db <upgrade|migrate|downgrade|stamp|history|current|check|status> [args] [--env-file FILE] [--project NAME]
+export const USAGE = `Usage: veloiq db <upgrade|migrate|downgrade|stamp|history|current|check|status|lint> [args] [--env-file FILE] [--project NAME]
        veloiq generate [--project NAME]
 Each command runs 'nx run <project>:<target>' for the Nx project that contains the current directory.`;
 
-const DB_COMMANDS: CommandName[] = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'current', 'check', 'status'];
+const DB_COMMANDS: CommandName[] = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'current', 'check', 'status', 'lint'];
 
 /** Takes veloiq's own options (`--project`, `--help`) out of the words, up to a `--`. */
 function ownOptions(words: string[]): { project?: string; help: boolean; rest: string[] } | string {

@@ -8,10 +8,16 @@ import { assertWritableFolder, headerLine, renderRevision, writeRevisionFile } f
 import { nextRevisionId, slugOf } from '../core/revisions';
 import { diffEntities, type SchemaChange } from '../core/schema-diff';
 import { notifier, prepare, readPosition, withDatabase, withEnvironment, type CommandOptions } from './session';
+import type { DataLoss } from '../core/data-loss';
+import type { LintFinding } from '../core/lint-findings';
+import { reviewRevision } from './migrate-review';
+import { splitConcurrentIndexes } from '../core/concurrent-indexes';
 
 export interface MigrateOptions extends CommandOptions {
   /** What the revision does: its description in `history`, and the slug of its file name. */
   message?: string | number | boolean;
+  /** Build indexes on existing tables concurrently, in a revision of their own that runs outside a transaction. */
+  concurrentIndexes?: boolean;
 }
 
 export interface MigrateResult {
@@ -19,6 +25,12 @@ export interface MigrateResult {
   /** The revision written; null when the entities match the database (nothing written). */
   revision: { id: string; description: string; path: string } | null;
   changes: SchemaChange[];
+  /** What the revision loses (dropped tables and columns with their row counts, narrowings, renames). */
+  losses: DataLoss[];
+  /** squawk's findings on the revision, as `veloiq db lint` reports them. */
+  findings: LintFinding[];
+  /** With `concurrentIndexes`: the revision after it that builds indexes concurrently, outside a transaction. */
+  indexRevision?: { id: string; description: string; path: string };
 }
 
 /** The message, or the one-line error for a missing or blank one (Nx passes a bare `-m` as true). */
@@ -50,15 +62,21 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       options,
       (db) => {
         assertConfigSeesEntities(db.orm, found, project, show);
-        return migrateAtHead(db, message, revisionLanguage(config), show);
+        return migrateAtHead(db, message, options, revisionLanguage(config), show);
       },
       { lock: 'migrate', project, config },
     );
   });
 }
 
-/** Diffs the entities against the database (which must be at head) and writes the revision. */
-async function migrateAtHead(db: Database, message: string, language: ReturnType<typeof revisionLanguage>, show: (path: string) => string): Promise<MigrateResult> {
+/** Diffs the entities against the database (which must be at head) and writes the revision(s). */
+async function migrateAtHead(
+  db: Database,
+  message: string,
+  options: MigrateOptions,
+  language: ReturnType<typeof revisionLanguage>,
+  show: (path: string) => string,
+): Promise<MigrateResult> {
   const position = await readPosition(db);
   const pending = position.revisions.filter((r) => !position.appliedNames.has(r.name));
   if (pending.length > 0) {
@@ -76,14 +94,32 @@ async function migrateAtHead(db: Database, message: string, language: ReturnType
   }
 
   const diff = await diffEntities(db.orm);
-  if (diff.up.length === 0) return { kind: 'migrate', revision: null, changes: [] };
+  if (diff.up.length === 0) return { kind: 'migrate', revision: null, changes: [], losses: [], findings: [] };
 
-  const id = nextRevisionId(position.revisions);
-  const path = join(db.migrationsDir, `${id}_${slugOf(message)}.${language}`);
-  writeRevisionFile(path, renderRevision({ id, message, up: diff.up, down: diff.down }, language), show(db.migrationsDir));
+  const split = options.concurrentIndexes ? splitConcurrentIndexes(diff) : undefined;
+  const indexesOnly = split !== undefined && split.concurrent.up.length > 0 && split.main.up.length === 0;
+  const main = !split ? diff : indexesOnly ? { ...diff, ...split.concurrent } : { ...diff, ...split.main };
+  const written = [...position.revisions];
+  const write = async (text: string, statements: typeof diff, transactional: boolean) => {
+    const id = nextRevisionId(written);
+    const path = join(db.migrationsDir, `${id}_${slugOf(text)}.${language}`);
+    written.push({ id, name: `${id}_${slugOf(text)}`, description: text, path });
+    const review = await reviewRevision(db, statements, { id, path }, show, transactional);
+    const source = renderRevision({ id, message: text, up: statements.up, down: statements.down, acknowledgements: review.acknowledgements, transactional }, language);
+    writeRevisionFile(path, source, show(db.migrationsDir));
+    return { revision: { id, description: headerLine(text).replace(/\*\\\//g, '*/'), path: show(path) }, review };
+  };
+  const first = await write(message, main, !indexesOnly);
+  const second =
+    split && !indexesOnly && split.concurrent.up.length > 0
+      ? await write(`${message} (concurrent indexes)`, { ...diff, ...split.concurrent, losses: [] }, false)
+      : undefined;
   return {
     kind: 'migrate',
-    revision: { id, description: headerLine(message).replace(/\*\\\//g, '*/'), path: show(path) },
+    revision: first.revision,
     changes: diff.changes,
+    losses: first.review.losses,
+    findings: [...first.review.findings, ...(second?.review.findings ?? [])],
+    ...(second ? { indexRevision: second.revision } : {}),
   };
 }

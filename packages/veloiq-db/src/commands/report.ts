@@ -8,9 +8,12 @@ import type { GenerateResult } from './generate';
 import type { MigrateResult } from './migrate';
 import type { CheckResult } from './check';
 import type { StatusResult } from './status';
+import { editedRevisionAdvice } from '../core/edit-advice';
 import { checkText, generateText, migrateText } from './schema-report';
+import type { LintResult } from './lint';
+import { lintText } from './lint-report';
 
-export type CommandResult = CurrentResult | HistoryResult | UpgradeResult | DowngradeResult | StampResult | SqlResult | GenerateResult | MigrateResult | CheckResult | StatusResult;
+export type CommandResult = CurrentResult | HistoryResult | UpgradeResult | DowngradeResult | StampResult | SqlResult | GenerateResult | MigrateResult | CheckResult | StatusResult | LintResult;
 
 function behind(pending: number): string {
   return `${pending} revision${pending === 1 ? '' : 's'} behind head`;
@@ -85,7 +88,9 @@ export function failureOf(result: CommandResult): string | undefined {
   ].filter(Boolean);
   return (
     `The database ran revisions that differ from the files: ${problems.join('; ')}. ` +
-    `Restore the files (git checkout) and put new changes in a new revision (veloiq db migrate), or fix the record with 'veloiq db stamp <revision>'.`
+    (edited.length > 0
+      ? editedRevisionAdvice(result.restamp)
+      : `Restore the files (git checkout) and put new changes in a new revision (veloiq db migrate), or fix the record with 'veloiq db stamp <revision>'.`)
   );
 }
 
@@ -112,6 +117,8 @@ export function toText(result: CommandResult): string {
       return checkText(result).join('\n');
     case 'status':
       return statusText(result).join('\n');
+    case 'lint':
+      return lintText(result).join('\n');
   }
 }
 

@@ -1,6 +1,7 @@
 import type { CheckResult } from './check';
 import type { GenerateResult } from './generate';
 import type { MigrateResult } from './migrate';
+import { reviewText } from './lint-report';
 import { describeChange, summarize } from '../core/schema-diff';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -17,6 +18,8 @@ export function migrateText(r: MigrateResult): string[] {
   return [
     ...r.changes.map((c) => `Detected ${describeChange(c)}`),
     `Generated ${r.revision.path} (${summarize(r.changes)})`,
+    ...(r.indexRevision ? [`Generated ${r.indexRevision.path} (its indexes, built concurrently: runs outside a transaction)`] : []),
+    ...reviewText(r.losses, r.findings),
     'Review it, then run: veloiq db upgrade',
   ];
 }

@@ -18,6 +18,8 @@ export interface StatusResult {
   edited: RevisionRef[];
   /** Names recorded as applied that no revision file has (a file deleted, renamed, or a name typed by hand). */
   missing: string[];
+  /** The stamps that record intended edits (see editedRevisionAdvice), when revisions were edited. */
+  restamp?: string;
   /** False when the database ran something other than the files say (edited or missing): the command fails. */
   ok: boolean;
 }
@@ -33,7 +35,7 @@ export function status(options: CommandOptions): Promise<StatusResult> {
     const revisions = listRevisions(db.migrationsDir);
     const records = await appliedRecords(db);
     const position = positionOf(revisions, records.map((r) => r.name));
-    const { edited, missing } = await driftOf(db, revisions, records);
+    const { edited, missing, restamp } = await driftOf(db, revisions, records);
     const ref = ({ id, description }: RevisionRef) => ({ id, description });
     return {
       kind: 'status',
@@ -42,6 +44,7 @@ export function status(options: CommandOptions): Promise<StatusResult> {
       pending: revisions.filter((r) => !position.appliedNames.has(r.name)).map(ref),
       edited: edited.map(ref),
       missing,
+      ...(restamp ? { restamp } : {}),
       ok: edited.length === 0 && missing.length === 0,
     };
   });

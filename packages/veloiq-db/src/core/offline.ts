@@ -46,7 +46,7 @@ type Query = string | { toSQL(): { sql: string; bindings?: readonly unknown[] } 
  * The project's MikroORM set up without a connection, whose connection records what it is asked
  * to execute into `script`. Reads answer with no rows; the commands do not read in this mode.
  */
-export async function openOffline(project: Project, script: SqlScript): Promise<Database> {
+export async function openOffline(project: Project, script: Pick<SqlScript, 'statement' | 'gap'>): Promise<Database> {
   const config = await loadConfig(project);
   const baseDir = config.baseDir ?? project.backendDir;
   let orm: MikroORM;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Transaction } from '@mikro-orm/core';
+import { editedRevisionAdvice, restampCommand } from './edit-advice';
 import { driverMessage, isConnectionLost, UserError } from './errors';
 import { transactionLockKey } from './lock';
 import { qualifiedName, quoteIdentifier, quoteLiteral as literal } from './sql-text';
@@ -162,28 +163,32 @@ export interface Drift {
   edited: Revision[];
   /** Names recorded as applied that no revision file has (deleted, renamed, or typed by hand). */
   missing: string[];
+  /** The stamp commands that record the edited files as they are now (see edit-advice.ts). */
+  restamp?: string;
 }
 
 /** Applied revisions whose files were edited or deleted after they were applied. */
 export async function driftOf(db: Database, revisions: Revision[] = listRevisions(db.migrationsDir), records?: AppliedRecord[]): Promise<Drift> {
   const byName = new Map(revisions.map((r) => [r.name, r]));
   const drift: Drift = { edited: [], missing: [] };
-  for (const { name, checksum } of records ?? (await appliedRecords(db))) {
+  const applied = records ?? (await appliedRecords(db));
+  for (const { name, checksum } of applied) {
     const revision = byName.get(name);
     if (!revision) drift.missing.push(name);
     else if (checksum && checksum !== fileChecksum(revision.path)) drift.edited.push(revision);
   }
+  if (drift.edited.length > 0) drift.restamp = restampCommand(revisions, drift.edited, new Set(applied.map((r) => r.name)));
   return drift;
 }
 
 /** The warning lines for a drift: one per kind, naming every revision. */
-export function driftWarnings({ edited, missing }: Drift): string[] {
+export function driftWarnings({ edited, missing, restamp }: Drift): string[] {
   const lines: string[] = [];
   if (edited.length > 0) {
     const names = edited.map((r) => `${r.id} (${r.description})`).join(', ');
     lines.push(
       `Warning: applied revision${edited.length === 1 ? '' : 's'} ${names} changed since ${edited.length === 1 ? 'it was' : 'they were'} applied; ` +
-        `the database ran the old version. Restore the file (git checkout), and put new changes in a new revision.`,
+        `the database ran the old version. ${editedRevisionAdvice(restamp)}`,
     );
   }
   if (missing.length > 0) {

@@ -9,6 +9,10 @@ export interface RevisionSource {
   up: string[];
   down: string[];
   created?: Date;
+  /** `// veloiq-lint: accept <rule>` lines for the changes that lose data (see lint-findings.ts). */
+  acknowledgements?: string[];
+  /** False for a revision that must run outside a transaction (`create index concurrently`). */
+  transactional?: boolean;
 }
 
 /**
@@ -33,7 +37,10 @@ function body(statements: string[]): string {
  * The text of a revision file, in the format every revision in `backend/migrations/` shares:
  * TypeScript, or CommonJS JavaScript when the config's `migrations.emit` is `'js'`.
  */
-export function renderRevision({ id, message, up, down, created = new Date() }: RevisionSource, emit: 'ts' | 'js' = 'ts'): string {
+export function renderRevision(
+  { id, message, up, down, created = new Date(), acknowledgements = [], transactional = true }: RevisionSource,
+  emit: 'ts' | 'js' = 'ts',
+): string {
   const stamp = created.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   const js = emit === 'js';
   return [
@@ -45,7 +52,25 @@ export function renderRevision({ id, message, up, down, created = new Date() }: 
     ' */',
     ...(js ? ["'use strict';", "const { Migration } = require('@mikro-orm/migrations');"] : ["import { Migration } from '@mikro-orm/migrations';"]),
     '',
+    ...(acknowledgements.length
+      ? [
+          '// This revision loses data. Each line below accepts one kind of change for `veloiq db lint`;',
+          '// delete a line if that loss is not intended, and the lint fails until the change is made safe.',
+          ...acknowledgements,
+          '',
+        ]
+      : []),
     `${js ? '' : 'export '}class Migration_${id} extends Migration {`,
+    ...(transactional
+      ? []
+      : [
+          '  // Concurrent index builds are refused inside a transaction: this revision runs outside one,',
+          '  // statement by statement, and its statements are safe to repeat if a run stops half-way.',
+          js ? '  isTransactional() {' : '  override isTransactional(): boolean {',
+          '    return false;',
+          '  }',
+          '',
+        ]),
     js ? '  async up() {' : '  override async up(): Promise<void> {',
     body(up),
     '  }',

@@ -1,5 +1,6 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
+import { fixRevisionAdvice } from './edit-advice';
 import { driverMessage, firstLine, isConnectionLost, RevisionFailedError, UserError } from './errors';
 import { loadErrorLine } from './load-error';
 import { compileAhead, loadModule } from './loader';
@@ -103,10 +104,11 @@ const NOTHING_CHANGED = 'Nothing was changed; fix the revision and run the comma
 function failure(revision: Revision, direction: Direction, consequence: string, error: unknown): Error {
   // A lost connection is no fault of the revision: applyRevisions says what state it left.
   if (error instanceof UserError || isConnectionLost(error)) return error as Error;
+  const then = consequence === NOTHING_CHANGED ? fixRevisionAdvice(direction) : consequence;
   return new RevisionFailedError(
     revision.id,
     direction,
-    `Revision ${revision.id} (${revision.description}) failed ${direction === 'up' ? 'to apply' : 'to revert'}: ${firstLine(error)}. ${consequence}`,
+    `Revision ${revision.id} (${revision.description}) failed ${direction === 'up' ? 'to apply' : 'to revert'}: ${firstLine(error)}. ${then}`,
     { cause: error },
   );
 }

@@ -1,4 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
+import { lossesOf, type DataLoss } from './data-loss';
+import { runnableReverts } from './revert';
 import { SchemaComparator, type DatabaseSchema, type SchemaDifference, type SqlSchemaGenerator } from '@mikro-orm/postgresql';
 
 /** One change between the database and the entities, in the words `migrate` and `check` print. */
@@ -14,9 +16,11 @@ export interface SchemaChange {
 export interface SchemaDiff {
   /** Statements that bring the database to the entities, one per entry ('' separates groups). */
   up: string[];
-  /** Statements that undo them. */
+  /** Statements that undo them, written to run on tables that hold rows (see revert.ts). */
   down: string[];
   changes: SchemaChange[];
+  /** The changes that lose data or break readers of an old name (see data-loss.ts). */
+  losses: DataLoss[];
 }
 
 /** `public.product` -> `product`: the default schema goes without saying. */
@@ -93,8 +97,9 @@ export async function diffEntities(orm: MikroORM): Promise<SchemaDiff> {
   const diffDown = comparator.compare(toSchema, fromSchema, diffUp);
   return {
     up: splitStatements(await generator.diffToSQL(diffUp, options)),
-    down: splitStatements(await generator.diffToSQL(diffDown, options)),
+    down: runnableReverts(splitStatements(await generator.diffToSQL(diffDown, options))),
     changes: changesOf(diffUp).filter((change) => !(options.safe && change.action === 'dropped')),
+    losses: lossesOf(diffUp, tableName).filter((loss) => !(options.safe && loss.rule.startsWith('ban-drop'))),
   };
 }
 

@@ -4,6 +4,7 @@ import current from './current/schema.json';
 import downgrade from './downgrade/schema.json';
 import generate from './generate/schema.json';
 import history from './history/schema.json';
+import lint from './lint/schema.json';
 import migrate from './migrate/schema.json';
 import stamp from './stamp/schema.json';
 import status from './status/schema.json';
@@ -22,9 +23,9 @@ interface OptionSchema {
   $default?: { $source?: string };
 }
 
-const SCHEMAS: Record<string, { properties: Record<string, OptionSchema> }> = { check, current, downgrade, generate, history, migrate, stamp, status, upgrade };
+const SCHEMAS: Record<string, { properties: Record<string, OptionSchema> }> = { check, current, downgrade, generate, history, lint, migrate, stamp, status, upgrade };
 
-export type CommandName = 'check' | 'current' | 'downgrade' | 'generate' | 'history' | 'migrate' | 'stamp' | 'status' | 'upgrade';
+export type CommandName = 'check' | 'current' | 'downgrade' | 'generate' | 'history' | 'lint' | 'migrate' | 'stamp' | 'status' | 'upgrade';
 
 export const COMMAND_NAMES = Object.keys(SCHEMAS) as CommandName[];
 

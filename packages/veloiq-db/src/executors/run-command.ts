@@ -65,9 +65,10 @@ export async function runCommand<O extends ExecutorOptions>(
     } else {
       console.log(redactResult(toJson(result)));
     }
+    // A result that reports problems (status's drift, db-lint's findings) is shown in full, then fails the run.
     const failure = failureOf(result);
     if (failure) console.error(describeError(new UserError(failure)));
-    return { success: !failure };
+    return { success: !failure && (!('ok' in result) || result.ok !== false) };
   } catch (error) {
     console.error(describeError(error));
     return { success: false };

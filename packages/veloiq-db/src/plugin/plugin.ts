@@ -26,6 +26,7 @@ export interface VeloiqDbPluginOptions {
   currentTargetName?: string;
   checkTargetName?: string;
   statusTargetName?: string;
+  lintTargetName?: string;
 }
 
 export type NormalizedOptions = Required<VeloiqDbPluginOptions>;
@@ -40,6 +41,7 @@ export const DEFAULT_TARGET_NAMES: NormalizedOptions = {
   currentTargetName: 'db-current',
   checkTargetName: 'db-check',
   statusTargetName: 'db-status',
+  lintTargetName: 'db-lint',
 };
 
 export function normalizeOptions(options: VeloiqDbPluginOptions | undefined): NormalizedOptions {
@@ -80,6 +82,8 @@ export function projectRootForConfig(configFile: string, workspaceRoot: string):
  *   the entities: that answer depends on files alone (not on what any database has applied, nor
  *   on which server lends the temporary database), so it is cached, with the migrations among
  *   its inputs. The `--env-file` value is part of the task's options, so changing it is a miss too.
+ * - `db-lint` renders the revisions' SQL offline and lints it: a function of the migrations, the
+ *   MikroORM config and squawk's config (and the plugin, with squawk, through `^default`): cached.
  * - upgrade, downgrade, stamp, migrate, history, current and status read or change a live
  *   database, which no file hash describes: never cached, so running them twice runs them twice.
  */
@@ -129,6 +133,14 @@ export function buildTargets(backend: boolean, options: NormalizedOptions): Reco
     [options.statusTargetName]: target(
       'status',
       'Compare the live database with the revision files: pending revisions, and applied ones edited or missing since; fails on the latter (veloiq db status). Never cached.',
+    ),
+    [options.lintTargetName]: target(
+      'lint',
+      "For CI: lint each revision's up() and down() SQL with squawk, offline (no database): destructive, locking and backward-incompatible changes fail unless the revision acknowledges them. Cached on the migrations and the config.",
+      {
+        cache: true,
+        inputs: [`${migrations}/**/*`, `${base}/mikro-orm.config.*`, `${base}/.squawk.toml`, '{projectRoot}/.squawk.toml', '^default'],
+      },
     ),
   };
 }

@@ -3,4 +3,5 @@ export interface Schema {
   envFile?: string;
   lockTimeout?: number;
   json?: boolean;
+  concurrentIndexes?: boolean;
 }
