@@ -162,3 +162,22 @@ export function withoutDatabaseUrl(): NodeJS.ProcessEnv {
   delete env.DATABASE_URL;
   return env;
 }
+
+/**
+ * A copy of this workspace (nx.json, packages/, apps/, the root files) in a temporary folder,
+ * with node_modules linked to the workspace's: Nx runs the plugin from the copy's sources,
+ * uncommitted changes included, and a test may edit anything in it.
+ */
+export function copyWorkspace(prefix = 'veloiq-ws-'): { root: string; remove(): void } {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(root, 0o755);
+  for (const entry of ['nx.json', 'package.json', 'tsconfig.base.json', '.gitignore', '.nxignore', 'packages', 'apps']) {
+    cpSync(join(WORKSPACE, entry), join(root, entry), {
+      recursive: true,
+      filter: (src) => !/\/(node_modules|\.veloiq|\.nx|dist)(\/|$)/.test(src.slice(WORKSPACE.length)) && !/\/\.env$/.test(src),
+    });
+  }
+  symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
+  symlinkSync(join(WORKSPACE, 'packages/veloiq-db/node_modules'), join(root, 'packages/veloiq-db/node_modules'), 'dir');
+  return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
