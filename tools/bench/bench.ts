@@ -2,7 +2,7 @@
 // by side in one run. Prints one line per figure and ends with one JSON summary line.
 //
 //   npm run bench                         everything (5-8 minutes on 2 cores)
-//   npm run bench -- --only apply,noop    some sections (apply, noop, autogen; generate = autogen)
+//   npm run bench -- --only apply,noop    some sections (apply, noop, interactive, autogen, scale; generate = autogen)
 //   npm run bench -- --sizes 1000         other revision counts for the apply section
 //   npm run bench -- --repeat 5           runs per no-op figure (default 3; the best is reported)
 //
@@ -27,6 +27,7 @@ import {
   type BenchWorkspace,
   type ScratchProject,
 } from './scratch';
+import { PYTHON, alembicMissing, createAlembicProject } from './alembic';
 
 interface Timed {
   ms: number;
@@ -43,7 +44,7 @@ function arg(name: string): string | undefined {
   return i === -1 ? undefined : process.argv[i + 1];
 }
 
-const SECTIONS = new Set((arg('only') ?? 'apply,noop,autogen,generate').split(','));
+const SECTIONS = new Set((arg('only') ?? 'apply,noop,interactive,autogen,generate,scale').split(','));
 const SIZES = (arg('sizes') ?? '250,1000,2000').split(',').map(Number);
 const REPEAT = Number(arg('repeat') ?? 3);
 /** The size whose figures the targets are about and whose database the no-op section reads. */
@@ -293,6 +294,15 @@ async function applyMain(project: ScratchProject, source: ScratchProject | undef
   return undefined;
 }
 
+/** A database with every revision of `project` applied by the engine (not timed). */
+async function engineUpgraded(project: ScratchProject): Promise<BenchDatabase> {
+  await warmNx(project);
+  const db = await createDatabase(`main${project.revisions}`);
+  await engine(project, 'upgrade', { DATABASE_URL: db.url });
+  await checkApplied(db, project.revisions, 'engine upgrade');
+  return db;
+}
+
 /** db-current on an up-to-date database, several ways, best of REPEAT runs each. */
 async function noopSection(project: ScratchProject, source: ScratchProject | undefined, db: BenchDatabase): Promise<void> {
   const env = { DATABASE_URL: db.url };
@@ -353,6 +363,65 @@ async function noopSection(project: ScratchProject, source: ScratchProject | und
     const viaSource = best('nx run db-current, this repository');
     line(`  this repository, plugin from TypeScript sources: nx run db-current ${s(viaSource)} (${ratio(viaSource, bareSource + raw)}x bare nx run ${s(bareSource)} + raw listing)`);
     summary.noop = { ...(summary.noop as object), bareNxFromSourceMs: Math.round(bareSource), nxRunCurrentFromSourceMs: Math.round(viaSource), nxFromSourceRatio: ratio(viaSource, bareSource + raw) };
+  }
+}
+
+/**
+ * At the keyboard: `veloiq db current` and `history` (the fast path: no Nx task) beside real
+ * Alembic's `alembic current` / `history` on an equivalent project and database (the same 1000
+ * revisions, applied), and the same commands through `nx run` with and without the daemon.
+ * Interleaved, best of REPEAT runs each, after one warm-up run of each (Python's .pyc files,
+ * tsx's and Nx's caches).
+ */
+async function interactiveSection(project: ScratchProject, db: BenchDatabase): Promise<void> {
+  const missing = alembicMissing();
+  if (missing) throw new Error(`interactive section: ${missing}`);
+  const alembicDb = await createDatabase(`alembic${project.revisions}`);
+  const alembic = createAlembicProject(project.revisions, alembicDb.url);
+  try {
+    await mustRun('psql -f (alembic database)', 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', alembicDb.url, '-f', project.sqlFile]);
+    await mustRun('alembic stamp head', PYTHON, [...alembic.args, 'stamp', 'head']);
+    const env = { DATABASE_URL: db.url };
+    const veloiq = (label: string, sub: string, extra: NodeJS.ProcessEnv = {}) => () =>
+      mustRun(label, project.workspace.veloiq, ['db', sub], { cwd: project.root, env: { ...env, ...extra } });
+    const alembicRun = (sub: string) => () => mustRun(`alembic ${sub}`, PYTHON, [...alembic.args, sub], { cwd: alembic.dir });
+    const ways: [string, () => Promise<Timed>][] = [
+      ['alembic current', alembicRun('current')],
+      ['veloiq db current', veloiq('veloiq db current', 'current')],
+      ['alembic history', alembicRun('history')],
+      ['veloiq db history', veloiq('veloiq db history', 'history')],
+      ['veloiq db current via nx run', veloiq('veloiq db current (nx run)', 'current', { VELOIQ_NO_FAST_PATH: '1' })],
+      ['veloiq db current via nx run, daemon', veloiq('veloiq db current (nx run, daemon)', 'current', { VELOIQ_NO_FAST_PATH: '1', ...DAEMON })],
+      ['veloiq db history via nx run', veloiq('veloiq db history (nx run)', 'history', { VELOIQ_NO_FAST_PATH: '1' })],
+      ['engine current alone', () => engine(project, 'current', env)],
+    ];
+    const samples = new Map<string, number[]>(ways.map(([name]) => [name, []]));
+    await withDaemon(project.workspace, async () => {
+      for (const [, run] of ways) await run();
+      for (let i = 0; i < REPEAT; i++) for (const [name, run] of ways) samples.get(name)!.push((await run()).ms);
+    });
+    const best = (name: string) => Math.min(...samples.get(name)!);
+    const figures = {
+      revisions: project.revisions,
+      alembicCurrentMs: Math.round(best('alembic current')),
+      veloiqCurrentMs: Math.round(best('veloiq db current')),
+      currentVsAlembic: ratio(best('veloiq db current'), best('alembic current')),
+      alembicHistoryMs: Math.round(best('alembic history')),
+      veloiqHistoryMs: Math.round(best('veloiq db history')),
+      historyVsAlembic: ratio(best('veloiq db history'), best('alembic history')),
+      nxRunCurrentMs: Math.round(best('veloiq db current via nx run')),
+      nxRunCurrentDaemonMs: Math.round(best('veloiq db current via nx run, daemon')),
+      nxRunHistoryMs: Math.round(best('veloiq db history via nx run')),
+      engineCurrentMs: Math.round(best('engine current alone')),
+    };
+    line(`interactive (${project.revisions} revisions applied, best of ${REPEAT}; installed package, fast path):`);
+    line(`  alembic current ${s(figures.alembicCurrentMs)} | veloiq db current ${s(figures.veloiqCurrentMs)} (${figures.currentVsAlembic}x alembic; target <= 1.5x)`);
+    line(`  alembic history ${s(figures.alembicHistoryMs)} | veloiq db history ${s(figures.veloiqHistoryMs)} (${figures.historyVsAlembic}x alembic; target <= 1.5x)`);
+    line(`  through nx run (VELOIQ_NO_FAST_PATH=1): current ${s(figures.nxRunCurrentMs)}, with the daemon ${s(figures.nxRunCurrentDaemonMs)} | history ${s(figures.nxRunHistoryMs)} | engine current alone ${s(figures.engineCurrentMs)}`);
+    summary.interactive = figures;
+  } finally {
+    alembic.remove();
+    await alembicDb.drop();
   }
 }
 
@@ -447,7 +516,8 @@ async function main(): Promise<void> {
     let mainDb: BenchDatabase | undefined;
     let mainProject: ScratchProject | undefined;
     let sourceProject: ScratchProject | undefined;
-    if (SECTIONS.has('apply') || SECTIONS.has('noop')) {
+    const readsMain = SECTIONS.has('noop') || SECTIONS.has('interactive');
+    if (SECTIONS.has('apply') || readsMain) {
       const sizes = SECTIONS.has('apply') ? SIZES : [MAIN_SIZE];
       const growth: GrowthFigures[] = [];
       for (const n of sizes) {
@@ -456,7 +526,7 @@ async function main(): Promise<void> {
         if (n === MAIN_SIZE) {
           mainProject = project;
           sourceProject = createScratchProject(SOURCE_WORKSPACE, `bench-apply-${n}`, n);
-          mainDb = await applyMain(project, SECTIONS.has('apply') ? sourceProject : undefined, SECTIONS.has('noop'));
+          mainDb = SECTIONS.has('apply') ? await applyMain(project, sourceProject, readsMain) : await engineUpgraded(project);
         } else {
           project.remove();
         }
@@ -467,8 +537,9 @@ async function main(): Promise<void> {
         summary.growth = growth.map((f) => ({ revisions: f.revisions, psqlMs: Math.round(f.psqlMs), nxRunMs: Math.round(f.nxMs), nxVsPsql: ratio(f.nxMs, f.psqlMs) }));
       }
     }
-    if (SECTIONS.has('noop') && mainDb && mainProject) {
-      await noopSection(mainProject, sourceProject, mainDb);
+    if (mainDb && mainProject) {
+      if (SECTIONS.has('noop')) await noopSection(mainProject, sourceProject, mainDb);
+      if (SECTIONS.has('interactive')) await interactiveSection(mainProject, mainDb);
       await mainDb.drop();
     }
     if (SECTIONS.has('autogen') || SECTIONS.has('generate')) await autogenSection(installed);

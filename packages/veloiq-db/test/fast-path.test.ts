@@ -80,9 +80,15 @@ describe('decideFastPath: runs in-process only when sure', () => {
   }
 });
 
-/** Nx's own lines around a task (its banner, summary and failure block): not the command's output. */
-const NX_FRAME = [/^> nx run /, /^\s*NX\s{2,}/, /^\s*(Run duration|Cache|Critical path|Recoverable time):/, /^Failed tasks:$/, /^- \S+:\S+$/, /^Hint: /];
-const ownLines = (text: string) => text.split('\n').filter((line) => line.trim() !== '' && !NX_FRAME.some((frame) => frame.test(line)));
+/**
+ * The command's own lines: without Nx's banner (`> nx run ...`) and everything from Nx's summary
+ * on (its ` NX ` lines, run duration, recommendations, failed-task list).
+ */
+function ownLines(text: string): string[] {
+  const lines = text.split('\n');
+  const trailer = lines.findIndex((line) => /^\s*NX\s{2,}|^\s*Run duration:/.test(line));
+  return lines.slice(0, trailer === -1 ? undefined : trailer).filter((line) => line.trim() !== '' && !/^> nx run /.test(line));
+}
 
 describe('veloiq db current|history: the fast path and nx run agree, on a copy of this workspace', () => {
   let workspace: ReturnType<typeof copyWorkspace>;
