@@ -10,9 +10,9 @@
 // `npm ci` filled; creates and drops its own databases, a workspace with the packed @veloiq/db
 // installed (in a temporary folder) and scratch projects (there and under tools/bench/.scratch/).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   SOURCE_WORKSPACE,
@@ -23,6 +23,10 @@ import {
   createScratchProject,
   dropLeftovers,
   installedWorkspace,
+  modelFiles,
+  revisionFile,
+  revisionId,
+  tableName,
   type BenchDatabase,
   type BenchWorkspace,
   type ScratchProject,
@@ -425,6 +429,114 @@ async function interactiveSection(project: ScratchProject, db: BenchDatabase): P
   }
 }
 
+/** Projects in the scale section (`--projects N`), each with SCALE_ENTITIES entities and as many revisions. */
+const SCALE_PROJECTS = Number(arg('projects') ?? 50);
+const SCALE_ENTITIES = 3;
+
+/** Tasks Nx ran, and how many of them it read from a cache. */
+function tasksOf(output: string): { tasks: number; hits: number } {
+  const lines = output.split('\n').filter((l) => /^> nx run \S+:\S+/.test(l.trim()));
+  return { tasks: lines.length, hits: lines.filter((l) => /cache\]|existing outputs match the cache/.test(l)).length };
+}
+
+/**
+ * Fifty database projects in one workspace, each given its database by our `project` generator,
+ * with SCALE_ENTITIES entities and the revisions that create them: what the plugin costs the
+ * project graph, `nx affected` after one entity change, a fully cached re-run, a cold
+ * `run-many -t generate`, and `run-many -t db-upgrade` at --parallel 1, 2 and 4 on one
+ * PostgreSQL server (a database per project) and on the embedded default (a server per project).
+ */
+async function scaleSection(workspace: BenchWorkspace): Promise<void> {
+  const names = Array.from({ length: SCALE_PROJECTS }, (_, i) => `scale-${String(i + 1).padStart(2, '0')}`);
+  const roots = names.map((name) => join(workspace.root, 'apps', name));
+  const dbs: BenchDatabase[] = [];
+  const run = (label: string, args: string[], env: NodeJS.ProcessEnv = {}) => mustRun(label, workspace.nx, args, { cwd: workspace.root, env });
+  try {
+    for (const [k, root] of roots.entries()) {
+      mkdirSync(root, { recursive: true });
+      writeFileSync(join(root, 'project.json'), JSON.stringify({ name: names[k], root: relative(workspace.root, root), targets: {} }, null, 2));
+    }
+    await mustRun('project generator', process.execPath, [join(__dirname, 'scale-generate.cjs'), workspace.root, ...names]);
+    for (const root of roots) {
+      for (const [module, text] of modelFiles(SCALE_ENTITIES, false)) {
+        mkdirSync(join(root, 'backend/src/modules', module), { recursive: true });
+        writeFileSync(join(root, 'backend/src/modules', module, 'models.ts'), text);
+      }
+      for (let i = 1; i <= SCALE_ENTITIES; i++) writeFileSync(join(root, 'backend/migrations', `${revisionId(i)}_create_${tableName(i)}_table.ts`), revisionFile(i));
+    }
+    await mustRun('git add', 'git', ['add', '-A'], { cwd: workspace.root });
+    await mustRun('git commit', 'git', ['-c', 'user.email=bench@veloiq', '-c', 'user.name=bench', 'commit', '-qm', 'scale projects'], { cwd: workspace.root });
+
+    // The project graph, computed (not read from Nx's graph cache), with and without our plugin.
+    const graph = async () => (await run('nx show projects', ['show', 'projects', '--json'], { NX_CACHE_PROJECT_GRAPH: 'false' })).ms;
+    const nxJsonPath = join(workspace.root, 'nx.json');
+    const nxJson = readFileSync(nxJsonPath, 'utf8');
+    const withPlugin = Math.min(await graph(), await graph());
+    writeFileSync(nxJsonPath, JSON.stringify({ ...JSON.parse(nxJson), plugins: [] }, null, 2));
+    const withoutPlugin = Math.min(await graph(), await graph());
+    writeFileSync(nxJsonPath, nxJson);
+
+    // One database per project on the system server, named in the project's backend/.env.pg.
+    for (const [k, root] of roots.entries()) {
+      const db = await createDatabase(`scale${k + 1}`);
+      dbs.push(db);
+      writeFileSync(join(root, 'backend/.env.pg'), `DATABASE_URL=${db.url}\n`);
+    }
+    const pg = ['--envFile=.env.pg'];
+    const cacheEnv = { NX_CACHE_DIRECTORY: join(workspace.root, '.nx', 'scale-cache') };
+
+    const generate = await run('run-many -t generate (cold)', ['run-many', '-t', 'generate', '--skip-nx-cache', '--parallel', '2'], cacheEnv);
+    const generateTasks = tasksOf(generate.stdout).tasks;
+    await run('run-many -t db-check (fills the cache)', ['run-many', '-t', 'db-check', ...pg], cacheEnv);
+    // One entity file of one project changes (a comment: the schema, and so db-check, stay green).
+    const changed = roots[Math.floor(roots.length / 2)];
+    for (const [module, text] of modelFiles(SCALE_ENTITIES, false, `${process.pid}`)) writeFileSync(join(changed, 'backend/src/modules', module, 'models.ts'), text);
+    const affected = await run('nx affected -t db-check', ['affected', '-t', 'db-check', '--base=HEAD', ...pg], cacheEnv);
+    const affectedAgain = await run('nx affected -t db-check (again)', ['affected', '-t', 'db-check', '--base=HEAD', ...pg], cacheEnv);
+    const first = tasksOf(affected.stdout);
+    const again = tasksOf(affectedAgain.stdout);
+    if (again.tasks !== again.hits) throw new Error(`the second affected run was not all cache hits:\n${affectedAgain.stdout}`);
+
+    const upgrades: Record<string, number> = {};
+    for (const parallel of [1, 2, 4]) {
+      for (const db of dbs) {
+        await adminQuery(SYSTEM_PG, `drop database if exists "${db.name}" with (force)`);
+        await adminQuery(SYSTEM_PG, `create database "${db.name}"`);
+      }
+      upgrades[`pgParallel${parallel}Ms`] = Math.round((await run(`run-many db-upgrade --parallel ${parallel}`, ['run-many', '-t', 'db-upgrade', '--parallel', String(parallel), ...pg])).ms);
+      const embedded = await run(`run-many db-upgrade --parallel ${parallel} (embedded)`, ['run-many', '-t', 'db-upgrade', '--parallel', String(parallel)]);
+      upgrades[`embeddedParallel${parallel}Ms`] = Math.round(embedded.ms);
+      for (const root of roots) rmSync(join(root, 'backend/.veloiq'), { recursive: true, force: true });
+    }
+    const figures = {
+      projects: SCALE_PROJECTS,
+      entitiesPerProject: SCALE_ENTITIES,
+      graphWithPluginMs: Math.round(withPlugin),
+      graphWithoutPluginMs: Math.round(withoutPlugin),
+      graphPluginRatio: ratio(withPlugin, withoutPlugin),
+      coldGenerateMs: Math.round(generate.ms),
+      coldGeneratePerProjectMs: Math.round(generate.ms / SCALE_PROJECTS),
+      coldGenerateTasks: generateTasks,
+      affectedCheckMs: Math.round(affected.ms),
+      affectedCheckTasks: first.tasks,
+      affectedCheckHits: first.hits,
+      affectedAgainMs: Math.round(affectedAgain.ms),
+      affectedAgainTasks: again.tasks,
+      ...upgrades,
+    };
+    line(`scale (${SCALE_PROJECTS} projects, ${SCALE_ENTITIES} entities and revisions each; installed package):`);
+    line(`  project graph ${s(withPlugin)} with the plugin, ${s(withoutPlugin)} without (${figures.graphPluginRatio}x)`);
+    line(`  cold run-many -t generate (--parallel 2): ${s(generate.ms)}, ${s(generate.ms / SCALE_PROJECTS)} a project (target well under 1 s)`);
+    line(`  nx affected -t db-check after one entity change: ${first.tasks} tasks (${first.hits} from the cache), ${s(affected.ms)} | again: ${again.tasks} tasks, all cache hits, ${s(affectedAgain.ms)}`);
+    line(`  run-many -t db-upgrade, one PostgreSQL server: --parallel 1 ${s(upgrades.pgParallel1Ms)}, 2 ${s(upgrades.pgParallel2Ms)}, 4 ${s(upgrades.pgParallel4Ms)}`);
+    line(`  the same, embedded default (a server per project): --parallel 1 ${s(upgrades.embeddedParallel1Ms)}, 2 ${s(upgrades.embeddedParallel2Ms)}, 4 ${s(upgrades.embeddedParallel4Ms)}`);
+    summary.scale = figures;
+  } finally {
+    for (const db of dbs) await db.drop();
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
+  }
+}
+
 const ENTITIES = 200;
 const NX_CACHE_HIT = /read the output from the cache|\[local cache\]|existing outputs match the cache/i;
 
@@ -543,6 +655,7 @@ async function main(): Promise<void> {
       await mainDb.drop();
     }
     if (SECTIONS.has('autogen') || SECTIONS.has('generate')) await autogenSection(installed);
+    if (SECTIONS.has('scale')) await scaleSection(installed);
   } finally {
     for (const workspace of workspaces) workspace.remove();
     rmSync(BENCH_TMP, { recursive: true, force: true });

@@ -96,7 +96,7 @@ describe('veloiq db current|history: the fast path and nx run agree, on a copy o
   let sample: string;
 
   const veloiq = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-    run(process.execPath, [join(WORKSPACE, 'packages/veloiq-db/bin/veloiq.js'), '--', ...args], { cwd: sample, env: { DATABASE_URL: db.url, NX_TUI: 'false', ...env } });
+    run(process.execPath, [join(WORKSPACE, 'packages/veloiq-db/bin/veloiq.js'), '--', ...args], { cwd: sample, env: { DATABASE_URL: db.url, NX_TUI: 'false', ...env }, timeoutMs: 600_000 });
   const viaNx = (args: string[]) => veloiq(args, { VELOIQ_NO_FAST_PATH: '1' });
 
   before(async () => {
@@ -105,7 +105,7 @@ describe('veloiq db current|history: the fast path and nx run agree, on a copy o
     sample = join(workspace.root, 'apps/sample');
     db = await createTestDatabase('vq_fast');
     // One revision applied, one pending: current and history have something to say.
-    const up = await nx(['run', 'sample:db-upgrade', '+1'], { cwd: workspace.root, env: { DATABASE_URL: db.url } });
+    const up = await nx(['run', 'sample:db-upgrade', '+1'], { cwd: workspace.root, env: { DATABASE_URL: db.url }, timeoutMs: 600_000 });
     assert.equal(up.code, 0, up.stdout + up.stderr);
   });
 

@@ -76,6 +76,8 @@ describe('Nx remote cache: two copies of the workspace at different paths share 
     nx(args, {
       cwd: copy.root,
       env: { DATABASE_URL: db.url, NX_SELF_HOSTED_REMOTE_CACHE_SERVER: cache.url, NX_CACHE_DIRECTORY: join(copy.root, '.nx', 'local-cache'), NX_TUI: 'false' },
+      // A shared 2-core machine can take minutes for a cold generate + db-check.
+      timeoutMs: 600_000,
     });
 
   before(async () => {

@@ -147,8 +147,8 @@ export function run(command: string, args: string[], options: { cwd: string; env
 }
 
 /** `nx <args>` through the workspace's Nx, from `cwd` (default: the workspace root). */
-export function nx(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return run(join(WORKSPACE, 'node_modules/.bin/nx'), args, { cwd: options.cwd ?? WORKSPACE, env: options.env });
+export function nx(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  return run(join(WORKSPACE, 'node_modules/.bin/nx'), args, { cwd: options.cwd ?? WORKSPACE, env: options.env, timeoutMs: options.timeoutMs });
 }
 
 /** `npx veloiq <args>` from `cwd`, as a user types it. */
