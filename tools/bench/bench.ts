@@ -2,7 +2,7 @@
 // by side in one run. Prints one line per figure and ends with one JSON summary line.
 //
 //   npm run bench                         everything (5-8 minutes on 2 cores)
-//   npm run bench -- --only apply,noop    some sections (apply, noop, autogen; generate = autogen)
+//   npm run bench -- --only apply,noop    some sections (apply, noop, interactive, autogen, scale; generate = autogen)
 //   npm run bench -- --sizes 1000         other revision counts for the apply section
 //   npm run bench -- --repeat 5           runs per no-op figure (default 3; the best is reported)
 //
@@ -10,9 +10,9 @@
 // `npm ci` filled; creates and drops its own databases, a workspace with the packed @veloiq/db
 // installed (in a temporary folder) and scratch projects (there and under tools/bench/.scratch/).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   SOURCE_WORKSPACE,
@@ -23,10 +23,15 @@ import {
   createScratchProject,
   dropLeftovers,
   installedWorkspace,
+  modelFiles,
+  revisionFile,
+  revisionId,
+  tableName,
   type BenchDatabase,
   type BenchWorkspace,
   type ScratchProject,
 } from './scratch';
+import { PYTHON, alembicMissing, createAlembicProject } from './alembic';
 
 interface Timed {
   ms: number;
@@ -43,7 +48,7 @@ function arg(name: string): string | undefined {
   return i === -1 ? undefined : process.argv[i + 1];
 }
 
-const SECTIONS = new Set((arg('only') ?? 'apply,noop,autogen,generate').split(','));
+const SECTIONS = new Set((arg('only') ?? 'apply,noop,interactive,autogen,generate,scale').split(','));
 const SIZES = (arg('sizes') ?? '250,1000,2000').split(',').map(Number);
 const REPEAT = Number(arg('repeat') ?? 3);
 /** The size whose figures the targets are about and whose database the no-op section reads. */
@@ -293,6 +298,15 @@ async function applyMain(project: ScratchProject, source: ScratchProject | undef
   return undefined;
 }
 
+/** A database with every revision of `project` applied by the engine (not timed). */
+async function engineUpgraded(project: ScratchProject): Promise<BenchDatabase> {
+  await warmNx(project);
+  const db = await createDatabase(`main${project.revisions}`);
+  await engine(project, 'upgrade', { DATABASE_URL: db.url });
+  await checkApplied(db, project.revisions, 'engine upgrade');
+  return db;
+}
+
 /** db-current on an up-to-date database, several ways, best of REPEAT runs each. */
 async function noopSection(project: ScratchProject, source: ScratchProject | undefined, db: BenchDatabase): Promise<void> {
   const env = { DATABASE_URL: db.url };
@@ -353,6 +367,189 @@ async function noopSection(project: ScratchProject, source: ScratchProject | und
     const viaSource = best('nx run db-current, this repository');
     line(`  this repository, plugin from TypeScript sources: nx run db-current ${s(viaSource)} (${ratio(viaSource, bareSource + raw)}x bare nx run ${s(bareSource)} + raw listing)`);
     summary.noop = { ...(summary.noop as object), bareNxFromSourceMs: Math.round(bareSource), nxRunCurrentFromSourceMs: Math.round(viaSource), nxFromSourceRatio: ratio(viaSource, bareSource + raw) };
+  }
+}
+
+/**
+ * At the keyboard: `veloiq db current` and `history` (the fast path: no Nx task) beside real
+ * Alembic's `alembic current` / `history` on an equivalent project and database (the same 1000
+ * revisions, applied), and the same commands through `nx run` with and without the daemon.
+ * Interleaved, best of REPEAT runs each, after one warm-up run of each (Python's .pyc files,
+ * tsx's and Nx's caches).
+ */
+async function interactiveSection(project: ScratchProject, db: BenchDatabase): Promise<void> {
+  const missing = alembicMissing();
+  if (missing) throw new Error(`interactive section: ${missing}`);
+  const alembicDb = await createDatabase(`alembic${project.revisions}`);
+  const alembic = createAlembicProject(project.revisions, alembicDb.url);
+  try {
+    await mustRun('psql -f (alembic database)', 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', alembicDb.url, '-f', project.sqlFile]);
+    await mustRun('alembic stamp head', PYTHON, [...alembic.args, 'stamp', 'head']);
+    const env = { DATABASE_URL: db.url };
+    const veloiq = (label: string, sub: string, extra: NodeJS.ProcessEnv = {}) => () =>
+      mustRun(label, project.workspace.veloiq, ['db', sub], { cwd: project.root, env: { ...env, ...extra } });
+    const alembicRun = (...sub: string[]) => () => mustRun(`alembic ${sub.join(' ')}`, PYTHON, [...alembic.args, ...sub], { cwd: alembic.dir });
+    const ways: [string, () => Promise<Timed>][] = [
+      ['alembic current', alembicRun('current')],
+      ['veloiq db current', veloiq('veloiq db current', 'current')],
+      ['alembic history', alembicRun('history')],
+      ['veloiq db history', veloiq('veloiq db history', 'history')],
+      // Plain `alembic history` reads no database; ours also marks what is applied and current.
+      ['alembic history --indicate-current', alembicRun('history', '--indicate-current')],
+      ['veloiq db current via nx run', veloiq('veloiq db current (nx run)', 'current', { VELOIQ_NO_FAST_PATH: '1' })],
+      ['veloiq db current via nx run, daemon', veloiq('veloiq db current (nx run, daemon)', 'current', { VELOIQ_NO_FAST_PATH: '1', ...DAEMON })],
+      ['veloiq db history via nx run', veloiq('veloiq db history (nx run)', 'history', { VELOIQ_NO_FAST_PATH: '1' })],
+      ['engine current alone', () => engine(project, 'current', env)],
+    ];
+    const samples = new Map<string, number[]>(ways.map(([name]) => [name, []]));
+    await withDaemon(project.workspace, async () => {
+      for (const [, run] of ways) await run();
+      for (let i = 0; i < REPEAT; i++) for (const [name, run] of ways) samples.get(name)!.push((await run()).ms);
+    });
+    const best = (name: string) => Math.min(...samples.get(name)!);
+    const figures = {
+      revisions: project.revisions,
+      alembicCurrentMs: Math.round(best('alembic current')),
+      veloiqCurrentMs: Math.round(best('veloiq db current')),
+      currentVsAlembic: ratio(best('veloiq db current'), best('alembic current')),
+      alembicHistoryMs: Math.round(best('alembic history')),
+      veloiqHistoryMs: Math.round(best('veloiq db history')),
+      historyVsAlembic: ratio(best('veloiq db history'), best('alembic history')),
+      alembicHistoryIndicateCurrentMs: Math.round(best('alembic history --indicate-current')),
+      historyVsAlembicIndicateCurrent: ratio(best('veloiq db history'), best('alembic history --indicate-current')),
+      nxRunCurrentMs: Math.round(best('veloiq db current via nx run')),
+      nxRunCurrentDaemonMs: Math.round(best('veloiq db current via nx run, daemon')),
+      nxRunHistoryMs: Math.round(best('veloiq db history via nx run')),
+      engineCurrentMs: Math.round(best('engine current alone')),
+    };
+    line(`interactive (${project.revisions} revisions applied, best of ${REPEAT}; installed package, fast path):`);
+    line(`  alembic current ${s(figures.alembicCurrentMs)} | veloiq db current ${s(figures.veloiqCurrentMs)} (${figures.currentVsAlembic}x alembic; target <= 1.5x)`);
+    line(`  alembic history ${s(figures.alembicHistoryMs)} | veloiq db history ${s(figures.veloiqHistoryMs)} (${figures.historyVsAlembic}x alembic; target <= 1.5x) | alembic history --indicate-current (reads the database too) ${s(figures.alembicHistoryIndicateCurrentMs)} (${figures.historyVsAlembicIndicateCurrent}x)`);
+    line(`  through nx run (VELOIQ_NO_FAST_PATH=1): current ${s(figures.nxRunCurrentMs)}, with the daemon ${s(figures.nxRunCurrentDaemonMs)} | history ${s(figures.nxRunHistoryMs)} | engine current alone ${s(figures.engineCurrentMs)}`);
+    summary.interactive = figures;
+  } finally {
+    alembic.remove();
+    await alembicDb.drop();
+  }
+}
+
+/** Projects in the scale section (`--projects N`), each with SCALE_ENTITIES entities and as many revisions. */
+const SCALE_PROJECTS = Number(arg('projects') ?? 50);
+const SCALE_ENTITIES = 3;
+
+/** Tasks Nx ran, and how many of them it read from a cache. */
+function tasksOf(output: string): { tasks: number; hits: number } {
+  const lines = output.split('\n').filter((l) => /^> nx run \S+:\S+/.test(l.trim()));
+  return { tasks: lines.length, hits: lines.filter((l) => /cache\]|existing outputs match the cache/.test(l)).length };
+}
+
+/**
+ * Fifty database projects in one workspace, each given its database by our `project` generator,
+ * with SCALE_ENTITIES entities and the revisions that create them: what the plugin costs the
+ * project graph, `nx affected` after one entity change, a fully cached re-run, a cold
+ * `run-many -t generate`, and `run-many -t db-upgrade` at --parallel 1, 2 and 4 on one
+ * PostgreSQL server (a database per project) and on the embedded default (a server per project).
+ */
+async function scaleSection(workspace: BenchWorkspace): Promise<void> {
+  const names = Array.from({ length: SCALE_PROJECTS }, (_, i) => `scale-${String(i + 1).padStart(2, '0')}`);
+  const roots = names.map((name) => join(workspace.root, 'apps', name));
+  const dbs: BenchDatabase[] = [];
+  const run = (label: string, args: string[], env: NodeJS.ProcessEnv = {}) => mustRun(label, workspace.nx, args, { cwd: workspace.root, env });
+  try {
+    for (const [k, root] of roots.entries()) {
+      mkdirSync(root, { recursive: true });
+      writeFileSync(join(root, 'project.json'), JSON.stringify({ name: names[k], root: relative(workspace.root, root), targets: {} }, null, 2));
+    }
+    await mustRun('project generator', process.execPath, [join(__dirname, 'scale-generate.cjs'), workspace.root, ...names]);
+    for (const root of roots) {
+      for (const [module, text] of modelFiles(SCALE_ENTITIES, false)) {
+        mkdirSync(join(root, 'backend/src/modules', module), { recursive: true });
+        writeFileSync(join(root, 'backend/src/modules', module, 'models.ts'), text);
+      }
+      for (let i = 1; i <= SCALE_ENTITIES; i++) writeFileSync(join(root, 'backend/migrations', `${revisionId(i)}_create_${tableName(i)}_table.ts`), revisionFile(i));
+    }
+    await mustRun('git add', 'git', ['add', '-A'], { cwd: workspace.root });
+    await mustRun('git commit', 'git', ['-c', 'user.email=bench@veloiq', '-c', 'user.name=bench', 'commit', '-qm', 'scale projects'], { cwd: workspace.root });
+
+    // The project graph, computed (not read from Nx's graph cache), with and without our plugin.
+    const graph = async () => (await run('nx show projects', ['show', 'projects', '--json'], { NX_CACHE_PROJECT_GRAPH: 'false' })).ms;
+    const nxJsonPath = join(workspace.root, 'nx.json');
+    const nxJson = readFileSync(nxJsonPath, 'utf8');
+    const withPlugin = Math.min(await graph(), await graph());
+    writeFileSync(nxJsonPath, JSON.stringify({ ...JSON.parse(nxJson), plugins: [] }, null, 2));
+    const withoutPlugin = Math.min(await graph(), await graph());
+    writeFileSync(nxJsonPath, nxJson);
+
+    // One database per project on the system server, named in the project's backend/.env.pg.
+    for (const [k, root] of roots.entries()) {
+      const db = await createDatabase(`scale${k + 1}`);
+      dbs.push(db);
+      writeFileSync(join(root, 'backend/.env.pg'), `DATABASE_URL=${db.url}\n`);
+    }
+    const pg = ['--envFile=.env.pg'];
+    const cacheEnv = { NX_CACHE_DIRECTORY: join(workspace.root, '.nx', 'scale-cache') };
+
+    const generate = await run('run-many -t generate (cold)', ['run-many', '-t', 'generate', '--skip-nx-cache', '--parallel', '2'], cacheEnv);
+    const generateTasks = tasksOf(generate.stdout).tasks;
+    await run('run-many -t db-check (fills the cache)', ['run-many', '-t', 'db-check', ...pg], cacheEnv);
+    // One entity file of one project changes (a comment: the schema, and so db-check, stay green).
+    const changed = roots[Math.floor(roots.length / 2)];
+    for (const [module, text] of modelFiles(SCALE_ENTITIES, false, `${process.pid}`)) writeFileSync(join(changed, 'backend/src/modules', module, 'models.ts'), text);
+    const affected = await run('nx affected -t db-check', ['affected', '-t', 'db-check', '--base=HEAD', ...pg], cacheEnv);
+    const affectedAgain = await run('nx affected -t db-check (again)', ['affected', '-t', 'db-check', '--base=HEAD', ...pg], cacheEnv);
+    const first = tasksOf(affected.stdout);
+    const again = tasksOf(affectedAgain.stdout);
+    if (again.tasks !== again.hits) throw new Error(`the second affected run was not all cache hits:\n${affectedAgain.stdout}`);
+
+    line(`scale (${SCALE_PROJECTS} projects): graph ${s(withPlugin)} with the plugin, ${s(withoutPlugin)} without | cold generate ${s(generate.ms)} | affected db-check ${first.tasks} tasks ${s(affected.ms)}, again ${again.tasks} hits ${s(affectedAgain.ms)}`);
+    const upgrades: Record<string, number> = {};
+    let embeddedError: string | undefined;
+    for (const parallel of [1, 2, 4]) {
+      for (const db of dbs) {
+        await adminQuery(SYSTEM_PG, `drop database if exists "${db.name}" with (force)`);
+        await adminQuery(SYSTEM_PG, `create database "${db.name}"`);
+      }
+      upgrades[`pgParallel${parallel}Ms`] = Math.round((await run(`run-many db-upgrade --parallel ${parallel}`, ['run-many', '-t', 'db-upgrade', '--parallel', String(parallel), ...pg])).ms);
+      line(`  run-many -t db-upgrade --parallel ${parallel}, one PostgreSQL server: ${s(upgrades[`pgParallel${parallel}Ms`])}`);
+      // The embedded default can fail where the PostgreSQL binaries are not runnable (an install
+      // that skipped their package's script): the other figures are kept and the reason is shown.
+      try {
+        const embedded = await run(`run-many db-upgrade --parallel ${parallel} (embedded)`, ['run-many', '-t', 'db-upgrade', '--parallel', String(parallel)]);
+        upgrades[`embeddedParallel${parallel}Ms`] = Math.round(embedded.ms);
+        line(`  the same on the embedded default (a server per project): ${s(embedded.ms)}`);
+      } catch (error) {
+        embeddedError = /EACCES[^\n]*|Error: [^\n]*/.exec(String(error))?.[0] ?? 'failed';
+        line(`  the same on the embedded default: failed (${embeddedError})`);
+      }
+      for (const root of roots) rmSync(join(root, 'backend/.veloiq'), { recursive: true, force: true });
+    }
+    const figures = {
+      projects: SCALE_PROJECTS,
+      entitiesPerProject: SCALE_ENTITIES,
+      graphWithPluginMs: Math.round(withPlugin),
+      graphWithoutPluginMs: Math.round(withoutPlugin),
+      graphPluginRatio: ratio(withPlugin, withoutPlugin),
+      coldGenerateMs: Math.round(generate.ms),
+      coldGeneratePerProjectMs: Math.round(generate.ms / SCALE_PROJECTS),
+      coldGenerateTasks: generateTasks,
+      affectedCheckMs: Math.round(affected.ms),
+      affectedCheckTasks: first.tasks,
+      affectedCheckHits: first.hits,
+      affectedAgainMs: Math.round(affectedAgain.ms),
+      affectedAgainTasks: again.tasks,
+      ...upgrades,
+      embeddedError: embeddedError ?? null,
+    };
+    line(`scale (${SCALE_PROJECTS} projects, ${SCALE_ENTITIES} entities and revisions each; installed package):`);
+    line(`  project graph ${s(withPlugin)} with the plugin, ${s(withoutPlugin)} without (${figures.graphPluginRatio}x)`);
+    line(`  cold run-many -t generate (--parallel 2): ${s(generate.ms)}, ${s(generate.ms / SCALE_PROJECTS)} a project (target well under 1 s)`);
+    line(`  nx affected -t db-check after one entity change: ${first.tasks} tasks (${first.hits} from the cache), ${s(affected.ms)} | again: ${again.tasks} tasks, all cache hits, ${s(affectedAgain.ms)}`);
+    line(`  run-many -t db-upgrade, one PostgreSQL server: --parallel 1 ${s(upgrades.pgParallel1Ms)}, 2 ${s(upgrades.pgParallel2Ms)}, 4 ${s(upgrades.pgParallel4Ms)}`);
+    if (!embeddedError) line(`  the same, embedded default (a server per project): --parallel 1 ${s(upgrades.embeddedParallel1Ms)}, 2 ${s(upgrades.embeddedParallel2Ms)}, 4 ${s(upgrades.embeddedParallel4Ms)}`);
+    summary.scale = figures;
+  } finally {
+    for (const db of dbs) await db.drop();
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
   }
 }
 
@@ -447,7 +644,8 @@ async function main(): Promise<void> {
     let mainDb: BenchDatabase | undefined;
     let mainProject: ScratchProject | undefined;
     let sourceProject: ScratchProject | undefined;
-    if (SECTIONS.has('apply') || SECTIONS.has('noop')) {
+    const readsMain = SECTIONS.has('noop') || SECTIONS.has('interactive');
+    if (SECTIONS.has('apply') || readsMain) {
       const sizes = SECTIONS.has('apply') ? SIZES : [MAIN_SIZE];
       const growth: GrowthFigures[] = [];
       for (const n of sizes) {
@@ -456,7 +654,7 @@ async function main(): Promise<void> {
         if (n === MAIN_SIZE) {
           mainProject = project;
           sourceProject = createScratchProject(SOURCE_WORKSPACE, `bench-apply-${n}`, n);
-          mainDb = await applyMain(project, SECTIONS.has('apply') ? sourceProject : undefined, SECTIONS.has('noop'));
+          mainDb = SECTIONS.has('apply') ? await applyMain(project, sourceProject, readsMain) : await engineUpgraded(project);
         } else {
           project.remove();
         }
@@ -467,11 +665,13 @@ async function main(): Promise<void> {
         summary.growth = growth.map((f) => ({ revisions: f.revisions, psqlMs: Math.round(f.psqlMs), nxRunMs: Math.round(f.nxMs), nxVsPsql: ratio(f.nxMs, f.psqlMs) }));
       }
     }
-    if (SECTIONS.has('noop') && mainDb && mainProject) {
-      await noopSection(mainProject, sourceProject, mainDb);
+    if (mainDb && mainProject) {
+      if (SECTIONS.has('noop')) await noopSection(mainProject, sourceProject, mainDb);
+      if (SECTIONS.has('interactive')) await interactiveSection(mainProject, mainDb);
       await mainDb.drop();
     }
     if (SECTIONS.has('autogen') || SECTIONS.has('generate')) await autogenSection(installed);
+    if (SECTIONS.has('scale')) await scaleSection(installed);
   } finally {
     for (const workspace of workspaces) workspace.remove();
     rmSync(BENCH_TMP, { recursive: true, force: true });

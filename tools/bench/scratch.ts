@@ -129,7 +129,7 @@ export function revisionSql(i: number): string[] {
   ];
 }
 
-function revisionFile(i: number): string {
+export function revisionFile(i: number): string {
   const id = revisionId(i);
   const up = revisionSql(i)
     .map((sql) => `    this.addSql(\`${sql}\`);`)
@@ -165,7 +165,7 @@ function moduleName(m: number): string {
  * Entity definitions for the first `count` tables, `ENTITIES_PER_MODULE` to a models.ts.
  * With `changedColumn`, entity 1's `name` is 255 characters instead of 200: one changed column.
  */
-function modelFiles(count: number, changedColumn: boolean, salt = ''): Map<string, string> {
+export function modelFiles(count: number, changedColumn: boolean, salt = ''): Map<string, string> {
   const files = new Map<string, string>();
   for (let m = 1; (m - 1) * ENTITIES_PER_MODULE < count; m++) {
     // The salt changes the file (so Nx's cache misses) without changing the schema.

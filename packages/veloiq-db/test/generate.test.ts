@@ -1,6 +1,6 @@
 // `veloiq generate`: the entity registry, TypeScript types and JSON Schemas, from the entity modules.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generate } from '../src/commands/generate';
@@ -116,5 +116,22 @@ describe('generate', () => {
     const state = join(project.backend, '.veloiq');
     assert.ok(readdirSync(state).some((name) => name.endsWith('.tsbuildinfo')), 'the build info is kept in .veloiq/');
     assert.match(readFileSync(join(state, '.gitignore'), 'utf8'), /^\*$/m, '.veloiq/ ignores everything in it');
+  });
+
+  test('a check that passed is skipped only while nothing it read changed: a type error from an imported file is still named', async () => {
+    const file = join(project.backend, 'src/modules/customers/models.ts');
+    const lengths = join(project.backend, 'src/modules/customers/lengths.ts');
+    writeFileSync(lengths, 'export const EMAIL_LENGTH = 320;\n');
+    writeFileSync(file, `import { EMAIL_LENGTH } from './lengths';\n${CUSTOMERS.replace('p.string().length(320)', 'p.string().length(EMAIL_LENGTH)')}`);
+    try {
+      await generate(options(project));
+      assert.ok(existsSync(join(project.backend, '.veloiq/entities.passed.json')), 'the passed check is remembered');
+      await generate(options(project));
+      writeFileSync(lengths, "export const EMAIL_LENGTH = '320';\n");
+      await assert.rejects(generate(options(project)), /TypeScript error in backend\/src\/modules\/customers\/models\.ts:\d+:\d+: Argument of type 'string'/);
+    } finally {
+      writeFileSync(file, CUSTOMERS);
+      rmSync(lengths, { force: true });
+    }
   });
 });

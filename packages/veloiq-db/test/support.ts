@@ -183,8 +183,8 @@ export function run(command: string, args: string[], options: { cwd: string; env
 }
 
 /** `nx <args>` through the workspace's Nx, from `cwd` (default: the workspace root). */
-export function nx(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return run(join(WORKSPACE, 'node_modules/.bin/nx'), args, { cwd: options.cwd ?? WORKSPACE, env: options.env });
+export function nx(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  return run(join(WORKSPACE, 'node_modules/.bin/nx'), args, { cwd: options.cwd ?? WORKSPACE, env: options.env, timeoutMs: options.timeoutMs });
 }
 
 /** `npx veloiq <args>` from `cwd`, as a user types it. */
@@ -197,4 +197,23 @@ export function withoutDatabaseUrl(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.DATABASE_URL;
   return env;
+}
+
+/**
+ * A copy of this workspace (nx.json, packages/, apps/, the root files) in a temporary folder,
+ * with node_modules linked to the workspace's: Nx runs the plugin from the copy's sources,
+ * uncommitted changes included, and a test may edit anything in it.
+ */
+export function copyWorkspace(prefix = 'veloiq-ws-'): { root: string; remove(): void } {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(root, 0o755);
+  for (const entry of ['nx.json', 'package.json', 'tsconfig.base.json', '.gitignore', '.nxignore', 'packages', 'apps']) {
+    cpSync(join(WORKSPACE, entry), join(root, entry), {
+      recursive: true,
+      filter: (src) => !/\/(node_modules|\.veloiq|\.nx|dist)(\/|$)/.test(src.slice(WORKSPACE.length)) && !/\/\.env$/.test(src),
+    });
+  }
+  symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
+  symlinkSync(join(WORKSPACE, 'packages/veloiq-db/node_modules'), join(root, 'packages/veloiq-db/node_modules'), 'dir');
+  return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeError } from '../core/errors';
 import { parseArgs } from './args';
-import { findWorkspaceRoot, nxBin, resolveProject } from './workspace';
+import { runFastPath } from './fast-path';
+import { findProjectDir, findWorkspaceRoot, nxBin, resolveProject } from './workspace';
 
 function runNx(nx: string, args: string[], env: NodeJS.ProcessEnv, quiet: boolean): Promise<number> {
   return new Promise((resolve) => {
@@ -26,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const cwd = process.cwd();
     const root = findWorkspaceRoot(cwd);
+    const fast = await runFastPath(root, findProjectDir(cwd, root), invocation.project, invocation.target, invocation.args);
+    if (fast !== undefined) return fast;
     const project = invocation.project ?? resolveProject(cwd, root, invocation.target);
     const nxArgs = ['run', `${project}:${invocation.target}`, ...invocation.args];
     if (!invocation.captureOutput) return await runNx(nxBin(root), nxArgs, process.env, false);

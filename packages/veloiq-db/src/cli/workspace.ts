@@ -43,17 +43,24 @@ function assertHasConfig(dir: string, name: string, workspaceRoot: string, targe
   }
 }
 
+/** The folder of the project that contains `cwd` (below the workspace root), if any. */
+export function findProjectDir(cwd: string, workspaceRoot: string): string | undefined {
+  for (let dir = cwd; dir !== workspaceRoot && dir.startsWith(workspaceRoot); dir = dirname(dir)) {
+    if (projectNameIn(dir)) return dir;
+  }
+  return undefined;
+}
+
 /**
  * The Nx project to run: the one whose folder contains `cwd`; from the workspace root, the only
  * project that has the target.
  */
 export function resolveProject(cwd: string, workspaceRoot: string, target: string): string {
-  for (let dir = cwd; dir !== workspaceRoot && dir.startsWith(workspaceRoot); dir = dirname(dir)) {
-    const name = projectNameIn(dir);
-    if (name) {
-      assertHasConfig(dir, name, workspaceRoot, target);
-      return name;
-    }
+  const dir = findProjectDir(cwd, workspaceRoot);
+  if (dir) {
+    const name = projectNameIn(dir)!;
+    assertHasConfig(dir, name, workspaceRoot, target);
+    return name;
   }
   const output = execFileSync(process.execPath, [nxBin(workspaceRoot), 'show', 'projects', '--with-target', target, '--json'], {
     cwd: workspaceRoot,
