@@ -3,7 +3,8 @@ import { UserError } from '../core/errors';
 import { offlineScript, type SqlResult, type SqlScript } from '../core/offline';
 import type { Database } from '../core/orm';
 import { recordReverted } from '../core/record';
-import { isApplied, resolveRevision, type Position, type Revision } from '../core/revisions';
+import { downgradePlan } from '../core/revision-graph';
+import { resolveRevision, standingOf, type Position, type Revision, type Standing } from '../core/revisions';
 import { applyRevisions, runRevisions } from '../core/runner';
 import { withDatabase, readPosition, type CommandOptions } from '../core/session';
 
@@ -16,34 +17,18 @@ export interface DowngradeOptions extends CommandOptions {
   transactionPerMigration?: boolean;
 }
 
-export interface DowngradeResult {
+export interface DowngradeResult extends Standing {
   kind: 'downgrade';
   /** Newest first, in the order they were reverted. */
   reverted: Pick<Revision, 'id' | 'description'>[];
-  /** The revision applied now, after the run; null at base. */
-  current: string | null;
-  head: boolean;
 }
 
-/** The revisions to revert, newest first, to leave `target` (an index, -1 for base) current. */
-function plan(position: Position, spec: string | number): { target: number; revert: Revision[] } {
-  const target = resolveRevision(spec, position);
-  const { revisions, current } = position;
-  const currentId = revisions[current]?.id ?? 'base';
-  if (target > current) {
-    throw new UserError(
-      `Revision ${revisions[target].id} is ahead of the current revision (${currentId}); downgrade only goes back. ` +
-        `To apply it use 'veloiq db upgrade ${revisions[target].id}'.`,
-    );
-  }
-  if (target >= 0 && !isApplied(position, target)) {
-    throw new UserError(
-      `Revision ${revisions[target].id} is not applied, so the database cannot be left at it. ` +
-        `Pick an applied revision (see 'veloiq db history'), or 'veloiq db stamp ${revisions[target].id}' to only change the record.`,
-    );
-  }
-  const revert = revisions.filter((r, i) => i > target && isApplied(position, i)).reverse();
-  return { target, revert };
+/**
+ * The revisions to revert, children first: those applied after the target on its branch. As in
+ * Alembic, going back to one parent of a mergepoint keeps the other branch applied.
+ */
+function plan(position: Position, spec: string | number): Revision[] {
+  return downgradePlan(position.graph, position.appliedNames, resolveRevision(spec, position));
 }
 
 /** Reverts the revisions and removes them from the record, inside the caller's transaction. */
@@ -51,6 +36,11 @@ async function revertAll(db: Database, revert: Revision[], ctx: Transaction, scr
   await runRevisions(db, revert, 'down', ctx, undefined, (revision) => script?.comment(`Revision ${revision.id}: ${revision.description} (revert)`));
   script?.comment(`Record: remove ${revert.map((r) => r.id).join(', ')}`);
   await recordReverted(db, revert.map((r) => r.name), ctx);
+}
+
+function remaining(position: Position, revert: Revision[]): string[] {
+  const reverted = new Set(revert.map((r) => r.name));
+  return [...position.appliedNames].filter((name) => !reverted.has(name));
 }
 
 function requireRevision(revision: string | number | undefined): string | number {
@@ -70,16 +60,16 @@ export async function downgrade(options: DowngradeOptions): Promise<DowngradeRes
   const spec = requireRevision(options.revision);
   if (options.sql) {
     return offlineScript('downgrade', options, 'head', async ({ db, script, position, target }) => {
-      const { target: to, revert } = plan(position, requireRevision(target));
+      const revert = plan(position, requireRevision(target));
       if (revert.length > 0) {
         await db.orm.em.getConnection().transactional((ctx) => revertAll(db, revert, ctx, script));
       }
-      return to;
+      return remaining(position, revert);
     });
   }
   return withDatabase(options, async (db) => {
     const position = await readPosition(db);
-    const { target, revert } = plan(position, spec);
+    const revert = plan(position, spec);
     if (revert.length > 0) {
       // One transaction (or one per revision); a revision whose isTransactional() is false is
       // reverted on its own, outside any (see applyRevisions).
@@ -88,13 +78,10 @@ export async function downgrade(options: DowngradeOptions): Promise<DowngradeRes
         record: (done, ctx) => recordReverted(db, done.map((r) => r.name), ctx),
       });
     }
-    const { revisions } = position;
-    const reverted = new Set(revert.map((r) => r.name));
     return {
       kind: 'downgrade',
       reverted: revert.map(({ id, description }) => ({ id, description })),
-      current: revisions[target]?.id ?? null,
-      head: revisions.every((r) => position.appliedNames.has(r.name) && !reverted.has(r.name)),
+      ...standingOf(position, remaining(position, revert)),
     };
   }, { lock: 'downgrade' });
 }

@@ -2,11 +2,12 @@ import type { Transaction } from '@mikro-orm/core';
 import { offlineScript, type SqlResult, type SqlScript } from '../core/offline';
 import type { Database } from '../core/orm';
 import { ensureRecordTable, recordApplied, recordReverted } from '../core/record';
-import { resolveRevision, type Position, type Revision } from '../core/revisions';
+import { stampPlan } from '../core/revision-graph';
+import { resolveRevision, standingOf, type Position, type Revision, type Standing } from '../core/revisions';
 import { withDatabase, readPosition, type CommandOptions } from '../core/session';
 
 export interface StampOptions extends CommandOptions {
-  /** head (default), base, -N, +N, a revision id or a unique prefix of one (or `from:to` with `sql`). */
+  /** head (default), heads, base, -N, +N, <label>@head, a revision id or a unique prefix of one, several separated by spaces (or `from:to` with `sql`). */
   revision?: string | number;
   /** Print the SQL instead of running it; connects to nothing. */
   sql?: boolean;
@@ -14,39 +15,45 @@ export interface StampOptions extends CommandOptions {
 
 type Entry = Pick<Revision, 'id' | 'description'>;
 
-export interface StampResult {
+export interface StampResult extends Standing {
   kind: 'stamp';
   /** Revisions newly recorded as applied, oldest first. */
   recorded: Entry[];
   /** Revisions removed from the record, newest first; names with no revision file keep their name as id. */
   removed: Entry[];
-  /** The revision the database is marked at now; null at base. */
-  current: string | null;
-  head: boolean;
 }
 
 interface Plan {
-  target: number;
   record: Revision[];
-  /** Recorded names to remove: known revisions after the target, then names with no file. */
+  /** Recorded names to remove: known revisions not wanted (children first), then names with no file. */
   remove: string[];
   /** How `remove` is shown: ids, or the name when no file has it. */
   removeShown: string[];
+  /** The names recorded afterwards. */
+  after: string[];
 }
 
-/** What must change in the record so that exactly the revisions up to the target are recorded. */
+/**
+ * What must change in the record so that exactly the targets and their ancestors are recorded.
+ * Several words (`stamp b c`, as Alembic takes them) stamp each branch.
+ */
 function plan(position: Position, spec: string | number): Plan {
-  const target = resolveRevision(spec, position);
-  const { revisions, appliedNames } = position;
-  const wanted = new Set(revisions.slice(0, target + 1).map((r) => r.name));
-  const known = new Set(revisions.map((r) => r.name));
-  const record = revisions.slice(0, target + 1).filter((r) => !appliedNames.has(r.name));
-  const remove = [
-    ...revisions.filter((r) => appliedNames.has(r.name) && !wanted.has(r.name)).reverse().map((r) => r.name),
-    ...[...appliedNames].filter((name) => !known.has(name)),
-  ];
-  const idOf = new Map(revisions.map((r) => [r.name, r.id]));
-  return { target, record, remove, removeShown: remove.map((name) => idOf.get(name) ?? name) };
+  const words = String(spec).trim().split(/\s+/);
+  const targets = words.map((word) => resolveRevision(word, position));
+  const { record, remove: unwanted } = stampPlan(position.graph, position.appliedNames, {
+    spec: String(spec),
+    revisions: targets.flatMap((t) => t.revisions),
+  });
+  const known = new Set(position.revisions.map((r) => r.name));
+  const remove = [...unwanted.map((r) => r.name), ...[...position.appliedNames].filter((name) => !known.has(name))];
+  const idOf = new Map(position.revisions.map((r) => [r.name, r.id]));
+  const removed = new Set(remove);
+  return {
+    record,
+    remove,
+    removeShown: remove.map((name) => idOf.get(name) ?? name),
+    after: [...[...position.appliedNames].filter((name) => !removed.has(name)), ...record.map((r) => r.name)],
+  };
 }
 
 async function rewriteRecord(db: Database, { record, remove, removeShown }: Plan, ctx: Transaction, script?: SqlScript): Promise<void> {
@@ -74,7 +81,7 @@ export function stamp(options: StampOptions): Promise<StampResult | SqlResult> {
       if (change.record.length + change.remove.length > 0) {
         await db.orm.em.getConnection().transactional((ctx) => rewriteRecord(db, change, ctx, script));
       }
-      return change.target;
+      return change.after;
     });
   }
   return withDatabase(options, async (db) => {
@@ -90,8 +97,7 @@ export function stamp(options: StampOptions): Promise<StampResult | SqlResult> {
       kind: 'stamp',
       recorded: change.record.map(entry),
       removed: change.remove.map((name) => (byName.has(name) ? entry(byName.get(name)!) : { id: name, description: '(no revision file)' })),
-      current: revisions[change.target]?.id ?? null,
-      head: change.target === revisions.length - 1,
+      ...standingOf(position, change.after),
     };
   }, { lock: 'stamp' });
 }

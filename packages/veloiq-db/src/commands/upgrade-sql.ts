@@ -1,7 +1,8 @@
 import { UserError } from '../core/errors';
 import { offlineScript, type SqlResult } from '../core/offline';
 import { ensureRecordTable, recordApplied } from '../core/record';
-import { resolveRevision } from '../core/revisions';
+import { upgradePlan } from '../core/revision-graph';
+import { resolveRevision, standingOf } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import type { UpgradeOptions } from './upgrade';
 
@@ -13,16 +14,15 @@ import type { UpgradeOptions } from './upgrade';
  */
 export function upgradeSql(options: UpgradeOptions): Promise<SqlResult> {
   return offlineScript('upgrade', options, 'base', async ({ db, script, position, target }) => {
-    const { revisions } = position;
     const to = resolveRevision(target ?? 'head', position);
-    if (target !== undefined && target !== 'head' && to <= position.current) {
-      const id = revisions[to]?.id ?? 'base';
+    const pending = upgradePlan(position.graph, position.appliedNames, to);
+    if (target !== undefined && target !== 'head' && pending.length === 0) {
       throw new UserError(
-        `Revision ${id} is not after the script's starting point (${revisions[position.current]?.id ?? 'base'}). ` +
-          `Give a later revision, or a range such as 'base:${revisions.at(-1)?.id ?? 'head'}'.`,
+        `Revision ${to.revisions.map((r) => r.id).join(', ') || 'base'} is not after the script's starting point (${standingOf(position).current ?? 'base'}). ` +
+          `Give a later revision, or a range such as 'base:${target}'.`,
       );
     }
-    await applyRevisions(db, revisions.slice(position.current + 1, to + 1), 'up', {
+    await applyRevisions(db, pending, 'up', {
       perMigration: options.transactionPerMigration,
       prepare: async (ctx) => {
         script.comment('Record table (created when missing)');
@@ -35,6 +35,6 @@ export function upgradeSql(options: UpgradeOptions): Promise<SqlResult> {
         await recordApplied(db, done, ctx);
       },
     });
-    return Math.max(to, position.current);
+    return [...position.appliedNames, ...pending.map((r) => r.name)];
   });
 }

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { MikroORM, type Transaction } from '@mikro-orm/core';
 import { UserError } from './errors';
 import { loadConfig, migrationsDirOf, type Database } from './orm';
-import { listRevisions, positionOf, resolveRevision, type Position, type Revision } from './revisions';
+import { listRevisions, positionAt, resolveRevision, standingOf, type Position } from './revisions';
 import { prepare, type CommandOptions } from './session';
 
 /**
@@ -123,14 +123,6 @@ async function openOffline(options: CommandOptions, script: SqlScript): Promise<
   };
 }
 
-function positionAt(revisions: Revision[], index: number): Position {
-  return positionOf(revisions, revisions.slice(0, index + 1).map((r) => r.name));
-}
-
-function idAt(revisions: Revision[], index: number): string | null {
-  return revisions[index]?.id ?? null;
-}
-
 export interface OfflineRun {
   db: Database;
   script: SqlScript;
@@ -144,13 +136,13 @@ export interface OfflineRun {
  * Runs `work` offline and returns the script it produced. Offline there is no database to ask
  * where it stands, so, as with Alembic, the revision argument may be a range `from:to`; without
  * one the script starts from `defaultFrom` (base for upgrade and stamp, head for downgrade).
- * `work` returns the index it leaves the database at.
+ * `work` returns the names the record holds afterwards.
  */
 export async function offlineScript(
   command: SqlCommand,
   options: CommandOptions & { revision?: string | number },
   defaultFrom: 'base' | 'head',
-  work: (run: OfflineRun) => Promise<number>,
+  work: (run: OfflineRun) => Promise<Iterable<string>>,
 ): Promise<SqlResult> {
   const script = new SqlScript();
   const db = await openOffline(options, script);
@@ -160,17 +152,17 @@ export async function offlineScript(
     const colon = spec?.indexOf(':') ?? -1;
     const fromSpec = colon === -1 ? '' : spec!.slice(0, colon).trim();
     const target = colon === -1 ? spec : spec!.slice(colon + 1).trim() || undefined;
-    const start = positionAt(revisions, defaultFrom === 'head' ? revisions.length - 1 : -1);
-    const from = fromSpec ? resolveRevision(fromSpec, start) : start.current;
-    const position = positionAt(revisions, from);
-    const fromId = idAt(revisions, from);
+    const all = positionAt(revisions, { revisions, spec: 'heads' });
+    const start = defaultFrom === 'head' ? all : positionAt(revisions, { revisions: [], spec: 'base' });
+    const position = fromSpec ? positionAt(revisions, resolveRevision(fromSpec, start)) : start;
+    const fromId = standingOf(position).current;
     script.comment(
       `veloiq db ${command} --sql: offline script, nothing was run.\n` +
         `Assumes the database is at ${fromId ?? 'base'}${colon === -1 ? ` (give <from>:<to> to start elsewhere)` : ''}.`,
     );
-    const to = await work({ db, script, position, target });
-    if (script.statements === 0) script.comment(`Nothing to run: the database would already be at ${idAt(revisions, to) ?? 'base'}.`);
-    return { kind: 'sql', command, from: fromId, to: idAt(revisions, to), sql: script.toString() };
+    const to = standingOf(position, await work({ db, script, position, target })).current;
+    if (script.statements === 0) script.comment(`Nothing to run: the database would already be at ${to ?? 'base'}.`);
+    return { kind: 'sql', command, from: fromId, to, sql: script.toString() };
   } finally {
     await db.close();
   }

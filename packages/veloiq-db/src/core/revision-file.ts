@@ -9,6 +9,10 @@ export interface RevisionSource {
   up: string[];
   down: string[];
   created?: Date;
+  /** Parent ids; empty starts a new root (written `Parent: base`). */
+  parents: string[];
+  /** Branch labels (`--branch-label`). */
+  labels?: string[];
 }
 
 /**
@@ -30,13 +34,16 @@ function body(statements: string[]): string {
 }
 
 /** The text of a revision file, in the format every revision in `backend/migrations/` shares. */
-export function renderRevision({ id, message, up, down, created = new Date() }: RevisionSource): string {
+export function renderRevision({ id, message, up, down, created = new Date(), parents, labels = [] }: RevisionSource): string {
   const stamp = created.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   return [
     '/**',
     ` * ${headerLine(message)}`,
     ' *',
     ` * Revision: ${id}`,
+    // Read by the tool without running the file (see listRevisions): the graph of revisions.
+    ` * Parent: ${parents.length > 0 ? parents.join(', ') : 'base'}`,
+    ...(labels.length > 0 ? [` * Branch labels: ${labels.join(', ')}`] : []),
     ` * Created: ${stamp}`,
     ' */',
     "import { Migration } from '@mikro-orm/migrations';",
