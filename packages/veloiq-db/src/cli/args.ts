@@ -7,11 +7,11 @@ export interface Invocation {
   args: string[];
 }
 
-export const USAGE = `Usage: veloiq db <upgrade|migrate|downgrade|stamp|history|current|check> [args] [--env-file FILE] [--project NAME]
+export const USAGE = `Usage: veloiq db <upgrade|migrate|downgrade|stamp|history|current|check|heads|branches|show|merge> [args] [--env-file FILE] [--project NAME]
        veloiq generate [--project NAME]
 Each command runs 'nx run <project>:<target>' for the Nx project that contains the current directory.`;
 
-const DB_COMMANDS = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'current', 'check'];
+const DB_COMMANDS = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'current', 'check', 'heads', 'branches', 'show', 'merge'];
 
 /**
  * Flags that take no value. Handed to Nx as `--flag=true`, because Nx would otherwise take a
@@ -20,7 +20,7 @@ const DB_COMMANDS = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'cur
 const BOOLEAN_FLAGS = new Set(['--json', '--sql', '--transaction-per-migration', '--transactionPerMigration']);
 
 /** Options whose value is the next argument when written `--flag value`. */
-const WITH_VALUE: Record<string, string> = { '--env-file': 'envFile', '-e': 'envFile', '--envFile': 'envFile', '-m': 'message', '--message': 'message' };
+const WITH_VALUE: Record<string, string> = { '--env-file': 'envFile', '-e': 'envFile', '--envFile': 'envFile', '-m': 'message', '--message': 'message', '--head': 'head', '--branch-label': 'branchLabel', '--branchLabel': 'branchLabel' };
 
 /**
  * Parses `veloiq db <sub> ...` / `veloiq generate ...`. Returns a usage message for anything

@@ -4,7 +4,7 @@ import { UserError } from '../core/errors';
 import { acquireLock, parseLockTimeout } from '../core/lock';
 import { loadConfig, migrationsDirOf, openDatabase } from '../core/orm';
 import { shownPath } from '../core/paths';
-import { assertWritableFolder, headerLine, renderRevision, writeRevisionFile } from '../core/revision-file';
+import { assertWritableFolder, descriptionLine, renderRevision, writeRevisionFile } from '../core/revision-file';
 import { writeHeadFile } from '../core/head-file';
 import { ancestors, multipleHeadsError } from '../core/revision-graph';
 import { nextRevisionId, resolveRevision, slugOf, type Position, type Revision } from '../core/revisions';
@@ -28,10 +28,10 @@ export interface MigrateResult {
 }
 
 /** The message, or the one-line error for a missing or blank one (Nx passes a bare `-m` as true). */
-export function requireMessage(message: MigrateOptions['message']): string {
+export function requireMessage(message: MigrateOptions['message'], command: 'migrate' | 'merge' = 'migrate'): string {
   const text = typeof message === 'string' || typeof message === 'number' ? String(message) : '';
   if (!text.trim()) {
-    throw new UserError(`A message is required: veloiq db migrate -m "describe the change" (it becomes the revision's description).`);
+    throw new UserError(`A message is required: veloiq db ${command} -m "${command === 'merge' ? 'merge heads' : 'describe the change'}" (it becomes the revision's description).`);
   }
   return text;
 }
@@ -114,7 +114,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     writeHeadFile(db.migrationsDir, [...position.graph.heads.map((r) => r.id).filter((h) => !parentIds.includes(h)), id]);
     return {
       kind: 'migrate',
-      revision: { id, description: headerLine(message).replace(/\*\\\//g, '*/'), path: show(path), parents: parentIds, labels },
+      revision: { id, description: descriptionLine(message), path: show(path), parents: parentIds, labels },
       changes: diff.changes,
     };
   } finally {

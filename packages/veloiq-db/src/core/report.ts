@@ -8,9 +8,26 @@ import type { GenerateResult } from '../commands/generate';
 import type { MigrateResult } from '../commands/migrate';
 import type { CheckResult } from '../commands/check';
 import type { Standing } from './revisions';
+import type { HeadsResult, GraphEntry } from '../commands/heads';
+import type { BranchesResult } from '../commands/branches';
+import type { ShowResult } from '../commands/show';
+import type { MergeResult } from '../commands/merge';
 import { checkText, generateText, migrateText } from './schema-report';
 
-export type CommandResult = CurrentResult | HistoryResult | UpgradeResult | DowngradeResult | StampResult | SqlResult | GenerateResult | MigrateResult | CheckResult;
+export type CommandResult =
+  | CurrentResult
+  | HistoryResult
+  | UpgradeResult
+  | DowngradeResult
+  | StampResult
+  | SqlResult
+  | GenerateResult
+  | MigrateResult
+  | CheckResult
+  | HeadsResult
+  | BranchesResult
+  | ShowResult
+  | MergeResult;
 
 function behind(pending: number): string {
   return `${pending} revision${pending === 1 ? '' : 's'} behind head`;
@@ -58,7 +75,7 @@ function historyText(r: HistoryResult): string[] {
 
 /** Where the database stands: its revision, or each branch's when it is on several. */
 function at(r: Standing, none = 'base'): string {
-  if (r.heads.length > 1) return `${r.heads.join(' and ')} (${r.heads.length} branches)`;
+  if (r.heads) return `${r.heads.join(' and ')} (${r.heads.length} branches)`;
   return r.current ?? none;
 }
 
@@ -92,6 +109,41 @@ function stampText(r: StampResult): string[] {
   ];
 }
 
+/** `id description (label feat)`: a revision as the graph commands list it. */
+function entryLine(e: GraphEntry, ...marks: (string | false)[]): string {
+  const all = [...e.labels.map((label) => `label ${label}`), ...marks].filter(Boolean);
+  return `${e.id}  ${e.description}${all.length ? `  (${all.join(', ')})` : ''}`;
+}
+
+function headsText(r: HeadsResult): string[] {
+  if (r.heads.length === 0) return ['No revisions yet. Create one with: veloiq db migrate -m "message"'];
+  return [...r.heads.map((h) => entryLine(h, 'head')), ...headsLine(r.heads.map((h) => h.id))];
+}
+
+function branchesText(r: BranchesResult): string[] {
+  if (r.branchpoints.length === 0) return ['No branchpoints: every revision has at most one child.'];
+  return r.branchpoints.flatMap((b) => [entryLine(b, 'branchpoint'), ...b.children.map((c) => `  -> ${entryLine(c)}`)]);
+}
+
+function showText(r: ShowResult): string[] {
+  return [
+    `Revision: ${r.id}${[r.head && ' (head)', r.branchpoint && ' (branchpoint)', r.mergepoint && ' (mergepoint)'].filter(Boolean).join('')}`,
+    `Parent: ${r.parents.join(', ') || 'base'}`,
+    `Children: ${r.children.join(', ') || '(none)'}`,
+    ...(r.labels.length ? [`Branch labels: ${r.labels.join(', ')}`] : []),
+    `Path: ${r.path}`,
+    '',
+    `    ${r.description}`,
+  ];
+}
+
+function mergeText(r: MergeResult): string[] {
+  return [
+    `Wrote ${r.revision.path}: merge revision ${r.revision.id} of ${r.revision.parents.join(' and ')} (no schema change).`,
+    `Commit it; then 'veloiq db upgrade' applies every branch and the merge.`,
+  ];
+}
+
 /** The human-readable lines for a result. */
 export function toText(result: CommandResult): string {
   switch (result.kind) {
@@ -113,6 +165,14 @@ export function toText(result: CommandResult): string {
       return migrateText(result).join('\n');
     case 'check':
       return checkText(result).join('\n');
+    case 'heads':
+      return headsText(result).join('\n');
+    case 'branches':
+      return branchesText(result).join('\n');
+    case 'show':
+      return showText(result).join('\n');
+    case 'merge':
+      return mergeText(result).join('\n');
   }
 }
 

@@ -23,6 +23,11 @@ export function headerLine(message: string): string {
   return message.replace(/\s+/g, ' ').trim().replace(/\*\//g, '*\\/');
 }
 
+/** The description `history` will read back from the header line of a message. */
+export function descriptionLine(message: string): string {
+  return headerLine(message).replace(/\*\\\//g, '*/');
+}
+
 /** A SQL statement as a template literal body: backslashes, backticks and `${` escaped. */
 function templateBody(sql: string): string {
   return sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${');

@@ -126,13 +126,18 @@ export function multipleHeadsError(graph: RevisionGraph, spec: string): UserErro
   );
 }
 
-export const REVISION_HINT = "Use head, heads, base, -N, +N, <label>@head, <label>@base, <rev>@+N, <rev>@-N, or a revision id or unique prefix (see 'veloiq db history').";
+export const REVISION_HINT = "Use head, base, -N, +N, heads, <label>@head, <label>@base, <rev>@+N, <rev>@-N, or a revision id or unique prefix (see 'veloiq db history').";
 
 /** What a revision word names: a set of revisions (empty for base). */
 export interface Target<R extends GraphRevision = GraphRevision> {
   revisions: R[];
   /** The word as typed, for messages. */
   spec: string;
+  /**
+   * For words that walk a branch (`c@-1`, `feat@base`, `-1`): the revisions on that branch.
+   * A downgrade reverts only those, as Alembic does, and keeps the other branches.
+   */
+  within?: Set<string>;
 }
 
 /** One revision by id, name or unique prefix of an id (labels are not ids). */
@@ -154,7 +159,8 @@ function step<R extends GraphRevision>(graph: RevisionGraph<R>, from: R[], steps
   for (let taken = 0; taken < Math.abs(steps); taken++) {
     if (steps < 0) {
       if (at.length === 0) {
-        throw new UserError(`Cannot go ${plural(-steps, 'step')} back from ${from.length ? ids(from) : 'base'}: only ${plural(taken, 'revision')} ${taken === 1 ? 'is' : 'are'} below it. Use 'base' to revert everything.`);
+        const where = applied ? `only ${plural(taken, 'revision')} ${taken === 1 ? 'is' : 'are'} applied` : `only ${plural(taken, 'revision')} ${taken === 1 ? 'is' : 'are'} below ${ids(from)}`;
+        throw new UserError(`Cannot go ${plural(-steps, 'step')} back: ${where}. Use 'base' to revert everything.`);
       }
       const [r] = at;
       if (r.parents.length > 1) {
@@ -184,7 +190,7 @@ function step<R extends GraphRevision>(graph: RevisionGraph<R>, from: R[], steps
  */
 export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, spec: string | number): Target<R> {
   const text = String(spec).trim();
-  const target = (revisions: R[]): Target<R> => ({ revisions, spec: text });
+  const target = (revisions: R[], within?: Set<string>): Target<R> => ({ revisions, spec: text, ...(within ? { within } : {}) });
   if (text === '') throw new UserError(`Invalid revision '': a revision word must not be empty. ${REVISION_HINT}`);
   if (text === 'heads') return target(graph.heads);
   if (text === 'head') {
@@ -203,9 +209,10 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
         const labelled = heads.map((h) => labelsOf(graph, h)[0] ?? h.id);
         throw new UserError(`Ambiguous revision '${text}': the database stands on ${heads.length} branches (${ids(heads)}). Say which: '${labelled[0]}@${relative[2]}${relative[3]}', or a revision id.`);
       }
-      return target(step(graph, heads, steps, text, applied));
+      return target(step(graph, heads, steps, text, applied), ancestors(graph, heads.map((h) => h.id)));
     }
-    return target(step(graph, anchorOf(graph, applied, relative[1]), steps, text));
+    const anchor = anchorOf(graph, applied, relative[1]);
+    return target(step(graph, anchor, steps, text), ancestors(graph, anchor.map((r) => r.id)));
   }
   if (anchored) {
     const members = branchOf(graph, anchored[1]);
@@ -216,7 +223,7 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
     }
     // The point below the branch's first revision: downgrading to it reverts the whole branch.
     const first = graph.revisions.find((r) => members.has(r.id))!;
-    return target(first.parents.map((id) => graph.byId.get(id)!));
+    return target(first.parents.map((id) => graph.byId.get(id)!), members);
   }
   return target([findRevision(graph, text)]);
 }
@@ -241,19 +248,20 @@ export function upgradePlan<R extends GraphRevision>(graph: RevisionGraph<R>, ap
 
 /** What `downgrade` reverts, children first: the applied descendants of the targets (everything at base). */
 export function downgradePlan<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, target: Target<R>): R[] {
+  const heads = appliedHeads(graph, applied);
   for (const r of target.revisions) {
     if (applied.has(r.name)) continue;
-    const ahead = ancestors(graph, [r.id]);
-    const isAhead = appliedHeads(graph, applied).some((h) => ahead.has(h.id));
+    // Not applied, yet below an applied revision: a gap in the record (a revision that arrived late).
+    const gap = heads.some((h) => ancestors(graph, [h.id]).has(r.id));
     throw new UserError(
-      isAhead
-        ? `Revision ${r.id} is ahead of the current revision (${ids(appliedHeads(graph, applied)) || 'base'}); downgrade only goes back. To apply it use 'veloiq db upgrade ${r.id}'.`
-        : `Revision ${r.id} is not applied, so the database cannot be left at it. Pick an applied revision (see 'veloiq db history'), or 'veloiq db stamp ${r.id}' to only change the record.`,
+      gap
+        ? `Revision ${r.id} is not applied, so the database cannot be left at it. Pick an applied revision (see 'veloiq db history'), or 'veloiq db stamp ${r.id}' to only change the record.`
+        : `Revision ${r.id} is ahead of the current revision (${ids(heads) || 'base'}); downgrade only goes back. To apply it use 'veloiq db upgrade ${r.id}'.`,
     );
   }
   const keep = ancestors(graph, target.revisions.map((r) => r.id));
   const revert = target.revisions.length === 0 ? graph.revisions : [...descendants(graph, target.revisions.map((r) => r.id))].map((id) => graph.byId.get(id)!);
-  const names = new Set(revert.filter((r) => !keep.has(r.id)).map((r) => r.name));
+  const names = new Set(revert.filter((r) => !keep.has(r.id) && (target.within?.has(r.id) ?? true)).map((r) => r.name));
   return graph.revisions.filter((r) => names.has(r.name) && applied.has(r.name)).reverse();
 }
 

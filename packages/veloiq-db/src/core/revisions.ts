@@ -140,8 +140,8 @@ export function resolveRevision(spec: string | number, position: Position) {
 export interface Standing {
   /** The newest applied head's id; null at base. */
   current: string | null;
-  /** Every applied head (one per branch the database is on), oldest first. */
-  heads: string[];
+  /** Every applied head, oldest first: present only when the database stands on several branches. */
+  heads?: string[];
   /** True when every revision is applied. */
   head: boolean;
 }
@@ -151,7 +151,7 @@ export function standingOf(position: Position, applied: Iterable<string> = posit
   const after = positionOf(position.revisions, applied);
   return {
     current: after.revisions[after.current]?.id ?? null,
-    heads: after.heads.map((r) => r.id),
+    ...(after.heads.length > 1 ? { heads: after.heads.map((r) => r.id) } : {}),
     head: after.revisions.every((r) => after.appliedNames.has(r.name)),
   };
 }

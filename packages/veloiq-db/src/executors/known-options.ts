@@ -11,6 +11,8 @@ interface OptionSpec {
   type?: string | string[];
   alias?: string;
   $default?: { $source?: string };
+  /** Ours: the positional option takes every loose word (merge's revisions). */
+  'x-variadic'?: boolean;
 }
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -67,7 +69,8 @@ export function assertKnownOptions(context: ExecutorContext): void {
     }
     if (value === undefined && spec.type !== 'boolean' && !name.startsWith('no-')) i++; // --env-file FILE
   }
-  if (positional.length > 0 && loose.length > positional.length) {
+  const variadic = [...options.values()].some((spec) => spec['x-variadic']);
+  if (positional.length > 0 && !variadic && loose.length > positional.length) {
     throw new UserError(
       `veloiq db ${executor} takes one ${positional.join(' and one ')}, and got ${loose.length} words: ${loose.map((w) => `'${w}'`).join(', ')}. Give one.`,
     );

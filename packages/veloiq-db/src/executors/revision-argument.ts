@@ -29,7 +29,7 @@ export function typedRevision(parsed: string | number | undefined, context: Exec
 }
 
 /** Options of the db targets whose value is the next word. */
-const TAKES_VALUE = /^(-e|-m|--env-file|--envFile|--message|--lock-timeout|--lockTimeout)$/;
+const TAKES_VALUE = /^(-e|-m|--env-file|--envFile|--message|--lock-timeout|--lockTimeout|--head|--branch-label|--branchLabel)$/;
 
 export function rawWords(context: ExecutorContext): string[] | undefined {
   const tasks = Object.values(context.taskGraph?.tasks ?? {});
@@ -38,4 +38,17 @@ export function rawWords(context: ExecutorContext): string[] | undefined {
   );
   const words = (task?.overrides as { __overrides_unparsed__?: unknown } | undefined)?.__overrides_unparsed__;
   return Array.isArray(words) ? words.map(String) : undefined;
+}
+
+/** Every loose word (not an option or its value) the user typed: the revisions of `merge`. */
+export function looseWords(context: ExecutorContext): string[] | undefined {
+  const words = rawWords(context);
+  if (!words) return undefined;
+  const loose: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    if (words[i] === '--') return [...loose, ...words.slice(i + 1)];
+    if (TAKES_VALUE.test(words[i])) i++;
+    else if (!words[i].startsWith('-')) loose.push(words[i]);
+  }
+  return loose;
 }
