@@ -3,6 +3,8 @@ import { UserError } from '../core/errors';
 import { openDatabase } from '../core/orm';
 import { driftOf } from '../core/record';
 import { shownPath } from '../core/paths';
+import { HEAD_FILE, readHeadFile } from '../core/head-file';
+import { buildGraph } from '../core/revision-graph';
 import { listRevisions } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import { withScratchDatabase } from '../core/scratch';
@@ -24,6 +26,10 @@ export interface CheckResult {
   migrationsDir: string;
   /** Applied revisions (in the configured database) whose files were edited or deleted since. */
   drift: { edited: string[]; missing: string[] };
+  /** The heads of the revision graph; more than one fails the check (run 'veloiq db merge'). */
+  heads: string[];
+  /** What migrations/head.txt names; null when the folder has none (yet). */
+  headFile: string[] | null;
 }
 
 /**
@@ -41,10 +47,11 @@ export async function check(options: CommandOptions): Promise<CheckResult> {
   const db = await openDatabase(project);
   try {
     const revisions = listRevisions(db.migrationsDir);
+    const graph = buildGraph(revisions);
     const diff = await withScratchDatabase(db, async (scratch) => {
       if (revisions.length > 0) {
         // As upgrade runs them: a revision that declares isTransactional() false runs on its own.
-        await applyRevisions(scratch, revisions, 'up', { record: async () => undefined });
+        await applyRevisions(scratch, graph.revisions, 'up', { record: async () => undefined });
       }
       return diffEntities(scratch.orm);
     });
@@ -58,6 +65,8 @@ export async function check(options: CommandOptions): Promise<CheckResult> {
       sql: ok ? [] : diff.up.filter(Boolean),
       migrationsDir: show(db.migrationsDir),
       drift: { edited: edited.map((r) => r.id), missing },
+      heads: graph.heads.map((r) => r.id),
+      headFile: readHeadFile(db.migrationsDir) ?? null,
     };
   } finally {
     await db.close();
@@ -84,9 +93,29 @@ export function driftFailure({ drift: { edited, missing } }: CheckResult): UserE
   );
 }
 
-/** `check`, failing (non-zero exit under Nx) when a revision is missing, or an applied one was edited or deleted. */
+/**
+ * The failure when two branches each added a revision: several heads, or a head.txt that does
+ * not name the graph's heads (a merge conflict resolved by keeping one side, or an edit by hand).
+ */
+export function headsFailure({ heads, headFile, migrationsDir }: Pick<CheckResult, 'heads' | 'headFile' | 'migrationsDir'>): UserError | undefined {
+  if (heads.length > 1) {
+    return new UserError(
+      `The revisions in ${migrationsDir} have ${heads.length} heads (${heads.join(', ')}): two branches each added a revision. Join them: veloiq db merge -m "merge heads", and commit the merge revision.`,
+    );
+  }
+  if (headFile && headFile.join(' ') !== heads.join(' ')) {
+    return new UserError(
+      `${migrationsDir}/${HEAD_FILE} names ${headFile.join(' ') || 'nothing'}, but the head revision is ${heads.join(', ') || 'none'}. After a git conflict in it, keep both revision files and run 'veloiq db merge -m "merge heads"' (it rewrites ${HEAD_FILE}).`,
+    );
+  }
+  return undefined;
+}
+
+/** `check`, failing (non-zero exit under Nx) when a revision is missing, an applied one was edited or deleted, or the folder has several heads. */
 export async function checkOrFail(options: CommandOptions): Promise<CheckResult> {
   const result = await check(options);
+  const heads = headsFailure(result);
+  if (heads) throw heads;
   const drift = driftFailure(result);
   if (drift) throw drift;
   if (!result.ok) throw checkFailure(result);
