@@ -3,6 +3,7 @@ import { UserError } from '../core/errors';
 import { openDatabase } from '../core/orm';
 import { driftOf } from '../core/record';
 import { shownPath } from '../core/paths';
+import { openFolder } from '../core/folder';
 import { HEAD_FILE, readHeadFile } from '../core/head-file';
 import { buildGraph } from '../core/revision-graph';
 import { listRevisions } from '../core/revisions';
@@ -113,9 +114,11 @@ export function headsFailure({ heads, headFile, migrationsDir }: Pick<CheckResul
 
 /** `check`, failing (non-zero exit under Nx) when a revision is missing, an applied one was edited or deleted, or the folder has several heads. */
 export async function checkOrFail(options: CommandOptions): Promise<CheckResult> {
-  const result = await check(options);
-  const heads = headsFailure(result);
+  // Read from the folder alone, before any database work: the quickest answer CI can give.
+  const folder = await openFolder(options);
+  const heads = headsFailure({ heads: folder.graph.heads.map((r) => r.id), headFile: readHeadFile(folder.migrationsDir) ?? null, migrationsDir: folder.show(folder.migrationsDir) });
   if (heads) throw heads;
+  const result = await check(options);
   const drift = driftFailure(result);
   if (drift) throw drift;
   if (!result.ok) throw checkFailure(result);
