@@ -158,4 +158,19 @@ describe('two branches, two revisions: the out-of-order story on two databases',
     writeFileSync(join(project.migrations, 'head.txt'), `${C.id}\n`);
     await rejectsWith(on(prod, () => checkOrFail(o())), new RegExp(`head\\.txt names ${C.id}, but the head revision is ${mergeId}\\. .*veloiq db merge`));
   });
+
+  test('migrate --head and --branch-label write the parent and the label; label@head names the branch', async () => {
+    await rejectsWith(on(dev, () => migrate({ ...o(), message: 'x', branchLabel: 'head' })), /^Invalid branch label 'head'/);
+    await rejectsWith(on(dev, () => migrate({ ...o(), message: 'x', head: A.id })), new RegExp(`^The database has ${mergeId} applied, which ${A.id} does not include`));
+    const result = await on(dev, () => migrate({ ...o(), message: 'sample tables', head: mergeId, branchLabel: 'shop' }));
+    const written = result.revision!;
+    assert.deepEqual([written.parents, written.labels], [[mergeId], ['shop']]);
+    const text = readFileSync(join(project.migrations, `${written.id}_sample_tables.ts`), 'utf8');
+    assert.match(text, new RegExp(` \\* Parent: ${mergeId}\\n \\* Branch labels: shop\\n`));
+    assert.deepEqual((await show({ ...o(), revision: written.id })).labels, ['shop']);
+    assert.deepEqual(readFileSync(join(project.migrations, 'head.txt'), 'utf8').trim().split('\n').at(-1), written.id);
+    const up = await on(dev, () => upgrade({ ...o(), revision: 'shop@head' }));
+    assert.deepEqual(up.applied.map((r) => r.id), [written.id]);
+    await rejectsWith(on(dev, () => migrate({ ...o(), message: 'y', branchLabel: 'shop' })), /^The branch label 'shop' is already used/);
+  });
 });

@@ -89,4 +89,17 @@ describe('two branches that each add a revision, merged in git', () => {
     assert.equal(affected.code, 0, affected.stderr);
     assert.deepEqual(JSON.parse(affected.stdout), ['billing']);
   });
+
+  test('heads, branches and show through veloiq and nx run, with --json', async () => {
+    const heads = await veloiq(['db', 'heads', '--json'], { cwd: join(clone, 'apps/billing') });
+    assert.equal(heads.code, 0, heads.stderr);
+    const [only] = JSON.parse(heads.stdout).heads;
+    assert.deepEqual(only.parents, ['mz00000a', 'mz00000b']);
+    const branches = await veloiq(['db', 'branches', '--json'], { cwd: join(clone, 'apps/billing') });
+    assert.equal(branches.code, 0, branches.stderr);
+    assert.deepEqual(JSON.parse(branches.stdout).branchpoints[0].children.map((c: { id: string }) => c.id), ['mz00000a', 'mz00000b']);
+    const shown = await nx(['run', 'billing:db-show', 'mz00000a'], { cwd: clone });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /Revision: mz00000a\nParent: \w{8}\nChildren: \w{8}\n/);
+  });
 });
