@@ -72,6 +72,8 @@ describe('the graph', () => {
     assert.deepEqual(idsOf(appliedHeads(forked(), applied('a', 'b', 'c'))), ['b', 'c']);
     assert.deepEqual(idsOf(appliedHeads(merged(), applied('a', 'b', 'c', 'm'))), ['m']);
     assert.deepEqual(idsOf(appliedHeads(forked(), applied())), []);
+    // A gap (c applied, its parent b not: a record from before parents) is no second branch.
+    assert.deepEqual(idsOf(appliedHeads(graphOf('a:', 'b:a', 'c:b'), applied('a', 'c'))), ['c']);
   });
 });
 

@@ -113,9 +113,14 @@ export function labelsOf(graph: RevisionGraph, r: GraphRevision): string[] {
   return [...graph.labelMembers].filter(([, members]) => members.has(r.id)).map(([label]) => label);
 }
 
-/** Applied revisions none of whose children is applied: where the database stands, one per branch. */
+/**
+ * Applied revisions below which no applied revision descends: where the database stands, one per
+ * branch. (A gap, c applied but its parent b not, still stands at c alone.)
+ */
 export function appliedHeads<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>): R[] {
-  return graph.revisions.filter((r) => applied.has(r.name) && !graph.children.get(r.id)!.some((c) => applied.has(c.name)));
+  const present = graph.revisions.filter((r) => applied.has(r.name));
+  const below = walk(present.flatMap((r) => r.parents), (id) => graph.byId.get(id)!.parents);
+  return present.filter((r) => !below.has(r.id));
 }
 
 /** The fix for several heads, in Alembic's words. */
