@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { current } from '../src/commands/current';
 import { history } from '../src/commands/history';
 import { upgrade } from '../src/commands/upgrade';
+import { toText } from '../src/commands/report';
 import { rejectsWith } from './revision-fixtures';
 import { copySample, sampleWithDatabase, type TestDatabase, type TestProject } from './support';
 
@@ -53,9 +54,10 @@ describe('upgrade, current, history on the system PostgreSQL', () => {
     assert.equal(now.pending, 1);
   });
 
-  test('upgrade to an applied revision is refused', async () => {
-    await upgrade({ ...options(), revision: '+1' });
-    await rejectsWith(upgrade({ ...options(), revision: ids[0] }), /already applied.*veloiq db downgrade/);
+  test('upgrade to an applied revision has nothing to do, as in Alembic', async () => {
+    const result = await upgrade({ ...options(), revision: ids[0] });
+    assert.deepEqual(result.applied, []);
+    assert.equal(toText(result), `Nothing to upgrade: ${ids[0]} is already applied (now at ${ids[0]}).`);
   });
 
   test('upgrade to head applies the rest; history marks current and head', async () => {

@@ -85,7 +85,7 @@ describe('npm package', () => {
     const has = (path: string) => entries.includes(`package/${path.replace(/^\.\//, '')}`);
     const executors = Object.entries(read('executors.json').executors as Record<string, { implementation: string; schema: string }>);
     const generators = Object.entries(read('generators.json').generators as Record<string, { factory: string; schema: string }>);
-    assert.deepEqual(executors.map(([name]) => name).sort(), ['check', 'current', 'downgrade', 'generate', 'history', 'lint', 'migrate', 'stamp', 'status', 'upgrade']);
+    assert.deepEqual(executors.map(([name]) => name).sort(), ['check', 'current', 'downgrade', 'branches', 'generate', 'heads', 'history', 'lint', 'merge', 'migrate', 'show', 'stamp', 'status', 'upgrade'].sort());
     assert.deepEqual(generators.map(([name]) => name).sort(), ['init', 'project']);
     for (const [name, e] of executors) {
       assert.ok(has(`${e.implementation}.js`), `executor ${name}: ${e.implementation}.js`);

@@ -13,7 +13,7 @@ import { projectGenerator } from '../src/generators/project/generator';
 import { createNodes, createNodesV2, DEFAULT_TARGET_NAMES } from '../src/plugin/plugin';
 import { nx, WORKSPACE } from './support';
 
-const ALL_TARGETS = ['generate', 'db-upgrade', 'db-migrate', 'db-downgrade', 'db-stamp', 'db-history', 'db-current', 'db-check', 'db-status', 'db-lint'];
+const ALL_TARGETS = ['generate', 'db-upgrade', 'db-migrate', 'db-downgrade', 'db-stamp', 'db-heads', 'db-branches', 'db-show', 'db-merge', 'db-history', 'db-current', 'db-check', 'db-status', 'db-lint'];
 const CACHED = new Set(['generate', 'db-check', 'db-lint']);
 
 /** A scratch folder laid out as a workspace; files given relative to it. */
@@ -85,7 +85,7 @@ describe('createNodes', () => {
 });
 
 describe('nx show project (real Nx)', () => {
-  test('sample lists the ten targets with descriptions, caching only generate, db-check and db-lint', async () => {
+  test('sample lists the db targets with descriptions, caching only generate, db-check and db-lint', async () => {
     const result = await nx(['show', 'project', 'sample', '--json']);
     assert.equal(result.code, 0, result.stderr);
     const { targets } = JSON.parse(result.stdout);

@@ -67,7 +67,7 @@ export const Probe = defineEntity({
     assert.equal(migrated.code, 0, out);
     assert.ok(out.indexOf('nx run sample:generate') !== -1 && out.indexOf('nx run sample:generate') < out.indexOf('nx run sample:db-migrate'), out);
     assert.match(out, /Detected added table probe/);
-    const [created] = files(migrationsDir).filter((f) => !migrationsBefore.includes(f));
+    const [created] = files(migrationsDir).filter((f) => f.endsWith('.ts') && !migrationsBefore.includes(f)); // migrate also writes head.txt
     assert.match(created, /^[0-9a-z]{8}_create_probe_table\.ts$/);
     assert.match(out, new RegExp(`Generated apps/sample/backend/migrations/${created} \\(1 table added\\)`));
     assert.match(readFileSync(join(migrationsDir, created), 'utf8'), /create table "probe" \("id" serial primary key, "label" varchar\(255\) not null\)/);

@@ -10,11 +10,11 @@ export interface Invocation {
   args: string[];
 }
 
-export const USAGE = `Usage: veloiq db <upgrade|migrate|downgrade|stamp|history|current|check|status|lint> [args] [--env-file FILE] [--project NAME]
+export const USAGE = `Usage: veloiq db <upgrade|migrate|downgrade|stamp|history|current|check|status|lint|heads|branches|show|merge> [args] [--env-file FILE] [--project NAME]
        veloiq generate [--project NAME]
 Each command runs 'nx run <project>:<target>' for the Nx project that contains the current directory.`;
 
-const DB_COMMANDS: CommandName[] = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'current', 'check', 'status', 'lint'];
+const DB_COMMANDS: CommandName[] = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'current', 'check', 'status', 'lint', 'heads', 'branches', 'show', 'merge'];
 
 /** Takes veloiq's own options (`--project`, `--help`) out of the words, up to a `--`. */
 function ownOptions(words: string[]): { project?: string; help: boolean; rest: string[] } | string {
@@ -69,13 +69,13 @@ export function parseArgs(argv: string[]): Invocation | string {
     if (error instanceof UserError) return `${error.message}\n${USAGE}`;
     throw error;
   }
-  const { positional } = argumentsOf(command);
+  const { positional, variadic } = argumentsOf(command);
   // Nx would keep only the last of several `--revision=`: refuse here what the executor would.
   if (positional && parsed.positional.length > 1) assertAccepted(command, { ...parsed, unknown: [] });
   const args = [
     ...Object.entries(parsed.options).map(([name, value]) => `--${name}=${value}`),
     ...parsed.unknown,
-    ...(positional ? parsed.positional.map((word) => `--${positional}=${word}`) : parsed.positional),
+    ...(!positional ? parsed.positional : variadic ? (parsed.positional.length ? [`--${positional}=${parsed.positional.join(' ')}`] : []) : parsed.positional.map((word) => `--${positional}=${word}`)),
   ];
   return {
     target: command === 'generate' ? 'generate' : `db-${command}`,

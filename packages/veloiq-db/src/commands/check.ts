@@ -2,6 +2,9 @@ import { assertConfigSeesEntities, assertRegistryCurrent } from '../core/codegen
 import { UserError } from '../core/errors';
 import type { Database } from '../core/orm';
 import { shownPath } from '../core/paths';
+import { openFolder } from './folder';
+import { HEAD_FILE, readHeadFile } from '../core/head-file';
+import { buildGraph } from '../core/revision-graph';
 import { listRevisions } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import { withScratchDatabase } from '../core/scratch';
@@ -20,6 +23,10 @@ export interface CheckResult {
   sql: string[];
   /** The migrations folder, as shown to the user. */
   migrationsDir: string;
+  /** The heads of the revision graph; more than one fails the check (run 'veloiq db merge'). */
+  heads: string[];
+  /** What migrations/head.txt names; null when the folder has none (yet). */
+  headFile: string[] | null;
 }
 
 /**
@@ -48,10 +55,11 @@ export function check(options: CommandOptions): Promise<CheckResult> {
 /** Replays every revision on a scratch database beside `db` and diffs the entities against it. */
 async function replay(db: Database, show: (path: string) => string): Promise<CheckResult> {
   const revisions = listRevisions(db.migrationsDir);
+  const graph = buildGraph(revisions);
   const diff = await withScratchDatabase(db, async (scratch) => {
     if (revisions.length > 0) {
       // As upgrade runs them: a revision that declares isTransactional() false runs on its own.
-      await applyRevisions(scratch, revisions, 'up', { record: async () => undefined });
+      await applyRevisions(scratch, graph.revisions, 'up', { record: async () => undefined });
     }
     return diffEntities(scratch.orm);
   });
@@ -63,6 +71,8 @@ async function replay(db: Database, show: (path: string) => string): Promise<Che
     changes: ok ? [] : diff.changes,
     sql: ok ? [] : diff.up.filter(Boolean),
     migrationsDir: show(db.migrationsDir),
+    heads: graph.heads.map((r) => r.id),
+    headFile: readHeadFile(db.migrationsDir) ?? null,
   };
 }
 
@@ -74,8 +84,30 @@ export function checkFailure(result: CheckResult): UserError {
   );
 }
 
-/** `check`, failing (non-zero exit under Nx) when the entities have a change no revision holds. */
+/**
+ * The failure when two branches each added a revision: several heads, or a head.txt that does
+ * not name the graph's heads (a merge conflict resolved by keeping one side, or an edit by hand).
+ */
+export function headsFailure({ heads, headFile, migrationsDir }: Pick<CheckResult, 'heads' | 'headFile' | 'migrationsDir'>): UserError | undefined {
+  if (heads.length > 1) {
+    return new UserError(
+      `The revisions in ${migrationsDir} have ${heads.length} heads (${heads.join(', ')}): two branches each added a revision. Join them: veloiq db merge -m "merge heads", and commit the merge revision.`,
+    );
+  }
+  if (headFile && headFile.join(' ') !== heads.join(' ')) {
+    return new UserError(
+      `${migrationsDir}/${HEAD_FILE} names ${headFile.join(' ') || 'nothing'}, but the head revision is ${heads.join(', ') || 'none'}. After a git conflict in it, keep both revision files and run 'veloiq db merge -m "merge heads"' (it rewrites ${HEAD_FILE}).`,
+    );
+  }
+  return undefined;
+}
+
+/** `check`, failing (non-zero exit under Nx) when the entities have a change no revision holds, or the folder has several heads. */
 export async function checkOrFail(options: CommandOptions): Promise<CheckResult> {
+  // Read from the folder alone, before any database work: the quickest answer CI can give.
+  const folder = await openFolder(options);
+  const heads = headsFailure({ heads: folder.graph.heads.map((r) => r.id), headFile: readHeadFile(folder.migrationsDir) ?? null, migrationsDir: folder.show(folder.migrationsDir) });
+  if (heads) throw heads;
   const result = await check(options);
   if (!result.ok) throw checkFailure(result);
   return result;

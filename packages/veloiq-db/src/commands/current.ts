@@ -1,21 +1,34 @@
 import { notifier, withDatabase, readPosition, type CommandOptions } from './session';
 
+export interface AppliedHead {
+  id: string;
+  description: string;
+  /** True when it is also a head of the revision graph (nothing after it on its branch). */
+  head: boolean;
+}
+
 export interface CurrentResult {
   kind: 'current';
-  /** The applied revision's id; null at base. */
+  /** The newest applied revision's id; null at base. */
   id: string | null;
   description: string | null;
+  /** True when every revision is applied. */
   head: boolean;
+  /** The newest head of the graph (see `graphHeads` when there are several). */
   headId: string | null;
   /** Revisions not applied yet. */
   pending: number;
+  /** Every applied head: one per branch the database is on (several before a merge). */
+  heads: AppliedHead[];
+  /** The heads of the revision graph; more than one means branches wait for 'veloiq db merge'. */
+  graphHeads: string[];
 }
 
-/** The revision applied now, and whether the database is at head. */
+/** The revisions applied now (one per branch), and whether the database is at head. */
 export function current(options: CommandOptions): Promise<CurrentResult> {
   return withDatabase(options, async (db) => {
     const position = await readPosition(db, notifier(options));
-    const { revisions } = position;
+    const { revisions, graph } = position;
     const applied = revisions[position.current];
     const pending = revisions.filter((r) => !position.appliedNames.has(r.name)).length;
     return {
@@ -23,8 +36,10 @@ export function current(options: CommandOptions): Promise<CurrentResult> {
       id: applied?.id ?? null,
       description: applied?.description ?? null,
       head: pending === 0,
-      headId: revisions.at(-1)?.id ?? null,
+      headId: graph.heads.at(-1)?.id ?? null,
       pending,
+      heads: position.heads.map((r) => ({ id: r.id, description: r.description, head: graph.heads.includes(r) })),
+      graphHeads: graph.heads.map((r) => r.id),
     };
   });
 }

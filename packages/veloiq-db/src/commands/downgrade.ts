@@ -1,6 +1,6 @@
 import { downgradePlan, requireDowngradeRevision } from '../core/plans';
 import { recordReverted } from '../core/record';
-import type { Revision } from '../core/revisions';
+import { standingOf, type Revision, type Standing } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import { withDatabase, readPosition, type CommandOptions } from './session';
 import { downgradeSql, type SqlResult } from './sql';
@@ -14,13 +14,10 @@ export interface DowngradeOptions extends CommandOptions {
   transactionPerMigration?: boolean;
 }
 
-export interface DowngradeResult {
+export interface DowngradeResult extends Standing {
   kind: 'downgrade';
   /** Newest first, in the order they were reverted. */
   reverted: Pick<Revision, 'id' | 'description'>[];
-  /** The revision applied now, after the run; null at base. */
-  current: string | null;
-  head: boolean;
 }
 
 /**
@@ -34,7 +31,7 @@ export async function downgrade(options: DowngradeOptions): Promise<DowngradeRes
   if (options.sql) return downgradeSql(options);
   return withDatabase(options, async (db) => {
     const position = await readPosition(db);
-    const { target, revert } = downgradePlan(position, spec);
+    const { revert, after } = downgradePlan(position, spec);
     if (revert.length > 0) {
       // One transaction (or one per revision); a revision whose isTransactional() is false is
       // reverted on its own, outside any (see applyRevisions).
@@ -43,13 +40,10 @@ export async function downgrade(options: DowngradeOptions): Promise<DowngradeRes
         record: (done, ctx) => recordReverted(db, done.map((r) => r.name), ctx),
       });
     }
-    const { revisions } = position;
-    const reverted = new Set(revert.map((r) => r.name));
     return {
       kind: 'downgrade',
       reverted: revert.map(({ id, description }) => ({ id, description })),
-      current: revisions[target]?.id ?? null,
-      head: revisions.every((r) => position.appliedNames.has(r.name) && !reverted.has(r.name)),
+      ...standingOf(position, after),
     };
   }, { lock: 'downgrade' });
 }

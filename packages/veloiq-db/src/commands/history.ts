@@ -1,3 +1,4 @@
+import { isBranchpoint, isMergepoint, labelsOf } from '../core/revision-graph';
 import { notifier, withDatabase, readPosition, type CommandOptions } from './session';
 
 export interface HistoryEntry {
@@ -5,30 +6,48 @@ export interface HistoryEntry {
   description: string;
   name: string;
   applied: boolean;
+  /** An applied head: where the database stands on this revision's branch. */
   current: boolean;
+  /** A head of the graph (no revision names it as parent). */
   head: boolean;
+  /** Parent ids; empty for a revision that starts from base. */
+  parents: string[];
+  /** Branch labels it carries (declared on it or inherited along its branch). */
+  labels: string[];
+  /** Two or more revisions name it as parent. */
+  branchpoint: boolean;
+  /** It has two or more parents (written by 'veloiq db merge'). */
+  mergepoint: boolean;
+  /** Its place (1 = first) in the order this database applied revisions; null when not applied. */
+  appliedOrder: number | null;
 }
 
 export interface HistoryResult {
   kind: 'history';
-  /** Oldest first. */
+  /** Oldest first: parents before children. */
   revisions: HistoryEntry[];
 }
 
-/** Every revision, oldest first, with what is applied, current and head. */
+/** Every revision, parents first, with what is applied, current and head, branchpoints, mergepoints and labels. */
 export function history(options: CommandOptions): Promise<HistoryResult> {
   return withDatabase(options, async (db) => {
     const position = await readPosition(db, notifier(options));
-    const last = position.revisions.length - 1;
+    const { graph } = position;
+    const order = new Map([...position.appliedNames].map((name, i) => [name, i + 1]));
     return {
       kind: 'history',
-      revisions: position.revisions.map((r, i) => ({
+      revisions: graph.revisions.map((r) => ({
         id: r.id,
         description: r.description,
         name: r.name,
         applied: position.appliedNames.has(r.name),
-        current: i === position.current,
-        head: i === last,
+        current: position.heads.includes(r),
+        head: graph.heads.includes(r),
+        parents: r.parents,
+        labels: labelsOf(graph, r),
+        branchpoint: isBranchpoint(graph, r),
+        mergepoint: isMergepoint(r),
+        appliedOrder: order.get(r.name) ?? null,
       })),
     };
   });

@@ -7,6 +7,7 @@ import { compileAhead } from '../core/loader';
 import { openOffline } from '../core/offline';
 import type { Database } from '../core/orm';
 import { shownPath } from '../core/paths';
+import { ancestors, type Target } from '../core/revision-graph';
 import { listRevisions, positionOf, resolveRevision, type Revision } from '../core/revisions';
 import { isTransactional, runRevisions } from '../core/runner';
 import { runSquawk } from '../core/squawk';
@@ -44,13 +45,12 @@ export function revisionsInRange(revisions: Revision[], spec: string | number | 
   const position = positionOf(revisions, revisions.map((r) => r.name));
   const text = String(spec).trim();
   const colon = text.indexOf(':');
-  if (colon === -1) {
-    const index = resolveRevision(text, position);
-    return index === -1 ? [] : [revisions[index]];
-  }
-  const from = text.slice(0, colon).trim() ? resolveRevision(text.slice(0, colon), position) : -1;
-  const to = text.slice(colon + 1).trim() ? resolveRevision(text.slice(colon + 1), position) : revisions.length - 1;
-  return revisions.slice(from + 1, to + 1);
+  if (colon === -1) return resolveRevision(text, position).revisions;
+  // A range is Alembic's: what `to` needs that `from` does not have (`from` itself excluded).
+  const ids = (target: Target<Revision>) => ancestors(position.graph, target.revisions.map((r) => r.id));
+  const below = text.slice(0, colon).trim() ? ids(resolveRevision(text.slice(0, colon), position)) : new Set<string>();
+  const upTo = text.slice(colon + 1).trim() ? ids(resolveRevision(text.slice(colon + 1), position)) : new Set(revisions.map((r) => r.id));
+  return revisions.filter((r) => upTo.has(r.id) && !below.has(r.id));
 }
 
 /**

@@ -4,8 +4,10 @@ import { UserError } from '../core/errors';
 import { migrationOptionNotices, revisionLanguage } from '../core/migration-options';
 import { loadConfig, migrationsDirOf, type Database } from '../core/orm';
 import { shownPath } from '../core/paths';
-import { assertWritableFolder, headerLine, renderRevision, writeRevisionFile } from '../core/revision-file';
-import { nextRevisionId, slugOf } from '../core/revisions';
+import { assertWritableFolder, descriptionLine, renderRevision, writeRevisionFile } from '../core/revision-file';
+import { writeHeadFile } from '../core/head-file';
+import { ancestors, multipleHeadsError } from '../core/revision-graph';
+import { nextRevisionId, resolveRevision, slugOf, type Position, type Revision } from '../core/revisions';
 import { diffEntities, type SchemaChange } from '../core/schema-diff';
 import { notifier, prepare, readPosition, withDatabase, withEnvironment, type CommandOptions } from './session';
 import type { DataLoss } from '../core/data-loss';
@@ -18,12 +20,16 @@ export interface MigrateOptions extends CommandOptions {
   message?: string | number | boolean;
   /** Build indexes on existing tables concurrently, in a revision of their own that runs outside a transaction. */
   concurrentIndexes?: boolean;
+  /** The parent of the new revision (default: the single head): a revision word, or base for a new root. */
+  head?: string | number;
+  /** A branch label for the new revision, so `<label>@head` names its branch. */
+  branchLabel?: string;
 }
 
 export interface MigrateResult {
   kind: 'migrate';
   /** The revision written; null when the entities match the database (nothing written). */
-  revision: { id: string; description: string; path: string } | null;
+  revision: { id: string; description: string; path: string; parents: string[]; labels: string[] } | null;
   changes: SchemaChange[];
   /** What the revision loses (dropped tables and columns with their row counts, narrowings, renames). */
   losses: DataLoss[];
@@ -34,12 +40,34 @@ export interface MigrateResult {
 }
 
 /** The message, or the one-line error for a missing or blank one (Nx passes a bare `-m` as true). */
-export function requireMessage(message: MigrateOptions['message']): string {
+export function requireMessage(message: MigrateOptions['message'], command: 'migrate' | 'merge' = 'migrate'): string {
   const text = typeof message === 'string' || typeof message === 'number' ? String(message) : '';
   if (!text.trim()) {
-    throw new UserError(`A message is required: veloiq db migrate -m "describe the change" (it becomes the revision's description).`);
+    throw new UserError(`A message is required: veloiq db ${command} -m "${command === 'merge' ? 'merge heads' : 'describe the change'}" (it becomes the revision's description).`);
   }
   return text;
+}
+
+/** The new revision's parents: the given revision (or none for base), else the single head. */
+function parentsOf(position: Position, head: MigrateOptions['head']): Revision[] {
+  if (head === undefined) {
+    if (position.graph.heads.length > 1) throw multipleHeadsError(position.graph, 'head');
+    return position.graph.heads;
+  }
+  const target = resolveRevision(head, position);
+  if (target.revisions.length > 1) throw new UserError(`--head '${head}' names ${target.revisions.length} revisions; a new revision has one parent. Name one revision (or run 'veloiq db merge').`);
+  return target.revisions;
+}
+
+/** The branch label, checked: a word not already used (labels name one branch each). */
+function labelsOption(label: MigrateOptions['branchLabel'], position: Position): string[] {
+  if (label === undefined) return [];
+  const text = String(label).trim();
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(text) || ['head', 'heads', 'base'].includes(text)) {
+    throw new UserError(`Invalid branch label '${text}': use a word of letters, digits, '_' or '-' starting with a letter (not head, heads or base). Nothing was written.`);
+  }
+  if (position.graph.labelMembers.has(text)) throw new UserError(`The branch label '${text}' is already used. Pick another one; nothing was written.`);
+  return [text];
 }
 
 /**
@@ -78,11 +106,20 @@ async function migrateAtHead(
   show: (path: string) => string,
 ): Promise<MigrateResult> {
   const position = await readPosition(db);
-  const pending = position.revisions.filter((r) => !position.appliedNames.has(r.name));
+  const parents = parentsOf(position, options.head);
+  const labels = labelsOption(options.branchLabel, position);
+  const below = ancestors(position.graph, parents.map((r) => r.id));
+  const pending = position.revisions.filter((r) => below.has(r.id) && !position.appliedNames.has(r.name));
   if (pending.length > 0) {
     const ids = pending.map((r) => r.id).join(', ');
     throw new UserError(
-      `The database is not at head: ${pending.length} revision${pending.length === 1 ? ' is' : 's are'} pending (${ids}). Run 'veloiq db upgrade' first, then migrate again.`,
+      `The database is not at ${options.head === undefined ? 'head' : parents.map((r) => r.id).join(', ')}: ${pending.length} revision${pending.length === 1 ? ' is' : 's are'} pending (${ids}). Run 'veloiq db upgrade${options.head === undefined ? '' : ` ${parents[0].id}`}' first, then migrate again.`,
+    );
+  }
+  const beside = position.heads.filter((r) => !below.has(r.id));
+  if (beside.length > 0) {
+    throw new UserError(
+      `The database has ${beside.map((r) => r.id).join(', ')} applied, which ${parents.map((r) => r.id).join(', ') || 'base'} does not include, so a diff would miss ${beside.length === 1 ? 'its' : 'their'} changes. Migrate against a database at ${parents[0]?.id ?? 'base'} ('veloiq db downgrade', or another DATABASE_URL).`,
     );
   }
   const known = new Set(position.revisions.map((r) => r.name));
@@ -100,20 +137,30 @@ async function migrateAtHead(
   const indexesOnly = split !== undefined && split.concurrent.up.length > 0 && split.main.up.length === 0;
   const main = !split ? diff : indexesOnly ? { ...diff, ...split.concurrent } : { ...diff, ...split.main };
   const written = [...position.revisions];
-  const write = async (text: string, statements: typeof diff, transactional: boolean) => {
+  const parentIds = parents.map((r) => r.id);
+  // The concurrent-index revision, when there is one, follows the main one.
+  let nextParents = parentIds;
+  const write = async (text: string, statements: typeof diff, transactional: boolean, revisionLabels: string[]) => {
     const id = nextRevisionId(written);
-    const path = join(db.migrationsDir, `${id}_${slugOf(text)}.${language}`);
-    written.push({ id, name: `${id}_${slugOf(text)}`, description: text, path });
+    const name = `${id}_${slugOf(text)}`;
+    const path = join(db.migrationsDir, `${name}.${language}`);
+    const revisionParents = nextParents;
+    written.push({ id, name, description: text, path, parents: revisionParents, labels: revisionLabels });
     const review = await reviewRevision(db, statements, { id, path }, show, transactional);
-    const source = renderRevision({ id, message: text, up: statements.up, down: statements.down, acknowledgements: review.acknowledgements, transactional }, language);
+    const source = renderRevision(
+      { id, message: text, up: statements.up, down: statements.down, acknowledgements: review.acknowledgements, transactional, parents: revisionParents, labels: revisionLabels },
+      language,
+    );
     writeRevisionFile(path, source, show(db.migrationsDir));
-    return { revision: { id, description: headerLine(text).replace(/\*\\\//g, '*/'), path: show(path) }, review };
+    nextParents = [id];
+    return { revision: { id, description: descriptionLine(text), path: show(path), parents: revisionParents, labels: revisionLabels }, review };
   };
-  const first = await write(message, main, !indexesOnly);
+  const first = await write(message, main, !indexesOnly, labels);
   const second =
     split && !indexesOnly && split.concurrent.up.length > 0
-      ? await write(`${message} (concurrent indexes)`, { ...diff, ...split.concurrent, losses: [] }, false)
+      ? await write(`${message} (concurrent indexes)`, { ...diff, ...split.concurrent, losses: [] }, false, [])
       : undefined;
+  writeHeadFile(db.migrationsDir, [...position.graph.heads.map((r) => r.id).filter((h) => !parentIds.includes(h)), (second ?? first).revision.id]);
   return {
     kind: 'migrate',
     revision: first.revision,

@@ -8,55 +8,145 @@ import type { GenerateResult } from './generate';
 import type { MigrateResult } from './migrate';
 import type { CheckResult } from './check';
 import type { StatusResult } from './status';
+import type { HeadsResult, GraphEntry } from './heads';
+import type { BranchesResult } from './branches';
+import type { ShowResult } from './show';
+import type { MergeResult } from './merge';
+import type { Standing } from '../core/revisions';
 import { editedRevisionAdvice } from '../core/edit-advice';
 import { checkText, generateText, migrateText } from './schema-report';
 import type { LintResult } from './lint';
 import { lintText } from './lint-report';
 
-export type CommandResult = CurrentResult | HistoryResult | UpgradeResult | DowngradeResult | StampResult | SqlResult | GenerateResult | MigrateResult | CheckResult | StatusResult | LintResult;
+export type CommandResult =
+  | CurrentResult
+  | HistoryResult
+  | UpgradeResult
+  | DowngradeResult
+  | StampResult
+  | SqlResult
+  | GenerateResult
+  | MigrateResult
+  | CheckResult
+  | StatusResult
+  | LintResult
+  | HeadsResult
+  | BranchesResult
+  | ShowResult
+  | MergeResult;
 
 function behind(pending: number): string {
   return `${pending} revision${pending === 1 ? '' : 's'} behind head`;
 }
 
+/** A line naming the graph's heads when there are several: they wait for a merge. */
+function headsLine(graphHeads: string[]): string[] {
+  if (graphHeads.length < 2) return [];
+  return [`The revisions have ${graphHeads.length} heads (${graphHeads.join(', ')}): apply them all with 'veloiq db upgrade heads', and join them with 'veloiq db merge -m "merge heads"'.`];
+}
+
 function currentText(r: CurrentResult): string[] {
   if (r.headId === null) return ['No revisions exist yet. Create one with: veloiq db migrate -m "message"'];
-  if (r.id === null) return [`No revision applied (base); ${behind(r.pending)}. Run: veloiq db upgrade`];
+  if (r.id === null) return [`No revision applied (base); ${behind(r.pending)}. Run: veloiq db upgrade`, ...headsLine(r.graphHeads)];
+  if (r.heads.length > 1) {
+    return [
+      ...r.heads.map((h) => `${h.id} ${h.description}${h.head ? ' (head)' : ''}`),
+      `The database stands on ${r.heads.length} branches${r.head ? ', all at head' : `; ${behind(r.pending)}`}.`,
+      ...headsLine(r.graphHeads),
+    ];
+  }
+  if (r.graphHeads.length > 1) return [`${r.id} ${r.description}`, `Not at head: ${behind(r.pending)}.`, ...headsLine(r.graphHeads)];
   return [`${r.id} ${r.description}`, r.head ? 'At head.' : `Not at head: ${behind(r.pending)} (head is ${r.headId}). Run: veloiq db upgrade`];
 }
 
 function historyText(r: HistoryResult): string[] {
   if (r.revisions.length === 0) return ['No revisions yet. Create one with: veloiq db migrate -m "message"'];
+  // The database applied them in another order than listed (a revision arrived late): say so.
+  const applied = r.revisions.filter((e) => e.applied);
+  const reordered = applied.some((e, i) => e.appliedOrder !== i + 1);
   // Newest first, as `alembic history` prints; the markers say where the database stands.
   return [...r.revisions].reverse().map((e) => {
-    const marks = [e.head && 'head', e.current && 'current', !e.applied && 'pending'].filter(Boolean);
+    const marks = [
+      ...e.labels.map((label) => `label ${label}`),
+      e.branchpoint && 'branchpoint',
+      e.mergepoint && `mergepoint of ${e.parents.join(', ')}`,
+      e.head && 'head',
+      e.current && 'current',
+      !e.applied && 'pending',
+      reordered && e.appliedOrder !== null && `applied #${e.appliedOrder}`,
+    ].filter(Boolean);
     return `${e.id}  ${e.description}${marks.length ? `  (${marks.join(', ')})` : ''}`;
   });
 }
 
+/** Where the database stands: its revision, or each branch's when it is on several. */
+function at(r: Standing, none = 'base'): string {
+  if (r.heads) return `${r.heads.join(' and ')} (${r.heads.length} branches)`;
+  return r.current ?? none;
+}
+
 function upgradeText(r: UpgradeResult): string[] {
-  if (r.applied.length === 0) return r.current ? [`Already at head (${r.current}); nothing to apply.`] : ['No revisions to apply.'];
+  if (r.applied.length === 0) {
+    if (r.target === 'base') return [`Nothing to upgrade: base is where every revision starts (now at ${at(r)}).`];
+    if (r.target) return [`Nothing to upgrade: ${r.target} is already applied (now at ${at(r)}${r.head ? ', head' : ''}).`];
+    return r.current ? [`Already at head (${at(r)}); nothing to apply.`] : ['No revisions to apply.'];
+  }
   return [
     ...r.applied.map((a) => `Applied ${a.id} ${a.description}`),
-    `${r.applied.length} revision${r.applied.length === 1 ? '' : 's'} applied; now at ${r.current}${r.head ? ' (head)' : ''}.`,
+    `${r.applied.length} revision${r.applied.length === 1 ? '' : 's'} applied; now at ${at(r)}${r.head ? ' (head)' : ''}.`,
   ];
 }
 
 function downgradeText(r: DowngradeResult): string[] {
-  if (r.reverted.length === 0) return [`Already at ${r.current ?? 'base'}; nothing to revert.`];
+  if (r.reverted.length === 0) return [`Already at ${at(r)}; nothing to revert.`];
   return [
     ...r.reverted.map((a) => `Reverted ${a.id} ${a.description}`),
-    `${r.reverted.length} revision${r.reverted.length === 1 ? '' : 's'} reverted; now at ${r.current ?? 'base (no revision applied)'}.`,
+    `${r.reverted.length} revision${r.reverted.length === 1 ? '' : 's'} reverted; now at ${at(r, 'base (no revision applied)')}.`,
   ];
 }
 
 function stampText(r: StampResult): string[] {
-  const at = `${r.current ?? 'base'}${r.head && r.current ? ' (head)' : ''}`;
-  if (r.recorded.length + r.removed.length === 0) return [`Already stamped at ${at}; the record is unchanged.`];
+  const where = `${at(r)}${r.head && r.current ? ' (head)' : ''}`;
+  if (r.recorded.length + r.removed.length === 0) return [`Already stamped at ${where}; the record is unchanged.`];
   return [
     ...r.recorded.map((a) => `Recorded ${a.id} ${a.description}`),
     ...r.removed.map((a) => `Unrecorded ${a.id} ${a.description}`),
-    `Stamped at ${at}; no migration SQL was run.`,
+    `Stamped at ${where}; no migration SQL was run.`,
+  ];
+}
+
+/** `id description (label feat)`: a revision as the graph commands list it. */
+function entryLine(e: GraphEntry, ...marks: (string | false)[]): string {
+  const all = [...e.labels.map((label) => `label ${label}`), ...marks].filter(Boolean);
+  return `${e.id}  ${e.description}${all.length ? `  (${all.join(', ')})` : ''}`;
+}
+
+function headsText(r: HeadsResult): string[] {
+  if (r.heads.length === 0) return ['No revisions yet. Create one with: veloiq db migrate -m "message"'];
+  return [...r.heads.map((h) => entryLine(h, 'head')), ...headsLine(r.heads.map((h) => h.id))];
+}
+
+function branchesText(r: BranchesResult): string[] {
+  if (r.branchpoints.length === 0) return ['No branchpoints: every revision has at most one child.'];
+  return r.branchpoints.flatMap((b) => [entryLine(b, 'branchpoint'), ...b.children.map((c) => `  -> ${entryLine(c)}`)]);
+}
+
+function showText(r: ShowResult): string[] {
+  return [
+    `Revision: ${r.id}${[r.head && ' (head)', r.branchpoint && ' (branchpoint)', r.mergepoint && ' (mergepoint)'].filter(Boolean).join('')}`,
+    `Parent: ${r.parents.join(', ') || 'base'}`,
+    `Children: ${r.children.join(', ') || '(none)'}`,
+    ...(r.labels.length ? [`Branch labels: ${r.labels.join(', ')}`] : []),
+    `Path: ${r.path}`,
+    '',
+    `    ${r.description}`,
+  ];
+}
+
+function mergeText(r: MergeResult): string[] {
+  return [
+    `Wrote ${r.revision.path}: merge revision ${r.revision.id} of ${r.revision.parents.join(' and ')} (no schema change).`,
+    `Commit it; then 'veloiq db upgrade' applies every branch and the merge.`,
   ];
 }
 
@@ -119,6 +209,14 @@ export function toText(result: CommandResult): string {
       return statusText(result).join('\n');
     case 'lint':
       return lintText(result).join('\n');
+    case 'heads':
+      return headsText(result).join('\n');
+    case 'branches':
+      return branchesText(result).join('\n');
+    case 'show':
+      return showText(result).join('\n');
+    case 'merge':
+      return mergeText(result).join('\n');
   }
 }
 

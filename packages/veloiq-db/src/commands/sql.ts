@@ -3,7 +3,8 @@ import { openOffline, SqlScript } from '../core/offline';
 import type { Database } from '../core/orm';
 import { downgradePlan, requireDowngradeRevision, revertAll, rewriteRecord, stampPlan } from '../core/plans';
 import { ensureRecordTable, recordApplied } from '../core/record';
-import { listRevisions, positionOf, resolveRevision, type Position, type Revision } from '../core/revisions';
+import { upgradePlan } from '../core/revision-graph';
+import { listRevisions, positionAt, resolveRevision, standingOf, type Position } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import { prepare, withEnvironment, type CommandOptions } from './session';
 
@@ -31,14 +32,6 @@ export interface SqlOptions extends CommandOptions {
   transactionPerMigration?: boolean;
 }
 
-function positionAt(revisions: Revision[], index: number): Position {
-  return positionOf(revisions, revisions.slice(0, index + 1).map((r) => r.name));
-}
-
-function idAt(revisions: Revision[], index: number): string | null {
-  return revisions[index]?.id ?? null;
-}
-
 export interface OfflineRun {
   db: Database;
   script: SqlScript;
@@ -52,18 +45,18 @@ export interface OfflineRun {
  * Runs `work` offline and returns the script it produced. Offline there is no database to ask
  * where it stands, so, as with Alembic, the revision argument may be a range `from:to`; without
  * one the script starts from `defaultFrom` (base for upgrade and stamp, head for downgrade).
- * `work` returns the index it leaves the database at.
+ * `work` returns the names the record holds afterwards.
  */
 export async function offlineScript(
   command: SqlCommand,
   options: SqlOptions,
   defaultFrom: 'base' | 'head',
-  work: (run: OfflineRun) => Promise<number>,
+  work: (run: OfflineRun) => Promise<Iterable<string>>,
 ): Promise<SqlResult> {
   return withEnvironment(options.env, () => writeScript(command, options, defaultFrom, work));
 }
 
-async function writeScript(command: SqlCommand, options: SqlOptions, defaultFrom: 'base' | 'head', work: (run: OfflineRun) => Promise<number>): Promise<SqlResult> {
+async function writeScript(command: SqlCommand, options: SqlOptions, defaultFrom: 'base' | 'head', work: (run: OfflineRun) => Promise<Iterable<string>>): Promise<SqlResult> {
   const script = new SqlScript();
   const db = await openOffline(prepare(options), script);
   try {
@@ -72,17 +65,17 @@ async function writeScript(command: SqlCommand, options: SqlOptions, defaultFrom
     const colon = spec?.indexOf(':') ?? -1;
     const fromSpec = colon === -1 ? '' : spec!.slice(0, colon).trim();
     const target = colon === -1 ? spec : spec!.slice(colon + 1).trim() || undefined;
-    const start = positionAt(revisions, defaultFrom === 'head' ? revisions.length - 1 : -1);
-    const from = fromSpec ? resolveRevision(fromSpec, start) : start.current;
-    const position = positionAt(revisions, from);
-    const fromId = idAt(revisions, from);
+    const all = positionAt(revisions, { revisions, spec: 'heads' });
+    const start = defaultFrom === 'head' ? all : positionAt(revisions, { revisions: [], spec: 'base' });
+    const position = fromSpec ? positionAt(revisions, resolveRevision(fromSpec, start)) : start;
+    const fromId = standingOf(position).current;
     script.comment(
       `veloiq db ${command} --sql: offline script, nothing was run.\n` +
         `Assumes the database is at ${fromId ?? 'base'}${colon === -1 ? ` (give <from>:<to> to start elsewhere)` : ''}.`,
     );
-    const to = await work({ db, script, position, target });
-    if (script.statements === 0) script.comment(`Nothing to run: the database would already be at ${idAt(revisions, to) ?? 'base'}.`);
-    return { kind: 'sql', command, from: fromId, to: idAt(revisions, to), sql: script.toString() };
+    const to = standingOf(position, await work({ db, script, position, target })).current;
+    if (script.statements === 0) script.comment(`Nothing to run: the database would already be at ${to ?? 'base'}.`);
+    return { kind: 'sql', command, from: fromId, to, sql: script.toString() };
   } finally {
     await db.close();
   }
@@ -96,16 +89,15 @@ async function writeScript(command: SqlCommand, options: SqlOptions, defaultFrom
  */
 export function upgradeSql(options: SqlOptions): Promise<SqlResult> {
   return offlineScript('upgrade', options, 'base', async ({ db, script, position, target }) => {
-    const { revisions } = position;
     const to = resolveRevision(target ?? 'head', position);
-    if (target !== undefined && target !== 'head' && to <= position.current) {
-      const id = revisions[to]?.id ?? 'base';
+    const pending = upgradePlan(position.graph, position.appliedNames, to);
+    if (target !== undefined && target !== 'head' && pending.length === 0) {
       throw new UserError(
-        `Revision ${id} is not after the script's starting point (${revisions[position.current]?.id ?? 'base'}). ` +
-          `Give a later revision, or a range such as 'base:${revisions.at(-1)?.id ?? 'head'}'.`,
+        `Revision ${to.revisions.map((r) => r.id).join(', ') || 'base'} is not after the script's starting point (${standingOf(position).current ?? 'base'}). ` +
+          `Give a later revision, or a range such as 'base:${target}'.`,
       );
     }
-    await applyRevisions(db, revisions.slice(position.current + 1, to + 1), 'up', {
+    await applyRevisions(db, pending, 'up', {
       perMigration: options.transactionPerMigration,
       prepare: async (ctx) => {
         script.comment('Record table (created when missing)');
@@ -118,18 +110,18 @@ export function upgradeSql(options: SqlOptions): Promise<SqlResult> {
         await recordApplied(db, done, ctx);
       },
     });
-    return Math.max(to, position.current);
+    return [...position.appliedNames, ...pending.map((r) => r.name)];
   });
 }
 
 /** `downgrade --sql`: from head unless given `from:to`; the script reverts in one transaction. */
 export function downgradeSql(options: SqlOptions): Promise<SqlResult> {
   return offlineScript('downgrade', options, 'head', async ({ db, script, position, target }) => {
-    const { target: to, revert } = downgradePlan(position, requireDowngradeRevision(target));
+    const { revert, after } = downgradePlan(position, requireDowngradeRevision(target));
     if (revert.length > 0) {
       await db.orm.em.getConnection().transactional((ctx) => revertAll(db, revert, ctx, (text) => script.comment(text)));
     }
-    return to;
+    return after;
   });
 }
 
@@ -140,6 +132,6 @@ export function stampSql(options: SqlOptions): Promise<SqlResult> {
     if (change.record.length + change.remove.length > 0) {
       await db.orm.em.getConnection().transactional((ctx) => rewriteRecord(db, change, ctx, (text) => script.comment(text)));
     }
-    return change.target;
+    return change.after;
   });
 }

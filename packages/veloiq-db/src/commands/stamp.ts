@@ -1,10 +1,10 @@
 import { rewriteRecord, stampPlan } from '../core/plans';
-import type { Revision } from '../core/revisions';
+import { standingOf, type Revision, type Standing } from '../core/revisions';
 import { withDatabase, readPosition, type CommandOptions } from './session';
 import { stampSql, type SqlResult } from './sql';
 
 export interface StampOptions extends CommandOptions {
-  /** head (default), base, -N, +N, a revision id or a unique prefix of one (or `from:to` with `sql`). */
+  /** head (default), heads, base, -N, +N, <label>@head, a revision id or a unique prefix of one, several separated by spaces (or `from:to` with `sql`). */
   revision?: string | number;
   /** Print the SQL instead of running it; connects to nothing. */
   sql?: boolean;
@@ -12,15 +12,12 @@ export interface StampOptions extends CommandOptions {
 
 type Entry = Pick<Revision, 'id' | 'description'>;
 
-export interface StampResult {
+export interface StampResult extends Standing {
   kind: 'stamp';
   /** Revisions newly recorded as applied, oldest first. */
   recorded: Entry[];
   /** Revisions removed from the record, newest first; names with no revision file keep their name as id. */
   removed: Entry[];
-  /** The revision the database is marked at now; null at base. */
-  current: string | null;
-  head: boolean;
 }
 
 /**
@@ -44,8 +41,7 @@ export function stamp(options: StampOptions): Promise<StampResult | SqlResult> {
       kind: 'stamp',
       recorded: change.record.map(entry),
       removed: change.remove.map((name) => (byName.has(name) ? entry(byName.get(name)!) : { id: name, description: '(no revision file)' })),
-      current: revisions[change.target]?.id ?? null,
-      head: change.target === revisions.length - 1,
+      ...standingOf(position, change.after),
     };
   }, { lock: 'stamp' });
 }

@@ -1,12 +1,12 @@
-import { UserError } from '../core/errors';
 import { recordApplied, ensureRecordTable } from '../core/record';
-import { resolveRevision, type Revision } from '../core/revisions';
+import { upgradePlan } from '../core/revision-graph';
+import { resolveRevision, standingOf, type Revision, type Standing } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import { notifier, withDatabase, readPosition, type CommandOptions } from './session';
 import { upgradeSql, type SqlResult } from './sql';
 
 export interface UpgradeOptions extends CommandOptions {
-  /** head (default), +N, a revision id or a unique prefix of one. */
+  /** head (default), heads, +N, <label>@head, <rev>@+N, a revision id or a unique prefix of one. */
   revision?: string | number;
   /** Print the SQL instead of running it (offline; connects to nothing): see sql.ts. */
   sql?: boolean;
@@ -14,12 +14,11 @@ export interface UpgradeOptions extends CommandOptions {
   transactionPerMigration?: boolean;
 }
 
-export interface UpgradeResult {
+export interface UpgradeResult extends Standing {
   kind: 'upgrade';
   applied: Pick<Revision, 'id' | 'description'>[];
-  /** The revision applied now, after the run. */
-  current: string | null;
-  head: boolean;
+  /** The revision word given, when it was not head: an applied one is nothing to do, as in Alembic. */
+  target?: string;
 }
 
 /**
@@ -35,16 +34,7 @@ export function upgrade(options: UpgradeOptions): Promise<UpgradeResult | SqlRes
   return withDatabase(options, async (db) => {
     const position = await readPosition(db, notifier(options));
     const target = resolveRevision(options.revision ?? 'head', position);
-    const { revisions } = position;
-    const named = options.revision !== undefined && String(options.revision) !== 'head';
-    if (named && (target === -1 || position.appliedNames.has(revisions[target].name))) {
-      const id = target === -1 ? 'base' : revisions[target].id;
-      throw new UserError(
-        `Revision ${id} is already applied (current: ${revisions[position.current]?.id ?? 'base'}). ` +
-          `Nothing to upgrade; to go back to it use 'veloiq db downgrade ${id}'.`,
-      );
-    }
-    const pending = revisions.slice(0, target + 1).filter((r) => !position.appliedNames.has(r.name));
+    const pending = upgradePlan(position.graph, position.appliedNames, target);
     if (pending.length > 0) {
       await applyRevisions(db, pending, 'up', {
         perMigration: options.transactionPerMigration,
@@ -52,13 +42,11 @@ export function upgrade(options: UpgradeOptions): Promise<UpgradeResult | SqlRes
         record: (done, ctx) => recordApplied(db, done, ctx),
       });
     }
-    const applied = new Set([...position.appliedNames, ...pending.map((r) => r.name)]);
-    const currentIndex = revisions.reduce((max, r, i) => (applied.has(r.name) ? i : max), -1);
     return {
       kind: 'upgrade',
       applied: pending.map(({ id, description }) => ({ id, description })),
-      current: revisions[currentIndex]?.id ?? null,
-      head: revisions.every((r) => applied.has(r.name)),
+      ...standingOf(position, [...position.appliedNames, ...pending.map((r) => r.name)]),
+      ...(target.spec === 'head' ? {} : { target: target.spec }),
     };
   }, { lock: 'upgrade' });
 }

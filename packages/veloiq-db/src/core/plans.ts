@@ -2,7 +2,8 @@ import type { Transaction } from '@mikro-orm/core';
 import { UserError } from './errors';
 import type { Database } from './orm';
 import { ensureRecordTable, recordApplied, recordReverted } from './record';
-import { isApplied, resolveRevision, type Position, type Revision } from './revisions';
+import { downgradePlan as revertsOnGraph, stampPlan as stampOnGraph } from './revision-graph';
+import { resolveRevision, type Position, type Revision } from './revisions';
 import { runRevisions } from './runner';
 
 /**
@@ -11,31 +12,20 @@ import { runRevisions } from './runner';
  */
 
 export interface DowngradePlan {
-  /** The index left current (-1 for base). */
-  target: number;
-  /** The revisions to revert, newest first. */
+  /** The revisions to revert, children first. */
   revert: Revision[];
+  /** The names recorded afterwards. */
+  after: string[];
 }
 
-/** The revisions to revert, newest first, to leave `spec`'s revision current. */
+/**
+ * The revisions to revert: those applied after the target on its branch. As in Alembic, going
+ * back to one parent of a mergepoint keeps the other branch applied.
+ */
 export function downgradePlan(position: Position, spec: string | number): DowngradePlan {
-  const target = resolveRevision(spec, position);
-  const { revisions, current } = position;
-  const currentId = revisions[current]?.id ?? 'base';
-  if (target > current) {
-    throw new UserError(
-      `Revision ${revisions[target].id} is ahead of the current revision (${currentId}); downgrade only goes back. ` +
-        `To apply it use 'veloiq db upgrade ${revisions[target].id}'.`,
-    );
-  }
-  if (target >= 0 && !isApplied(position, target)) {
-    throw new UserError(
-      `Revision ${revisions[target].id} is not applied, so the database cannot be left at it. ` +
-        `Pick an applied revision (see 'veloiq db history'), or 'veloiq db stamp ${revisions[target].id}' to only change the record.`,
-    );
-  }
-  const revert = revisions.filter((r, i) => i > target && isApplied(position, i)).reverse();
-  return { target, revert };
+  const revert = revertsOnGraph(position.graph, position.appliedNames, resolveRevision(spec, position));
+  const reverted = new Set(revert.map((r) => r.name));
+  return { revert, after: [...position.appliedNames].filter((name) => !reverted.has(name)) };
 }
 
 /** downgrade's revision argument, which (unlike upgrade's and stamp's) has no default. */
@@ -47,27 +37,36 @@ export function requireDowngradeRevision(revision: string | number | undefined):
 }
 
 export interface StampPlan {
-  target: number;
   record: Revision[];
-  /** Recorded names to remove: known revisions after the target, then names with no file. */
+  /** Recorded names to remove: known revisions not wanted (children first), then names with no file. */
   remove: string[];
   /** How `remove` is shown: ids, or the name when no file has it. */
   removeShown: string[];
+  /** The names recorded afterwards. */
+  after: string[];
 }
 
-/** What must change in the record so that exactly the revisions up to the target are recorded. */
+/**
+ * What must change in the record so that exactly the targets and their ancestors are recorded.
+ * Several words (`stamp b c`, as Alembic takes them) stamp each branch.
+ */
 export function stampPlan(position: Position, spec: string | number): StampPlan {
-  const target = resolveRevision(spec, position);
-  const { revisions, appliedNames } = position;
-  const wanted = new Set(revisions.slice(0, target + 1).map((r) => r.name));
-  const known = new Set(revisions.map((r) => r.name));
-  const record = revisions.slice(0, target + 1).filter((r) => !appliedNames.has(r.name));
-  const remove = [
-    ...revisions.filter((r) => appliedNames.has(r.name) && !wanted.has(r.name)).reverse().map((r) => r.name),
-    ...[...appliedNames].filter((name) => !known.has(name)),
-  ];
-  const idOf = new Map(revisions.map((r) => [r.name, r.id]));
-  return { target, record, remove, removeShown: remove.map((name) => idOf.get(name) ?? name) };
+  const words = String(spec).trim().split(/\s+/);
+  const targets = words.map((word) => resolveRevision(word, position));
+  const { record, remove: unwanted } = stampOnGraph(position.graph, position.appliedNames, {
+    spec: String(spec),
+    revisions: targets.flatMap((t) => t.revisions),
+  });
+  const known = new Set(position.revisions.map((r) => r.name));
+  const remove = [...unwanted.map((r) => r.name), ...[...position.appliedNames].filter((name) => !known.has(name))];
+  const idOf = new Map(position.revisions.map((r) => [r.name, r.id]));
+  const removed = new Set(remove);
+  return {
+    record,
+    remove,
+    removeShown: remove.map((name) => idOf.get(name) ?? name),
+    after: [...[...position.appliedNames].filter((name) => !removed.has(name)), ...record.map((r) => r.name)],
+  };
 }
 
 /** Where a `--sql` script says which revision the next statements belong to; online, nowhere. */

@@ -13,6 +13,10 @@ export interface RevisionSource {
   acknowledgements?: string[];
   /** False for a revision that must run outside a transaction (`create index concurrently`). */
   transactional?: boolean;
+  /** Parent ids; empty starts a new root (written `Parent: base`). */
+  parents: string[];
+  /** Branch labels (`--branch-label`). */
+  labels?: string[];
 }
 
 /**
@@ -21,6 +25,11 @@ export interface RevisionSource {
  */
 export function headerLine(message: string): string {
   return message.replace(/\s+/g, ' ').trim().replace(/\*\//g, '*\\/');
+}
+
+/** The description `history` will read back from the header line of a message. */
+export function descriptionLine(message: string): string {
+  return headerLine(message).replace(/\*\\\//g, '*/');
 }
 
 /** A SQL statement as a template literal body: backslashes, backticks and `${` escaped. */
@@ -38,7 +47,7 @@ function body(statements: string[]): string {
  * TypeScript, or CommonJS JavaScript when the config's `migrations.emit` is `'js'`.
  */
 export function renderRevision(
-  { id, message, up, down, created = new Date(), acknowledgements = [], transactional = true }: RevisionSource,
+  { id, message, up, down, created = new Date(), acknowledgements = [], transactional = true, parents, labels = [] }: RevisionSource,
   emit: 'ts' | 'js' = 'ts',
 ): string {
   const stamp = created.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
@@ -48,6 +57,9 @@ export function renderRevision(
     ` * ${headerLine(message)}`,
     ' *',
     ` * Revision: ${id}`,
+    // Read by the tool without running the file (see listRevisions): the graph of revisions.
+    ` * Parent: ${parents.length > 0 ? parents.join(', ') : 'base'}`,
+    ...(labels.length > 0 ? [` * Branch labels: ${labels.join(', ')}`] : []),
     ` * Created: ${stamp}`,
     ' */',
     ...(js ? ["'use strict';", "const { Migration } = require('@mikro-orm/migrations');"] : ["import { Migration } from '@mikro-orm/migrations';"]),

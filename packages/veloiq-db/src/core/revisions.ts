@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { AmbiguousRevisionError, UnknownRevisionError, UserError } from './errors';
+import { UserError } from './errors';
+import { ancestors, appliedHeads, buildGraph, resolveTarget, type RevisionGraph, type Target } from './revision-graph';
 
 export interface Revision {
   /** Short, unique, sorts in creation order: what users type. */
@@ -9,31 +10,34 @@ export interface Revision {
   name: string;
   description: string;
   path: string;
+  /** Parent ids, from the file's `Parent:` line; without one, the previous id (files from before parents existed). */
+  parents: string[];
+  /** From the file's `Branch labels:` line. */
+  labels: string[];
 }
 
 const REVISION_FILE = /^(?!.*\.d\.ts$)(.+)\.(ts|js|cjs)$/;
 /** Our names (`<id>_<slug>`) and MikroORM's own (`Migration<14 digits>[_name]`). */
 const OUR_NAME = /^([0-9a-z]{8})_(.*)$/;
 const MIKRO_ORM_NAME = /^Migration(\d{14})(?:_(.*))?$/;
-/** How much of a file is read at a time for its header: one read holds the usual doc comment. */
+/** How much of a file is read first for its header: one read holds the usual doc comment. */
 const HEADER_CHUNK = 4096;
 
-/**
- * The file's leading doc comment (and what follows it in the last chunk read): read until the
- * comment ends, so a long message (`migrate -m` of many kilobytes) keeps its description, while
- * listing many revisions still reads one chunk of each, never the SQL below the header.
- */
+/** The file's leading doc comment (all of it, however long the message in its first line). */
 function readHeader(path: string): string {
   const fd = openSync(path, 'r');
   try {
     const chunks: Buffer[] = [];
-    for (let position = 0; ; ) {
-      const buffer = Buffer.alloc(HEADER_CHUNK);
-      const read = readSync(fd, buffer, 0, HEADER_CHUNK, position);
-      chunks.push(buffer.subarray(0, read));
-      position += read;
+    let read = 0;
+    for (let size = HEADER_CHUNK; ; size *= 4) {
+      const buffer = Buffer.alloc(size);
+      const got = readSync(fd, buffer, 0, size, read);
+      read += got;
+      chunks.push(buffer.subarray(0, got));
       const text = Buffer.concat(chunks).toString('utf8');
-      if (read < HEADER_CHUNK || !text.startsWith('/**') || text.includes('*/', 3)) return text;
+      const end = text.indexOf('*/');
+      if (end !== -1) return text.slice(0, end + 2);
+      if (got < size || !text.startsWith('/**')) return text;
     }
   } finally {
     closeSync(fd);
@@ -41,16 +45,26 @@ function readHeader(path: string): string {
 }
 
 /** The first line of the file's leading doc comment, as `migrate` writes it. */
-function descriptionOf(path: string, slug: string | undefined): string {
-  const match = /^\/\*\*\s*\n\s*\*\s?(.*)\n/.exec(readHeader(path));
+function descriptionOf(header: string, slug: string | undefined): string {
+  const match = /^\/\*\*\s*\n\s*\*\s?(.*)\n/.exec(header);
   if (match?.[1]?.trim()) return match[1].trim().replace(/\*\\\//g, '*/');
   return (slug ?? '').replace(/_/g, ' ');
+}
+
+/**
+ * A ` * Key: a, b` line of the header as a list; undefined when the line is absent. Looked for
+ * after the description line, which is the user's free text.
+ */
+function headerList(header: string, key: string): string[] | undefined {
+  const rest = header.split('\n').slice(2).join('\n');
+  const match = new RegExp(`^\\s*\\*\\s*${key}:[ \\t]*(.*)$`, 'm').exec(rest);
+  return match ? match[1].split(',').map((word) => word.trim()).filter(Boolean) : undefined;
 }
 
 /** Every revision file in the folder, oldest first. One directory scan per command. */
 export function listRevisions(dir: string): Revision[] {
   if (!existsSync(dir)) return [];
-  const byName = new Map<string, Revision>();
+  const byName = new Map<string, Omit<Revision, 'parents'> & { declared?: string[] }>();
   for (const file of readdirSync(dir).sort()) {
     const match = REVISION_FILE.exec(file);
     if (!match) continue;
@@ -60,9 +74,19 @@ export function listRevisions(dir: string): Revision[] {
     const ours = OUR_NAME.exec(name) ?? MIKRO_ORM_NAME.exec(name);
     const id = ours ? ours[1] : name;
     const path = join(dir, file);
-    byName.set(name, { id, name, path, description: descriptionOf(path, ours?.[2]) });
+    const header = readHeader(path);
+    byName.set(name, {
+      id,
+      name,
+      path,
+      description: descriptionOf(header, ours?.[2]),
+      declared: headerList(header, 'Parent'),
+      labels: headerList(header, 'Branch labels') ?? [],
+    });
   }
-  return [...byName.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = [...byName.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // `Parent: base` starts a new root; no line at all means "the previous revision" (files from before parents).
+  return sorted.map(({ declared, ...r }, i) => ({ ...r, parents: declared?.filter((p) => p !== 'base') ?? (i === 0 ? [] : [sorted[i - 1].id]) }));
 }
 
 /**
@@ -89,61 +113,52 @@ export function slugOf(message: string, maxLength = 60): string {
 
 /** Where the database stands against the revision files. */
 export interface Position {
+  /** Oldest first (by id). */
   revisions: Revision[];
-  /** Names recorded as applied, in the order they were applied. */
+  graph: RevisionGraph<Revision>;
+  /** Names recorded as applied. */
   appliedNames: Set<string>;
-  /** Index of the newest applied revision, -1 at base. */
+  /** Applied revisions none of whose children is applied: one per branch the database is on. */
+  heads: Revision[];
+  /** Index (in `revisions`) of the newest applied head, -1 at base. */
   current: number;
 }
 
 export function positionOf(revisions: Revision[], appliedNames: Iterable<string>): Position {
   const applied = new Set(appliedNames);
-  let current = -1;
-  revisions.forEach((r, i) => {
-    if (applied.has(r.name)) current = i;
-  });
-  return { revisions, appliedNames: applied, current };
+  const graph = buildGraph(revisions);
+  const heads = appliedHeads(graph, applied);
+  const current = heads.length === 0 ? -1 : Math.max(...heads.map((h) => revisions.indexOf(h)));
+  return { revisions, graph, appliedNames: applied, heads, current };
 }
 
-export function isApplied(position: Position, index: number): boolean {
-  return position.appliedNames.has(position.revisions[index].name);
+/** The revisions a word names, against this position (see resolveTarget). */
+export function resolveRevision(spec: string | number, position: Position) {
+  return resolveTarget(position.graph, position.appliedNames, spec);
 }
 
-const HINT = "Use head, base, -N, +N, or a revision id or unique prefix (see 'veloiq db history').";
+export interface Standing {
+  /** The newest applied head's id; null at base. */
+  current: string | null;
+  /** Every applied head, oldest first: present only when the database stands on several branches. */
+  heads?: string[];
+  /** True when every revision is applied. */
+  head: boolean;
+}
 
-/**
- * Resolves what a user typed (`head`, `base`, `-N`, `+N`, an id or a unique prefix of one) to
- * an index into the revisions: -1 is base. Nx hands `-1` over as a number; that is accepted.
- */
-export function resolveRevision(spec: string | number, position: Position): number {
-  const text = String(spec).trim();
-  const { revisions, current } = position;
-  if (text === 'head') return revisions.length - 1;
-  if (text === 'base') return -1;
-  const relative = /^([+-])(\d+)$/.exec(text);
-  if (relative) {
-    const steps = Number(relative[2]);
-    if (steps === 0) throw new UserError(`Invalid revision '${text}': a relative step must not be zero. ${HINT}`);
-    const target = relative[1] === '-' ? current - steps : current + steps;
-    if (target < -1) {
-      throw new UserError(
-        `Cannot go ${steps} step${steps === 1 ? '' : 's'} back: only ${current + 1} revision${current === 0 ? ' is' : 's are'} applied. Use 'base' to revert everything.`,
-      );
-    }
-    if (target >= revisions.length) {
-      const ahead = revisions.length - 1 - current;
-      throw new UserError(`Cannot go ${steps} step${steps === 1 ? '' : 's'} forward: only ${ahead} revision${ahead === 1 ? ' is' : 's are'} pending. Use 'head' to apply them all.`);
-    }
-    return target;
-  }
-  if (!/^[0-9A-Za-z_]+$/.test(text)) throw new UnknownRevisionError(text, `Invalid revision '${text}'. ${HINT}`);
-  const exact = revisions.findIndex((r) => r.id === text || r.name === text);
-  if (exact !== -1) return exact;
-  const matches = revisions.flatMap((r, i) => (r.id.startsWith(text.toLowerCase()) ? [i] : []));
-  if (matches.length === 1) return matches[0];
-  if (matches.length > 1) {
-    const ids = matches.map((i) => revisions[i].id).join(', ');
-    throw new AmbiguousRevisionError(text, matches.map((i) => revisions[i].id), `Ambiguous revision '${text}': it starts ${matches.length} ids (${ids}). Type more of the id.`);
-  }
-  throw new UnknownRevisionError(text, `Unknown revision '${text}': no revision id starts with it. Run 'veloiq db history' to see the ids.`);
+/** Where a record (by default the position's own) leaves the database. */
+export function standingOf(position: Position, applied: Iterable<string> = position.appliedNames): Standing {
+  const after = positionOf(position.revisions, applied);
+  return {
+    current: after.revisions[after.current]?.id ?? null,
+    ...(after.heads.length > 1 ? { heads: after.heads.map((r) => r.id) } : {}),
+    head: after.revisions.every((r) => after.appliedNames.has(r.name)),
+  };
+}
+
+/** A position with exactly the target's revisions and their ancestors applied (offline scripts start there). */
+export function positionAt(revisions: Revision[], target: Target<Revision>): Position {
+  const graph = buildGraph(revisions);
+  const names = ancestors(graph, target.revisions.map((r) => r.id));
+  return positionOf(revisions, revisions.filter((r) => names.has(r.id)).map((r) => r.name));
 }

@@ -3,9 +3,13 @@ import check from './check/schema.json';
 import current from './current/schema.json';
 import downgrade from './downgrade/schema.json';
 import generate from './generate/schema.json';
+import heads from './heads/schema.json';
+import branches from './branches/schema.json';
 import history from './history/schema.json';
 import lint from './lint/schema.json';
+import merge from './merge/schema.json';
 import migrate from './migrate/schema.json';
+import show from './show/schema.json';
 import stamp from './stamp/schema.json';
 import status from './status/schema.json';
 import upgrade from './upgrade/schema.json';
@@ -21,11 +25,27 @@ interface OptionSchema {
   type?: string | string[];
   alias?: string;
   $default?: { $source?: string };
+  /** Ours: the positional option takes every bare word, joined by spaces (merge's revisions). */
+  'x-variadic'?: boolean;
 }
 
-const SCHEMAS: Record<string, { properties: Record<string, OptionSchema> }> = { check, current, downgrade, generate, history, lint, migrate, stamp, status, upgrade };
+const SCHEMAS: Record<string, { properties: Record<string, OptionSchema> }> = { branches, check, current, downgrade, generate, heads, history, lint, merge, migrate, show, stamp, status, upgrade };
 
-export type CommandName = 'check' | 'current' | 'downgrade' | 'generate' | 'history' | 'lint' | 'migrate' | 'stamp' | 'status' | 'upgrade';
+export type CommandName =
+  | 'branches'
+  | 'check'
+  | 'current'
+  | 'downgrade'
+  | 'generate'
+  | 'heads'
+  | 'history'
+  | 'lint'
+  | 'merge'
+  | 'migrate'
+  | 'show'
+  | 'stamp'
+  | 'status'
+  | 'upgrade';
 
 export const COMMAND_NAMES = Object.keys(SCHEMAS) as CommandName[];
 
@@ -36,6 +56,8 @@ export interface CommandArguments {
   spellings: Map<string, { name: string; flag: boolean }>;
   /** The option the bare words fill (`revision`), if any. */
   positional?: string;
+  /** Whether that option takes every bare word (`merge a b`), not just one. */
+  variadic: boolean;
   /** The options as `--kebab-case`, in the schema's order: what an error lists. */
   shown: string[];
 }
@@ -43,13 +65,17 @@ export interface CommandArguments {
 export function argumentsOf(command: CommandName): CommandArguments {
   const spellings = new Map<string, { name: string; flag: boolean }>();
   let positional: string | undefined;
+  let variadic = false;
   for (const [name, spec] of Object.entries(SCHEMAS[command].properties)) {
     const option = { name, flag: spec.type === 'boolean' };
     for (const spelling of [name, kebab(name), spec.alias]) if (spelling) spellings.set(spelling, option);
-    if (spec.$default?.$source === 'argv') positional ??= name;
+    if (spec.$default?.$source === 'argv' && positional === undefined) {
+      positional = name;
+      variadic = spec['x-variadic'] === true;
+    }
   }
   const shown = Object.keys(SCHEMAS[command].properties).map((name) => `--${kebab(name)}`);
-  return { spellings, positional, shown };
+  return { spellings, positional, variadic, shown };
 }
 
 export interface ParsedWords {
@@ -102,22 +128,23 @@ export function parseWords(command: CommandName, words: readonly string[]): Pars
  * run the migrations it was meant to print) and more bare words than it has places for.
  */
 export function assertAccepted(command: CommandName, parsed: ParsedWords): void {
-  const { positional, shown } = argumentsOf(command);
+  const { positional, variadic, shown } = argumentsOf(command);
   if (parsed.unknown.length > 0) {
     const name = parsed.unknown[0].slice(2).split('=')[0];
     throw new UserError(`Unknown option '--${name}' for veloiq db ${command}. Its options: ${shown.join(', ')}.`);
   }
-  if (positional && parsed.positional.length > 1) {
+  if (positional && !variadic && parsed.positional.length > 1) {
     throw new UserError(
       `veloiq db ${command} takes one ${kebab(positional)}, and got ${parsed.positional.length} words: ${parsed.positional.map((w) => `'${w}'`).join(', ')}. Give one.`,
     );
   }
 }
 
-/** The revision the words give (`--revision=X` or the bare word), exactly as typed. */
+/** The revision the words give (`--revision=X` or the bare word; every bare word, for a variadic one), exactly as typed. */
 export function revisionOf(command: CommandName, parsed: ParsedWords): string | undefined {
-  const { positional } = argumentsOf(command);
+  const { positional, variadic } = argumentsOf(command);
   if (!positional) return undefined;
   const named = parsed.options[positional];
-  return typeof named === 'string' ? named : parsed.positional[0];
+  if (typeof named === 'string') return named;
+  return variadic && parsed.positional.length > 0 ? parsed.positional.join(' ') : parsed.positional[0];
 }

@@ -4,7 +4,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { UserError, describeError, redactResult } from '../core/errors';
 import { failureOf, toJson, toText, type CommandResult } from '../commands/report';
 import type { CommandOptions } from '../commands/session';
-import { assertAccepted, COMMAND_NAMES, parseWords, revisionOf, type CommandName } from './arguments';
+import { argumentsOf, assertAccepted, COMMAND_NAMES, parseWords, revisionOf, type CommandName } from './arguments';
 
 export interface ExecutorOptions {
   envFile?: string;
@@ -39,7 +39,7 @@ export function typedOptions<O extends ExecutorOptions>(options: O, context: Exe
   const parsed = parseWords(command, words);
   assertAccepted(command, parsed);
   const revision = revisionOf(command, parsed);
-  return revision === undefined ? options : { ...options, revision };
+  return revision === undefined ? options : { ...options, [argumentsOf(command).positional!]: revision };
 }
 
 /**

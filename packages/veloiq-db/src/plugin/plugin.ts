@@ -27,6 +27,10 @@ export interface VeloiqDbPluginOptions {
   checkTargetName?: string;
   statusTargetName?: string;
   lintTargetName?: string;
+  headsTargetName?: string;
+  branchesTargetName?: string;
+  showTargetName?: string;
+  mergeTargetName?: string;
 }
 
 export type NormalizedOptions = Required<VeloiqDbPluginOptions>;
@@ -42,6 +46,10 @@ export const DEFAULT_TARGET_NAMES: NormalizedOptions = {
   checkTargetName: 'db-check',
   statusTargetName: 'db-status',
   lintTargetName: 'db-lint',
+  headsTargetName: 'db-heads',
+  branchesTargetName: 'db-branches',
+  showTargetName: 'db-show',
+  mergeTargetName: 'db-merge',
 };
 
 export function normalizeOptions(options: VeloiqDbPluginOptions | undefined): NormalizedOptions {
@@ -74,7 +82,7 @@ export function projectRootForConfig(configFile: string, workspaceRoot: string):
 }
 
 /**
- * Builds the nine targets. Inputs are what each result depends on, so a cache hit is
+ * Builds the targets. Inputs are what each result depends on, so a cache hit is
  * never a lie:
  * - `generate` reads the entity modules (everything under the backend except what it writes
  *   and the migrations) and writes `src/generated/`: cached.
@@ -123,6 +131,12 @@ export function buildTargets(backend: boolean, options: NormalizedOptions): Reco
       'stamp',
       'Mark the database as being at a revision (default head) without running migrations (veloiq db stamp).',
     ),
+    [options.headsTargetName]: target('heads', 'List the head revisions; more than one waits for db-merge (veloiq db heads).'),
+    [options.branchesTargetName]: target('branches', 'List branchpoints and their children (veloiq db branches).'),
+    [options.showTargetName]: target('show', 'Show one revision: parents, children, labels and file (veloiq db show <rev>).'),
+    [options.mergeTargetName]: target('merge', 'Write a merge revision joining the heads, with no schema change: -m "message" is required (veloiq db merge).', {
+      outputs: [migrations],
+    }),
     [options.historyTargetName]: target('history', 'List every revision with its id and description (veloiq db history).'),
     [options.currentTargetName]: target('current', 'Show the revision applied now and whether the database is at head (veloiq db current).'),
     [options.checkTargetName]: target(

@@ -1,5 +1,7 @@
 export interface Schema {
   message?: string;
+  head?: string;
+  branchLabel?: string;
   envFile?: string;
   lockTimeout?: number;
   json?: boolean;

@@ -1,0 +1,29 @@
+import { loadConfig, migrationsDirOf } from '../core/orm';
+import { shownPath } from '../core/paths';
+import { buildGraph, type RevisionGraph } from '../core/revision-graph';
+import { listRevisions, type Revision } from '../core/revisions';
+import { prepare, withEnvironment, type CommandOptions } from './session';
+
+/** The migrations folder and its revision graph, read without connecting to any database. */
+export interface Folder {
+  migrationsDir: string;
+  show: (path: string) => string;
+  revisions: Revision[];
+  graph: RevisionGraph<Revision>;
+}
+
+export function openFolder(options: CommandOptions): Promise<Folder> {
+  return withEnvironment(options.env, () => readFolder(options));
+}
+
+async function readFolder(options: CommandOptions): Promise<Folder> {
+  const project = prepare(options);
+  const migrationsDir = migrationsDirOf(await loadConfig(project), project);
+  const revisions = listRevisions(migrationsDir);
+  return {
+    migrationsDir,
+    show: (path) => shownPath(path, options.projectRoot, options.cwd),
+    revisions,
+    graph: buildGraph(revisions),
+  };
+}

@@ -1,0 +1,280 @@
+import { UserError } from './errors';
+
+/**
+ * The revisions as Alembic sees them: a graph in which each revision names its parent(s). Two
+ * children of one parent are two heads (a branchpoint); a revision with two parents joins them
+ * (a mergepoint). Pure: no files, no database. The record of a database is a set of applied
+ * names; its "applied heads" are the applied revisions none of whose children is applied.
+ */
+export interface GraphRevision {
+  id: string;
+  name: string;
+  description: string;
+  /** Parent ids; empty for a revision that starts from base. */
+  parents: string[];
+  /** Branch labels declared on this revision (`--branch-label`). */
+  labels: string[];
+}
+
+export interface RevisionGraph<R extends GraphRevision = GraphRevision> {
+  /** Parents before children; among revisions free to go, in id order. */
+  revisions: R[];
+  byId: Map<string, R>;
+  children: Map<string, R[]>;
+  heads: R[];
+  /** Revision ids carrying each label: the labelled revision, its descendants, and its ancestors down to a branchpoint. */
+  labelMembers: Map<string, Set<string>>;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const ids = (revisions: readonly GraphRevision[]) => revisions.map((r) => r.id).join(', ');
+
+export function buildGraph<R extends GraphRevision>(revisions: readonly R[]): RevisionGraph<R> {
+  const byId = new Map(revisions.map((r) => [r.id, r]));
+  const children = new Map<string, R[]>(revisions.map((r) => [r.id, []]));
+  for (const r of revisions) {
+    for (const parent of r.parents) {
+      if (!byId.has(parent)) {
+        throw new UserError(`Revision ${r.id} (${r.name}) names parent ${parent}, which no revision file has. Restore that revision's file (git), or fix the 'Parent:' line of ${r.id}.`);
+      }
+      children.get(parent)!.push(r);
+    }
+  }
+  // Kahn's algorithm; ids sort in creation order, so the result is the id order whenever it can be.
+  const waiting = new Map(revisions.map((r) => [r.id, new Set(r.parents).size]));
+  const ordered: R[] = [];
+  const ready = revisions.filter((r) => r.parents.length === 0);
+  while (ready.length > 0) {
+    ready.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const next = ready.shift()!;
+    ordered.push(next);
+    for (const child of new Set(children.get(next.id))) {
+      const left = waiting.get(child.id)! - 1;
+      waiting.set(child.id, left);
+      if (left === 0) ready.push(child);
+    }
+  }
+  if (ordered.length < revisions.length) {
+    const stuck = revisions.filter((r) => !ordered.includes(r));
+    throw new UserError(`The revisions ${ids(stuck)} name each other as parents (a cycle). Fix their 'Parent:' lines so that each names an older revision.`);
+  }
+  const graph: RevisionGraph<R> = { revisions: ordered, byId, children, heads: ordered.filter((r) => children.get(r.id)!.length === 0), labelMembers: new Map() };
+  for (const r of ordered) {
+    for (const label of r.labels) {
+      const members = graph.labelMembers.get(label) ?? new Set<string>();
+      if (graph.labelMembers.has(label) && !members.has(r.id)) {
+        throw new UserError(`The branch label '${label}' is on two unrelated revisions (${[...members][0]} and ${r.id}). Keep it on one of them.`);
+      }
+      for (const id of [...descendants(graph, [r.id]), ...branchAncestors(graph, r)]) members.add(id);
+      graph.labelMembers.set(label, members);
+    }
+  }
+  return graph;
+}
+
+/** The revision's ancestors up to (not across) a branchpoint or a mergepoint: the rest of its branch. */
+function branchAncestors(graph: RevisionGraph, r: GraphRevision): string[] {
+  const found: string[] = [];
+  let at = r;
+  while (at.parents.length === 1 && graph.children.get(at.parents[0])!.length === 1) {
+    at = graph.byId.get(at.parents[0])!;
+    found.push(at.id);
+  }
+  return found;
+}
+
+function walk(start: Iterable<string>, next: (id: string) => Iterable<string>): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...start];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...next(id));
+  }
+  return seen;
+}
+
+/** The revisions and all their ancestors. */
+export function ancestors(graph: RevisionGraph, from: Iterable<string>): Set<string> {
+  return walk(from, (id) => graph.byId.get(id)!.parents);
+}
+
+/** The revisions and all their descendants. */
+export function descendants(graph: RevisionGraph, from: Iterable<string>): Set<string> {
+  return walk(from, (id) => graph.children.get(id)!.map((c) => c.id));
+}
+
+export const isBranchpoint = (graph: RevisionGraph, r: GraphRevision) => graph.children.get(r.id)!.length > 1;
+export const isMergepoint = (r: GraphRevision) => r.parents.length > 1;
+
+/** The labels a revision carries (declared on it or inherited along its branch). */
+export function labelsOf(graph: RevisionGraph, r: GraphRevision): string[] {
+  return [...graph.labelMembers].filter(([, members]) => members.has(r.id)).map(([label]) => label);
+}
+
+/**
+ * Applied revisions below which no applied revision descends: where the database stands, one per
+ * branch. (A gap, c applied but its parent b not, still stands at c alone.)
+ */
+export function appliedHeads<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>): R[] {
+  const present = graph.revisions.filter((r) => applied.has(r.name));
+  const below = walk(present.flatMap((r) => r.parents), (id) => graph.byId.get(id)!.parents);
+  return present.filter((r) => !below.has(r.id));
+}
+
+/** The fix for several heads, in Alembic's words. */
+export function multipleHeadsError(graph: RevisionGraph, spec: string): UserError {
+  const labels = graph.heads.map((h) => labelsOf(graph, h)[0]).find(Boolean) ?? '<label>';
+  return new UserError(
+    `Multiple head revisions are present (${ids(graph.heads)}) for '${spec}': specify a target revision, '${labels}@head' to narrow to one head, or 'heads' for all of them; or join them with 'veloiq db merge -m "merge heads"'.`,
+  );
+}
+
+export const REVISION_HINT = "Use head, base, -N, +N, heads, <label>@head, <label>@base, <rev>@+N, <rev>@-N, or a revision id or unique prefix (see 'veloiq db history').";
+
+/** What a revision word names: a set of revisions (empty for base). */
+export interface Target<R extends GraphRevision = GraphRevision> {
+  revisions: R[];
+  /** The word as typed, for messages. */
+  spec: string;
+  /**
+   * For words that walk a branch (`c@-1`, `feat@base`, `-1`): the revisions on that branch.
+   * A downgrade reverts only those, as Alembic does, and keeps the other branches.
+   */
+  within?: Set<string>;
+}
+
+/** One revision by id, name or unique prefix of an id (labels are not ids). */
+export function findRevision<R extends GraphRevision>(graph: RevisionGraph<R>, text: string): R {
+  if (!/^[0-9A-Za-z_]+$/.test(text)) throw new UserError(`Invalid revision '${text}'. ${REVISION_HINT}`);
+  const exact = graph.revisions.find((r) => r.id === text || r.name === text);
+  if (exact) return exact;
+  const matches = graph.revisions.filter((r) => r.id.startsWith(text.toLowerCase())).sort((a, b) => (a.id < b.id ? -1 : 1));
+  if (matches.length === 1) return matches[0];
+  if (matches.length > 1) {
+    throw new UserError(`Ambiguous revision '${text}': it starts ${matches.length} ids (${ids(matches)}). Type more of the id.`);
+  }
+  throw new UserError(`Unknown revision '${text}': no revision id starts with it. Run 'veloiq db history' to see the ids.`);
+}
+
+/** N steps from `from` (ids; empty = base) towards the heads (+) or base (-), never across a fork. */
+function step<R extends GraphRevision>(graph: RevisionGraph<R>, from: R[], steps: number, spec: string, applied?: ReadonlySet<string>): R[] {
+  let at = from;
+  for (let taken = 0; taken < Math.abs(steps); taken++) {
+    if (steps < 0) {
+      if (at.length === 0) {
+        const where = applied ? `only ${plural(taken, 'revision')} ${taken === 1 ? 'is' : 'are'} applied` : `only ${plural(taken, 'revision')} ${taken === 1 ? 'is' : 'are'} below ${ids(from)}`;
+        throw new UserError(`Cannot go ${plural(-steps, 'step')} back: ${where}. Use 'base' to revert everything.`);
+      }
+      const [r] = at;
+      if (r.parents.length > 1) {
+        throw new UserError(
+          `Ambiguous revision '${spec}': ${r.id} is a mergepoint of ${r.parents.join(', ')}, so a step back has two ways. Name the revision to go back to (e.g. '${r.parents[0]}', which keeps ${r.parents.slice(1).join(', ')}).`,
+        );
+      }
+      at = r.parents.map((id) => graph.byId.get(id)!);
+    } else {
+      const next = at.length === 0 ? graph.revisions.filter((r) => r.parents.length === 0) : graph.children.get(at[0].id)!;
+      if (next.length === 0) {
+        const pending = applied ? graph.revisions.filter((r) => !applied.has(r.name)).length : taken;
+        throw new UserError(`Cannot go ${plural(steps, 'step')} forward: only ${plural(applied ? pending : taken, 'revision')} ${(applied ? pending : taken) === 1 ? 'is' : 'are'} pending. Use 'head' to apply them all.`);
+      }
+      if (next.length > 1) {
+        throw new UserError(`Ambiguous revision '${spec}': ${at[0]?.id ?? 'base'} has ${next.length} children (${ids(next)}), one per branch. Name the branch: '<label>@+N', '<rev>@+N', or a revision id.`);
+      }
+      at = next;
+    }
+  }
+  return at;
+}
+
+/**
+ * Resolves a revision word, as Alembic reads it, against a database's record (`applied` names).
+ * Relative words (-N, +N, label@-N) count from where the database stands on that branch.
+ */
+export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, spec: string | number): Target<R> {
+  const text = String(spec).trim();
+  const target = (revisions: R[], within?: Set<string>): Target<R> => ({ revisions, spec: text, ...(within ? { within } : {}) });
+  if (text === '') throw new UserError(`Invalid revision '': a revision word must not be empty. ${REVISION_HINT}`);
+  if (text === 'heads') return target(graph.heads);
+  if (text === 'head') {
+    if (graph.heads.length > 1) throw multipleHeadsError(graph, text);
+    return target(graph.heads);
+  }
+  if (text === 'base') return target([]);
+  const relative = /^(?:(.+)@)?([+-])(\d+)$/.exec(text);
+  const anchored = /^(.+)@(head|base)$/.exec(text);
+  if (relative) {
+    const steps = Number(relative[3]) * (relative[2] === '-' ? -1 : 1);
+    if (steps === 0) throw new UserError(`Invalid revision '${text}': a relative step must not be zero. ${REVISION_HINT}`);
+    if (relative[1] === undefined) {
+      const heads = appliedHeads(graph, applied);
+      if (heads.length > 1) {
+        const labelled = heads.map((h) => labelsOf(graph, h)[0] ?? h.id);
+        throw new UserError(`Ambiguous revision '${text}': the database stands on ${heads.length} branches (${ids(heads)}). Say which: '${labelled[0]}@${relative[2]}${relative[3]}', or a revision id.`);
+      }
+      return target(step(graph, heads, steps, text, applied), ancestors(graph, heads.map((h) => h.id)));
+    }
+    const anchor = anchorOf(graph, applied, relative[1]);
+    return target(step(graph, anchor, steps, text), ancestors(graph, anchor.map((r) => r.id)));
+  }
+  if (anchored) {
+    const members = branchOf(graph, anchored[1]);
+    if (anchored[2] === 'head') {
+      const heads = graph.heads.filter((h) => members.has(h.id));
+      if (heads.length > 1) throw multipleHeadsError({ ...graph, heads }, text);
+      return target(heads);
+    }
+    // The point below the branch's first revision: downgrading to it reverts the whole branch.
+    const first = graph.revisions.find((r) => members.has(r.id))!;
+    return target(first.parents.map((id) => graph.byId.get(id)!), members);
+  }
+  return target([findRevision(graph, text)]);
+}
+
+/** A label's members, or a revision and its descendants. */
+function branchOf(graph: RevisionGraph, word: string): Set<string> {
+  return graph.labelMembers.get(word) ?? descendants(graph, [findRevision(graph, word).id]);
+}
+
+/** Where `label@±N` and `rev@±N` count from: the database's position on that branch, or the revision. */
+function anchorOf<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, word: string): R[] {
+  const members = graph.labelMembers.get(word);
+  if (!members) return [findRevision(graph, word)];
+  return appliedHeads(graph, applied).filter((h) => members.has(h.id));
+}
+
+/** What `upgrade` applies: the targets' ancestors not applied yet, parents first. Empty when the targets are applied. */
+export function upgradePlan<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, target: Target<R>): R[] {
+  const wanted = ancestors(graph, target.revisions.map((r) => r.id));
+  return graph.revisions.filter((r) => wanted.has(r.id) && !applied.has(r.name));
+}
+
+/** What `downgrade` reverts, children first: the applied descendants of the targets (everything at base). */
+export function downgradePlan<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, target: Target<R>): R[] {
+  const heads = appliedHeads(graph, applied);
+  for (const r of target.revisions) {
+    if (applied.has(r.name)) continue;
+    // Not applied, yet below an applied revision: a gap in the record (a revision that arrived late).
+    const gap = heads.some((h) => ancestors(graph, [h.id]).has(r.id));
+    throw new UserError(
+      gap
+        ? `Revision ${r.id} is not applied, so the database cannot be left at it. Pick an applied revision (see 'veloiq db history'), or 'veloiq db stamp ${r.id}' to only change the record.`
+        : `Revision ${r.id} is ahead of the current revision (${ids(heads) || 'base'}); downgrade only goes back. To apply it use 'veloiq db upgrade ${r.id}'.`,
+    );
+  }
+  const keep = ancestors(graph, target.revisions.map((r) => r.id));
+  const revert = target.revisions.length === 0 ? graph.revisions : [...descendants(graph, target.revisions.map((r) => r.id))].map((id) => graph.byId.get(id)!);
+  const names = new Set(revert.filter((r) => !keep.has(r.id) && (target.within?.has(r.id) ?? true)).map((r) => r.name));
+  return graph.revisions.filter((r) => names.has(r.name) && applied.has(r.name)).reverse();
+}
+
+/** What `stamp` changes so that the record holds exactly the targets and their ancestors. */
+export function stampPlan<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, target: Target<R>): { record: R[]; remove: R[] } {
+  const wanted = ancestors(graph, target.revisions.map((r) => r.id));
+  return {
+    record: graph.revisions.filter((r) => wanted.has(r.id) && !applied.has(r.name)),
+    remove: graph.revisions.filter((r) => !wanted.has(r.id) && applied.has(r.name)).reverse(),
+  };
+}

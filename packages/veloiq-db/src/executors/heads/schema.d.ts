@@ -1,0 +1,4 @@
+export interface Schema {
+  envFile?: string;
+  json?: boolean;
+}

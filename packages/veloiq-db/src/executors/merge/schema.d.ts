@@ -1,0 +1,6 @@
+export interface Schema {
+  message?: string;
+  revisions?: string;
+  envFile?: string;
+  json?: boolean;
+}

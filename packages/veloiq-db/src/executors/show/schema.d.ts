@@ -1,0 +1,5 @@
+export interface Schema {
+  revision?: string | number;
+  envFile?: string;
+  json?: boolean;
+}

@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  appliedHeads,
+  buildGraph,
+  downgradePlan,
+  resolveTarget,
+  stampPlan,
+  upgradePlan,
+  type GraphRevision,
+  type RevisionGraph,
+} from '../src/core/revision-graph';
+
+/**
+ * The revision graph and Alembic's grammar, in memory. Every case was first run on a throwaway
+ * Alembic 1.8 project with the same graph (/usr/bin/python3.11 -m alembic); the comment of each
+ * table names what Alembic did.
+ */
+
+/** `"b:a"` is revision b with parent a; `"m:b,c"` a merge; `"x:"` a root; `"b:a@feat"` a label. */
+function graphOf(...specs: string[]): RevisionGraph {
+  return buildGraph(
+    specs.map((spec): GraphRevision => {
+      const [head, label] = spec.split('@');
+      const [id, parents] = head.split(':');
+      return { id, name: `${id}_n`, description: id, parents: parents ? parents.split(',') : [], labels: label ? [label] : [] };
+    }),
+  );
+}
+
+/** The one-line message of what `run` throws. */
+function throwsLine(run: () => unknown, expected: RegExp): void {
+  assert.throws(run, (error: Error) => {
+    assert.match(error.message, expected);
+    return true;
+  });
+}
+
+const applied = (...ids: string[]) => new Set(ids.map((id) => `${id}_n`));
+const idsOf = (revisions: GraphRevision[]) => revisions.map((r) => r.id);
+
+/** a → b, a → c (branchpoint a, heads b and c), as `alembic revision --head a` twice makes. */
+const forked = () => graphOf('a:', 'b:a', 'c:a');
+/** The same, joined by `alembic merge heads`. */
+const merged = () => graphOf('a:', 'b:a', 'c:a', 'm:b,c');
+/** a → b (label feat) → b2, and a → c. */
+const labelled = () => graphOf('a:', 'b:a@feat', 'b2:b', 'c:a');
+
+describe('the graph', () => {
+  test('heads, branchpoints, mergepoints and an order with parents first', () => {
+    const g = merged();
+    assert.deepEqual(idsOf(g.heads), ['m']);
+    assert.deepEqual(idsOf(forked().heads), ['b', 'c']);
+    assert.deepEqual(idsOf(g.children.get('a')!), ['b', 'c']);
+    // A revision that arrives with an id older than its parent's still comes after it.
+    assert.deepEqual(idsOf(graphOf('b:c', 'a:', 'c:a').revisions), ['a', 'c', 'b']);
+  });
+
+  test('a label covers its revision, its descendants, and its ancestors down to a branchpoint', () => {
+    assert.deepEqual([...labelled().labelMembers.get('feat')!].sort(), ['b', 'b2']);
+    // With no branchpoint below, Alembic's history shows `a (feat)` too.
+    assert.deepEqual([...graphOf('a:', 'b:a@feat', 'b2:b').labelMembers.get('feat')!].sort(), ['a', 'b', 'b2']);
+  });
+
+  const broken: [string, () => unknown, RegExp][] = [
+    ['a parent no file has', () => graphOf('a:', 'b:zz'), /^Revision b \(b_n\) names parent zz, which no revision file has\. Restore/],
+    ['a cycle', () => graphOf('a:', 'b:a,c', 'c:b'), /^The revisions b, c name each other as parents \(a cycle\)/],
+  ];
+  for (const [name, build, expected] of broken) test(`refuses ${name}`, () => throwsLine(build, expected));
+
+  test('applied heads: one per branch the database is on', () => {
+    assert.deepEqual(idsOf(appliedHeads(forked(), applied('a', 'b', 'c'))), ['b', 'c']);
+    assert.deepEqual(idsOf(appliedHeads(merged(), applied('a', 'b', 'c', 'm'))), ['m']);
+    assert.deepEqual(idsOf(appliedHeads(forked(), applied())), []);
+    // A gap (c applied, its parent b not: a record from before parents) is no second branch.
+    assert.deepEqual(idsOf(appliedHeads(graphOf('a:', 'b:a', 'c:b'), applied('a', 'c'))), ['c']);
+  });
+});
+
+type Case = [word: string | number, record: string[], expected: string[] | RegExp];
+
+/** Resolves every word against its record and compares the ids (or the one-line error). */
+function resolves(graph: () => RevisionGraph, cases: Case[]) {
+  for (const [word, record, expected] of cases) {
+    test(`'${word}' with ${record.join(', ') || 'nothing'} applied`, () => {
+      const resolve = () => idsOf(resolveTarget(graph(), applied(...record), word).revisions);
+      if (expected instanceof RegExp) throwsLine(resolve, expected);
+      else assert.deepEqual(resolve(), expected);
+    });
+  }
+}
+
+describe('revision words', () => {
+  describe('on a linear history', () => {
+    resolves(() => graphOf('a1:', 'b1:a1', 'c1:b1'), [
+      ['head', [], ['c1']],
+      ['heads', [], ['c1']],
+      ['base', ['a1'], []],
+      ['+1', [], ['a1']],
+      ['+2', ['a1'], ['c1']],
+      ['-1', ['a1', 'b1', 'c1'], ['b1']],
+      ['-3', ['a1', 'b1', 'c1'], []],
+      ['-4', ['a1', 'b1', 'c1'], /^Cannot go 4 steps back: only 3 revisions are applied\. Use 'base'/],
+      ['+3', ['a1'], /^Cannot go 3 steps forward: only 2 revisions are pending\. Use 'head'/],
+      ['b', [], ['b1']],
+      ['c1_n', [], ['c1']],
+      ['b1@+1', [], ['c1']],
+      ['c1@-2', [], ['a1']],
+      ['c1@-4', [], /^Cannot go 4 steps back: only 3 revisions are below c1\./],
+      // Alembic: "Relative revision -0 didn't produce 0 migrations"; ours names the word.
+      ['-0', ['a1'], /^Invalid revision '-0': a relative step must not be zero/],
+      ['+0', ['a1'], /^Invalid revision '\+0'/],
+      ['b1@+0', [], /^Invalid revision 'b1@\+0'/],
+      ['', [], /^Invalid revision '': a revision word must not be empty/],
+      ['  ', [], /^Invalid revision ''/],
+      ['zz', [], /^Unknown revision 'zz'/],
+      ["a'; drop", [], /^Invalid revision 'a'; drop'\. Use head, base, -N, \+N, heads, <label>@head/],
+    ]);
+    test('an ambiguous prefix lists the candidates', () => {
+      throwsLine(() => resolveTarget(graphOf('ab1:', 'ab2:ab1'), applied(), 'ab'), /^Ambiguous revision 'ab': it starts 2 ids \(ab1, ab2\)\. Type more of the id\.$/);
+    });
+  });
+
+  describe('with two heads', () => {
+    resolves(forked, [
+      // Alembic: "Multiple head revisions are present for given argument 'head'; please specify ...".
+      ['head', ['a'], /^Multiple head revisions are present \(b, c\) for 'head': specify a target revision, '<label>@head' to narrow to one head, or 'heads' for all of them; or join them with 'veloiq db merge/],
+      ['heads', ['a'], ['b', 'c']],
+      // Alembic warns "downgrade -1 from multiple heads is ambiguous; this usage will be disallowed": we refuse.
+      ['-1', ['a', 'b', 'c'], /^Ambiguous revision '-1': the database stands on 2 branches \(b, c\)\. Say which: 'b@-1'/],
+      ['c@-1', ['a', 'b', 'c'], ['a']],
+      // Alembic: "Relative revision +1 didn't produce 1 migrations" from a branchpoint.
+      ['+1', ['a'], /^Ambiguous revision '\+1': a has 2 children \(b, c\), one per branch/],
+      ['a@+1', [], /^Ambiguous revision 'a@\+1'/],
+    ]);
+  });
+
+  describe('with a mergepoint', () => {
+    resolves(merged, [
+      ['head', [], ['m']],
+      // Alembic: "Ambiguous walk".
+      ['-1', ['a', 'b', 'c', 'm'], /^Ambiguous revision '-1': m is a mergepoint of b, c, so a step back has two ways\. Name the revision to go back to \(e\.g\. 'b', which keeps c\)/],
+      ['b@-1', [], ['a']],
+    ]);
+  });
+
+  describe('with a branch label', () => {
+    resolves(labelled, [
+      ['feat@head', [], ['b2']],
+      ['feat@base', [], ['a']],
+      ['feat@-1', ['a', 'b', 'b2'], ['b']],
+      ['feat@+1', ['a', 'b'], ['b2']],
+      ['head', [], /^Multiple head revisions are present \(b2, c\) for 'head': specify a target revision, 'feat@head'/],
+      ['nope@head', [], /^Unknown revision 'nope'/],
+    ]);
+    test('label@base of a branch from base is base', () => {
+      assert.deepEqual(resolveTarget(graphOf('a:@feat', 'b:a'), applied(), 'feat@base').revisions, []);
+    });
+  });
+});
+
+type PlanCase = [graph: () => RevisionGraph, record: string[], word: string, expected: string[] | RegExp];
+
+function plans(plan: typeof upgradePlan, cases: PlanCase[]) {
+  for (const [graph, record, word, expected] of cases) {
+    test(`'${word}' with ${record.join(', ') || 'nothing'} applied`, () => {
+      const g = graph();
+      const run = () => idsOf(plan(g, applied(...record), resolveTarget(g, applied(...record), word)));
+      if (expected instanceof RegExp) throwsLine(run, expected);
+      else assert.deepEqual(run(), expected);
+    });
+  }
+}
+
+describe('upgrade plans', () => {
+  plans(upgradePlan, [
+    // Alembic: `upgrade heads` runs a, then each branch; `upgrade m` runs the merge after both.
+    [forked, [], 'heads', ['a', 'b', 'c']],
+    [merged, [], 'head', ['a', 'b', 'c', 'm']],
+    // Out of order: c applied, then b arrives with parent a: `upgrade heads` applies b only.
+    [forked, ['a', 'c'], 'heads', ['b']],
+    [merged, ['a', 'c'], 'head', ['b', 'm']],
+    [labelled, ['a'], 'feat@head', ['b', 'b2']],
+    // Alembic exits 0 with nothing to do for an applied revision, an older one, and base.
+    [forked, ['a', 'b'], 'b', []],
+    [forked, ['a', 'b'], 'a', []],
+    [forked, ['a', 'b'], 'base', []],
+  ]);
+});
+
+describe('downgrade plans', () => {
+  plans(downgradePlan, [
+    // Alembic: `downgrade b` from m reverts m only; `current` then shows b and c.
+    [merged, ['a', 'b', 'c', 'm'], 'b', ['m']],
+    // Alembic: `downgrade a` from m reverts m, then b and c.
+    [merged, ['a', 'b', 'c', 'm'], 'a', ['m', 'c', 'b']],
+    [merged, ['a', 'b', 'c', 'm'], 'base', ['m', 'c', 'b', 'a']],
+    // Alembic: `downgrade c@-1` with heads b2 and c reverts c and keeps b2.
+    [labelled, ['a', 'b', 'b2', 'c'], 'c@-1', ['c']],
+    [labelled, ['a', 'b', 'b2', 'c'], 'feat@-1', ['b2']],
+    // Alembic: `downgrade feat@base` reverts the whole branch.
+    [labelled, ['a', 'b', 'b2', 'c'], 'feat@base', ['b2', 'b']],
+    // Alembic: "Destination c is not a valid downgrade target from current head(s)".
+    [forked, ['a', 'b'], 'c', /^Revision c is ahead of the current revision \(b\); downgrade only goes back\. To apply it use 'veloiq db upgrade c'/],
+    // A gap: c applied on top of a, b (its parent) never applied.
+    [() => graphOf('a:', 'b:a', 'c:b'), ['a', 'c'], 'b', /^Revision b is not applied, so the database cannot be left at it/],
+    [() => graphOf('a:', 'b:a'), ['a'], 'b', /^Revision b is ahead of the current revision \(a\); downgrade only goes back/],
+  ]);
+});
+
+describe('stamp plans', () => {
+  for (const [graph, record, words, expected] of [
+    // Alembic: `stamp b` from m leaves b alone (c and m unrecorded); `stamp b c` two heads; `stamp m` one.
+    [merged, ['a', 'b', 'c', 'm'], ['b'], { record: [], remove: ['m', 'c'] }],
+    [merged, ['a', 'b'], ['b', 'c'], { record: ['c'], remove: [] }],
+    [merged, ['a', 'b', 'c'], ['m'], { record: ['m'], remove: [] }],
+    [forked, [], ['heads'], { record: ['a', 'b', 'c'], remove: [] }],
+  ] as [() => RevisionGraph, string[], string[], { record: string[]; remove: string[] }][]) {
+    test(`stamp ${words.join(' ')} with ${record.join(', ') || 'nothing'} applied`, () => {
+      const g = graph();
+      const target = { spec: words.join(' '), revisions: words.flatMap((w) => resolveTarget(g, applied(...record), w).revisions) };
+      const plan = stampPlan(g, applied(...record), target);
+      assert.deepEqual({ record: idsOf(plan.record), remove: idsOf(plan.remove) }, expected);
+    });
+  }
+  test('stamp head with two heads is refused (Alembic: "Multiple heads are present")', () => {
+    throwsLine(() => resolveTarget(forked(), applied(), 'head'), /^Multiple head revisions are present/);
+  });
+});
