@@ -109,7 +109,7 @@ describe('ruleSelection', () => {
 });
 
 describe('revisionsInRange', () => {
-  const revisions: Revision[] = ['a1', 'b2', 'c3', 'd4'].map((id) => ({ id, name: `${id}_x`, description: id, path: `/m/${id}_x.ts` }));
+  const revisions: Revision[] = ['a1', 'b2', 'c3', 'd4'].map((id, i, all) => ({ id, name: `${id}_x`, description: id, path: `/m/${id}_x.ts`, parents: i ? [all[i - 1]] : [], labels: [] }));
   const cases: [string | undefined, string[]][] = [
     [undefined, ['a1', 'b2', 'c3', 'd4']],
     ['head', ['d4']],

@@ -10,8 +10,9 @@ import { nextRevisionId, positionOf, resolveRevision, slugOf, type Revision } fr
 import { splitStatements } from '../src/core/schema-diff';
 import { quoteIdentifier, quoteLiteral } from '../src/core/sql-text';
 
-const rev = (id: string): Revision => ({ id, name: `${id}_${id}`, description: `revision ${id}`, path: `/m/${id}_${id}.ts` });
-const REVISIONS = ['mwwxaaaa', 'mwwxbbbb', 'mwwycccc', 'mwwzdddd'].map(rev);
+const IDS = ['mwwxaaaa', 'mwwxbbbb', 'mwwycccc', 'mwwzdddd'];
+/** One line of revisions, each the parent of the next (branches: revision-graph.test.ts). */
+const REVISIONS: Revision[] = IDS.map((id, i) => ({ id, name: `${id}_${id}`, description: `revision ${id}`, path: `/m/${id}_${id}.ts`, parents: i ? [IDS[i - 1]] : [], labels: [] }));
 /** The four revisions with the first `applied` of them applied. */
 const at = (applied: number) => positionOf(REVISIONS, REVISIONS.slice(0, applied).map((r) => r.name));
 
@@ -41,7 +42,7 @@ describe('the revision grammar', () => {
   for (const row of rows) {
     test(`'${row.spec}' with ${row.applied} applied`, () => {
       if (row.error) assert.throws(() => resolveRevision(row.spec, at(row.applied)), (e: Error) => e instanceof UserError && row.error!.test(e.message));
-      else assert.equal(resolveRevision(row.spec, at(row.applied)), row.index);
+      else assert.deepEqual(resolveRevision(row.spec, at(row.applied)).revisions.map((r) => r.id), row.index === -1 ? [] : [IDS[row.index!]]);
     });
   }
 
@@ -67,7 +68,7 @@ describe('slugs and ids', () => {
   test('ids are eight characters, sort in creation order, and never repeat one that exists', () => {
     assert.equal(nextRevisionId([], 5), '00000005');
     assert.equal(nextRevisionId([], 36 ** 7), '10000000');
-    const newest = rev('mwwzdddd');
+    const newest = REVISIONS[3];
     assert.equal(nextRevisionId([newest], 0), (parseInt('mwwzdddd', 36) + 1).toString(36));
   });
 });
@@ -109,19 +110,19 @@ describe('option checking', () => {
 
 describe('the downgrade plan', () => {
   const ids = (revisions: Revision[]) => revisions.map((r) => r.id);
-  const rows: { spec: string; applied: number; target?: number; revert?: string[]; error?: RegExp }[] = [
-    { spec: '-1', applied: 4, target: 2, revert: ['mwwzdddd'] },
-    { spec: 'base', applied: 2, target: -1, revert: ['mwwxbbbb', 'mwwxaaaa'] },
-    { spec: 'mwwxa', applied: 3, target: 0, revert: ['mwwycccc', 'mwwxbbbb'] },
-    { spec: 'base', applied: 0, target: -1, revert: [] },
+  const rows: { spec: string; applied: number; left?: number; revert?: string[]; error?: RegExp }[] = [
+    { spec: '-1', applied: 4, left: 3, revert: ['mwwzdddd'] },
+    { spec: 'base', applied: 2, left: 0, revert: ['mwwxbbbb', 'mwwxaaaa'] },
+    { spec: 'mwwxa', applied: 3, left: 1, revert: ['mwwycccc', 'mwwxbbbb'] },
+    { spec: 'base', applied: 0, left: 0, revert: [] },
     { spec: 'head', applied: 1, error: /^UserError: Revision mwwzdddd is ahead of the current revision \(mwwxaaaa\); downgrade only goes back\./ },
   ];
   for (const row of rows) {
     test(`downgrade ${row.spec} with ${row.applied} applied`, () => {
       if (row.error) return assert.throws(() => downgradePlan(at(row.applied), row.spec), row.error);
       const plan = downgradePlan(at(row.applied), row.spec);
-      assert.equal(plan.target, row.target);
       assert.deepEqual(ids(plan.revert), row.revert);
+      assert.deepEqual(plan.after, REVISIONS.slice(0, row.left).map((r) => r.name), 'what stays recorded');
     });
   }
 
@@ -134,7 +135,7 @@ describe('the downgrade plan', () => {
 describe('the stamp plan', () => {
   test('up from base records every revision to the target, removes nothing', () => {
     const plan = stampPlan(at(0), 'mwwxb');
-    assert.deepEqual([plan.target, plan.record.map((r) => r.id), plan.remove], [1, ['mwwxaaaa', 'mwwxbbbb'], []]);
+    assert.deepEqual([plan.after, plan.record.map((r) => r.id), plan.remove], [[REVISIONS[0].name, REVISIONS[1].name], ['mwwxaaaa', 'mwwxbbbb'], []]);
   });
   test('down removes the later ones, newest first', () => {
     const plan = stampPlan(at(4), 'mwwxb');

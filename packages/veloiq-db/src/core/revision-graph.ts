@@ -1,4 +1,4 @@
-import { UserError } from './errors';
+import { AmbiguousRevisionError, UnknownRevisionError, UserError } from './errors';
 
 /**
  * The revisions as Alembic sees them: a graph in which each revision names its parent(s). Two
@@ -147,15 +147,15 @@ export interface Target<R extends GraphRevision = GraphRevision> {
 
 /** One revision by id, name or unique prefix of an id (labels are not ids). */
 export function findRevision<R extends GraphRevision>(graph: RevisionGraph<R>, text: string): R {
-  if (!/^[0-9A-Za-z_]+$/.test(text)) throw new UserError(`Invalid revision '${text}'. ${REVISION_HINT}`);
+  if (!/^[0-9A-Za-z_]+$/.test(text)) throw new UnknownRevisionError(text, `Invalid revision '${text}'. ${REVISION_HINT}`);
   const exact = graph.revisions.find((r) => r.id === text || r.name === text);
   if (exact) return exact;
   const matches = graph.revisions.filter((r) => r.id.startsWith(text.toLowerCase())).sort((a, b) => (a.id < b.id ? -1 : 1));
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
-    throw new UserError(`Ambiguous revision '${text}': it starts ${matches.length} ids (${ids(matches)}). Type more of the id.`);
+    throw new AmbiguousRevisionError(text, matches.map((r) => r.id), `Ambiguous revision '${text}': it starts ${matches.length} ids (${ids(matches)}). Type more of the id.`);
   }
-  throw new UserError(`Unknown revision '${text}': no revision id starts with it. Run 'veloiq db history' to see the ids.`);
+  throw new UnknownRevisionError(text, `Unknown revision '${text}': no revision id starts with it. Run 'veloiq db history' to see the ids.`);
 }
 
 /** N steps from `from` (ids; empty = base) towards the heads (+) or base (-), never across a fork. */
