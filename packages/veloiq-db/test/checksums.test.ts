@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { current } from '../src/commands/current';
 import { downgrade } from '../src/commands/downgrade';
+import { generate } from '../src/commands/generate';
 import { history } from '../src/commands/history';
 import { stamp } from '../src/commands/stamp';
 import { status } from '../src/commands/status';
@@ -77,6 +78,8 @@ describe('revision checksums', async () => {
 
     // The fix the message asks for: the column comes back nullable.
     writeRevision(project.migrations, 'mx000001', 'sums', up, { down: ['alter table "product" add column "tmp" int4 null', 'alter table "product" drop column "tmp"'] });
+    // As the user's next command would (a new process), this one reads the project's files afresh.
+    await generate(options());
     const drift = await status(options());
     assert.equal(drift.ok, false);
     assert.equal(drift.restamp, 'veloiq db stamp mwwywzue && veloiq db stamp mx000001');
