@@ -23,7 +23,9 @@ describe('nx affected -t db-check, in a clone of the repository', () => {
     return git('rev-parse', 'HEAD');
   };
   const affected = async (baseRef: string, headRef: string) => {
-    const result = await nx(['show', 'projects', '--affected', `--base=${baseRef}`, `--head=${headRef}`, '--with-target', 'db-check', '--json'], { cwd: clone });
+    const result = await nx(['show', 'projects', '--affected', `--base=${baseRef}`, `--head=${headRef}`, '--with-target', 'db-check', '--json'], {
+      cwd: clone,
+    });
     assert.equal(result.code, 0, result.stderr);
     return (JSON.parse(result.stdout) as string[]).sort();
   };
@@ -45,7 +47,10 @@ describe('nx affected -t db-check, in a clone of the repository', () => {
   test('an entity change in billing checks billing alone, and fails naming the missing column', async (t) => {
     if (skip) return t.skip(skip);
     const models = readFileSync(join(clone, INVOICE), 'utf8');
-    writeFileSync(join(clone, INVOICE), models.replace('    paidAt: p.datetime().nullable(),\n', '    paidAt: p.datetime().nullable(),\n    dueAt: p.datetime().nullable(),\n'));
+    writeFileSync(
+      join(clone, INVOICE),
+      models.replace('    paidAt: p.datetime().nullable(),\n', '    paidAt: p.datetime().nullable(),\n    dueAt: p.datetime().nullable(),\n'),
+    );
     assert.notEqual(readFileSync(join(clone, INVOICE), 'utf8'), models, 'the entity changed');
     const head = commit('billing: invoice due date');
 

@@ -135,7 +135,10 @@ describe('the sample app on @veloiq/db/runtime', { concurrency: 3 }, () => {
   async function fixture(): Promise<{ project: TestProject; db: TestDatabase }> {
     const project = copyCommittedSample();
     const db = await createTestDatabase('vq_app');
-    cleanups.push(() => project.remove(), () => db.drop());
+    cleanups.push(
+      () => project.remove(),
+      () => db.drop(),
+    );
     return { project, db };
   }
   after(async () => {
@@ -186,7 +189,9 @@ describe('the sample app on @veloiq/db/runtime', { concurrency: 3 }, () => {
       for (let i = 0; i < 300 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 100));
       assert.equal(await waiting(), 1, 'the app waits for the migration lock');
       // Meanwhile the "upgrade" creates one of the tables, then ends.
-      await upgrade.query(`create table product (id serial primary key, name varchar(200) not null, price_cents int not null, created_at timestamptz not null)`);
+      await upgrade.query(
+        `create table product (id serial primary key, name varchar(200) not null, price_cents int not null, created_at timestamptz not null)`,
+      );
       await upgrade.query('select pg_advisory_unlock_all()');
       const app = await starting;
       assert.ok('port' in app, `the app should start: ${(app as Exited).stderr}`);
@@ -232,7 +237,9 @@ describe('the sample app on @veloiq/db/runtime', { concurrency: 3 }, () => {
   test('with createTablesOnStartup off the app refuses a database behind its migrations until upgrade', async () => {
     const { project, db } = await fixture();
     const env = { DATABASE_URL: db.url, CREATE_TABLES_ON_STARTUP: 'false' };
-    const ids = readdirSync(project.migrations).map((f) => f.slice(0, 8)).sort();
+    const ids = readdirSync(project.migrations)
+      .map((f) => f.slice(0, 8))
+      .sort();
 
     const empty = await refused(project, env);
     assert.match(empty, /^Not starting: the database has no migration record.*Run 'veloiq db upgrade'.*'veloiq db stamp'/);
@@ -257,7 +264,11 @@ describe('the sample app on @veloiq/db/runtime', { concurrency: 3 }, () => {
     assert.doesNotMatch(app.stdout(), /Created on startup/);
     const soap = await app.post('/products', { name: 'Soap', priceCents: 199 });
     assert.equal((await app.post('/orders', { productId: soap.body.id, quantity: 3 })).status, 201);
-    assert.deepEqual((await app.get('/products')).body.map((p: any) => p.name), ['Soap'], 'it serves the database its migrations built');
+    assert.deepEqual(
+      (await app.get('/products')).body.map((p: any) => p.name),
+      ['Soap'],
+      'it serves the database its migrations built',
+    );
     await app.stop();
   });
 
@@ -281,12 +292,19 @@ describe('the sample app on @veloiq/db/runtime', { concurrency: 3 }, () => {
     const stamped = await engine('stamp', project, db);
     assert.equal(stamped.head, true);
     const managed = await serving(project, off);
-    assert.deepEqual((await managed.get('/orders')).body.map((o: any) => o.productName), ['Kettle'], 'stamp kept the data');
+    assert.deepEqual(
+      (await managed.get('/orders')).body.map((o: any) => o.productName),
+      ['Kettle'],
+      'stamp kept the data',
+    );
     await managed.stop();
 
     // 3. From then on a model change is a revision: migrate writes it, the app waits for upgrade.
     const models = join(project.backend, 'src/modules/products/models.ts');
-    writeFileSync(models, readFileSync(models, 'utf8').replace(`priceCents: p.integer(),`, `priceCents: p.integer(),\n    weightGrams: p.integer().nullable(),`));
+    writeFileSync(
+      models,
+      readFileSync(models, 'utf8').replace(`priceCents: p.integer(),`, `priceCents: p.integer(),\n    weightGrams: p.integer().nullable(),`),
+    );
     const migrated = await engine('migrate', project, db, { message: 'add weight to product' });
     assert.ok(migrated.revision, 'migrate wrote a revision');
     // Left on, createTablesOnStartup leaves to the pending revision what it creates, so upgrade still works.
@@ -306,7 +324,10 @@ describe('the sample app on @veloiq/db/runtime', { concurrency: 3 }, () => {
     writeFileSync(models, readFileSync(models, 'utf8').replace(`weightGrams:`, `note: p.string().nullable(),\n    weightGrams:`));
     const prototyping = await serving(project, { DATABASE_URL: db.url });
     assert.match(prototyping.stdout(), /Created on startup: product\.note/);
-    assert.match(prototyping.stderr(), /^warning: createTablesOnStartup created product\.note in a database whose schema is owned by migrations; 'veloiq db migrate' will not see this change/);
+    assert.match(
+      prototyping.stderr(),
+      /^warning: createTablesOnStartup created product\.note in a database whose schema is owned by migrations; 'veloiq db migrate' will not see this change/,
+    );
     await prototyping.stop();
   });
 

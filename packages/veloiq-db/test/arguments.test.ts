@@ -64,7 +64,10 @@ describe('veloiq turns its words into nx run arguments', () => {
   }
 
   test('two revisions are refused before Nx runs, naming both', () => {
-    assert.throws(() => parseArgs(['db', 'upgrade', 'head', '+1']), /^UserError: veloiq db upgrade takes one revision, and got 2 words: 'head', '\+1'\. Give one\.$/);
+    assert.throws(
+      () => parseArgs(['db', 'upgrade', 'head', '+1']),
+      /^UserError: veloiq db upgrade takes one revision, and got 2 words: 'head', '\+1'\. Give one\.$/,
+    );
   });
 
   test('the usage names every db command', () => {
@@ -129,7 +132,11 @@ describe('an executor reads the revision back from the words Nx kept', () => {
     { words: [], parsed: 'head', revision: 'head' },
     // Without typed words (a test or another runner calling the executor), Nx's value stands.
     { words: undefined, parsed: 3, revision: 3 },
-    { words: ['--sq'], error: /^Unknown option '--sq' for veloiq db upgrade\. Its options: --revision, --sql, --env-file, --json, --transaction-per-migration, --lock-timeout\.$/ },
+    {
+      words: ['--sq'],
+      error:
+        /^Unknown option '--sq' for veloiq db upgrade\. Its options: --revision, --sql, --env-file, --json, --transaction-per-migration, --lock-timeout\.$/,
+    },
     { words: ['-1', '--transaction-per-migratoin'], executor: 'downgrade', error: /^Unknown option '--transaction-per-migratoin' for veloiq db downgrade/ },
     { words: ['head', '+1'], error: /^veloiq db upgrade takes one revision, and got 2 words: 'head', '\+1'\. Give one\.$/ },
   ];

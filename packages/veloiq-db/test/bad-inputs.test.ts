@@ -11,7 +11,21 @@ import { Client } from 'pg';
 import { startEmbedded, type EmbeddedServer } from '../src/core/embedded';
 import { lockKey } from '../src/core/lock';
 import { runEngine, snapshotDatabase, snapshotFiles, writeRevision } from './safety-fixtures';
-import { SAMPLE, SYSTEM_PG, WORKSPACE, adminQuery, copySample, createTestDatabase, missingSystemPg, nx, run, veloiq, type RunResult, type TestDatabase, type TestProject } from './support';
+import {
+  SAMPLE,
+  SYSTEM_PG,
+  WORKSPACE,
+  adminQuery,
+  copySample,
+  createTestDatabase,
+  missingSystemPg,
+  nx,
+  run,
+  veloiq,
+  type RunResult,
+  type TestDatabase,
+  type TestProject,
+} from './support';
 
 interface Ctx {
   project: TestProject;
@@ -71,7 +85,12 @@ const ROWS: Row[] = [
   { name: 'an unknown subcommand', run: cli(['db', 'frobnicate']), expect: /^Unknown command 'veloiq db frobnicate'\./, code: 2 },
   { name: '--env-file without its value', run: cli(['db', 'upgrade', '--env-file']), expect: /^--env-file needs a value\./, code: 2 },
   { name: 'migrate without -m', run: cli(['db', 'migrate']), expect: /A message is required: veloiq db migrate -m "describe the change"/, where: 'output' },
-  { name: 'downgrade without a revision', run: cli(['db', 'downgrade']), expect: /downgrade needs a revision: -1 \(one step back\), a revision id, or base/, where: 'output' },
+  {
+    name: 'downgrade without a revision',
+    run: cli(['db', 'downgrade']),
+    expect: /downgrade needs a revision: -1 \(one step back\), a revision id, or base/,
+    where: 'output',
+  },
   {
     name: 'a --lock-timeout that is not a number, through nx',
     run: (c) => nx(['run', 'sample:db-upgrade', '--lockTimeout=soon'], { env: { DATABASE_URL: c.db.url } }),
@@ -92,10 +111,30 @@ const ROWS: Row[] = [
     expect: /Unknown option '--transaction-per-migratoin' for veloiq db downgrade/,
     where: 'output',
   },
-  { name: 'a flag the command does not take', run: cli(['db', 'history', '--transaction-per-migration']), expect: /'transaction-per-migration' is not found in schema/, where: 'output' },
-  { name: 'two revisions where upgrade takes one', run: cli(['db', 'upgrade', 'head', '+1']), expect: /veloiq db upgrade takes one revision, and got 2 words: 'head', '\+1'\. Give one\./, where: 'output' },
-  { name: 'a revision given to a command that takes none', run: cli(['db', 'current', 'zzz']), expect: /Schema does not support positional arguments\. Argument 'zzz' found/, where: 'output' },
-  { name: 'a negative --lock-timeout', command: 'upgrade', options: () => ({ lockTimeout: -1 }), expect: /^Invalid --lock-timeout '-1': give the seconds to wait/ },
+  {
+    name: 'a flag the command does not take',
+    run: cli(['db', 'history', '--transaction-per-migration']),
+    expect: /'transaction-per-migration' is not found in schema/,
+    where: 'output',
+  },
+  {
+    name: 'two revisions where upgrade takes one',
+    run: cli(['db', 'upgrade', 'head', '+1']),
+    expect: /veloiq db upgrade takes one revision, and got 2 words: 'head', '\+1'\. Give one\./,
+    where: 'output',
+  },
+  {
+    name: 'a revision given to a command that takes none',
+    run: cli(['db', 'current', 'zzz']),
+    expect: /Schema does not support positional arguments\. Argument 'zzz' found/,
+    where: 'output',
+  },
+  {
+    name: 'a negative --lock-timeout',
+    command: 'upgrade',
+    options: () => ({ lockTimeout: -1 }),
+    expect: /^Invalid --lock-timeout '-1': give the seconds to wait/,
+  },
   {
     name: 'upgrade --sql with a range that goes backwards',
     command: 'upgrade',
@@ -104,19 +143,65 @@ const ROWS: Row[] = [
   },
 
   // --- revision specs ---
-  { name: 'an unknown revision', command: 'upgrade', options: () => ({ revision: 'zzzz' }), expect: /^Unknown revision 'zzzz': no revision id starts with it\. Run 'veloiq db history'/ },
-  { name: 'an ambiguous prefix', command: 'upgrade', options: () => ({ revision: 'mw' }), expect: /^Ambiguous revision 'mw': it starts \d ids .*Type more of the id\./ },
-  { name: 'a relative step of zero', command: 'upgrade', options: () => ({ revision: '+0' }), expect: /^Invalid revision '\+0': a relative step must not be zero/ },
-  { name: 'more steps forward than pending', command: 'upgrade', options: () => ({ revision: '+99' }), expect: /^Cannot go 99 steps forward: only \d revisions are pending/ },
-  { name: 'a revision with SQL in it', command: 'upgrade', options: () => ({ revision: "a'; drop table x; --" }), expect: /^Invalid revision 'a'; drop table x; --'\. Use head, base/ },
+  {
+    name: 'an unknown revision',
+    command: 'upgrade',
+    options: () => ({ revision: 'zzzz' }),
+    expect: /^Unknown revision 'zzzz': no revision id starts with it\. Run 'veloiq db history'/,
+  },
+  {
+    name: 'an ambiguous prefix',
+    command: 'upgrade',
+    options: () => ({ revision: 'mw' }),
+    expect: /^Ambiguous revision 'mw': it starts \d ids .*Type more of the id\./,
+  },
+  {
+    name: 'a relative step of zero',
+    command: 'upgrade',
+    options: () => ({ revision: '+0' }),
+    expect: /^Invalid revision '\+0': a relative step must not be zero/,
+  },
+  {
+    name: 'more steps forward than pending',
+    command: 'upgrade',
+    options: () => ({ revision: '+99' }),
+    expect: /^Cannot go 99 steps forward: only \d revisions are pending/,
+  },
+  {
+    name: 'a revision with SQL in it',
+    command: 'upgrade',
+    options: () => ({ revision: "a'; drop table x; --" }),
+    expect: /^Invalid revision 'a'; drop table x; --'\. Use head, base/,
+  },
   { name: 'an empty revision word', command: 'stamp', options: () => ({ revision: '' }), expect: /^Invalid revision '': a revision word must not be empty/ },
-  { name: 'downgrade more steps than applied', setup: upgraded, command: 'downgrade', options: () => ({ revision: '-99' }), expect: /^Cannot go 99 steps back: only \d revisions are applied\. Use 'base'/ },
-  { name: 'downgrade to a revision ahead', command: 'downgrade', options: () => ({ revision: 'head' }), expect: /is ahead of the current revision \(base\); downgrade only goes back/ },
+  {
+    name: 'downgrade more steps than applied',
+    setup: upgraded,
+    command: 'downgrade',
+    options: () => ({ revision: '-99' }),
+    expect: /^Cannot go 99 steps back: only \d revisions are applied\. Use 'base'/,
+  },
+  {
+    name: 'downgrade to a revision ahead',
+    command: 'downgrade',
+    options: () => ({ revision: 'head' }),
+    expect: /is ahead of the current revision \(base\); downgrade only goes back/,
+  },
   { name: 'stamp an unknown revision', command: 'stamp', options: () => ({ revision: 'nope42' }), expect: /^Unknown revision 'nope42'/ },
-  { name: 'migrate while revisions are pending', command: 'migrate', options: () => ({ message: 'add a thing' }), expect: /^The database is not at head: \d revisions are pending .*Run 'veloiq db upgrade' first/ },
+  {
+    name: 'migrate while revisions are pending',
+    command: 'migrate',
+    options: () => ({ message: 'add a thing' }),
+    expect: /^The database is not at head: \d revisions are pending .*Run 'veloiq db upgrade' first/,
+  },
 
   // --- env files ---
-  { name: 'an env file that does not exist', command: 'current', options: () => ({ envFile: '.env.nope' }), expect: /^Env file '\.env\.nope' not found \(looked at .*\)\. Check the --env-file path\./ },
+  {
+    name: 'an env file that does not exist',
+    command: 'current',
+    options: () => ({ envFile: '.env.nope' }),
+    expect: /^Env file '\.env\.nope' not found \(looked at .*\)\. Check the --env-file path\./,
+  },
   {
     name: 'an env file with a line that is not KEY=value',
     command: 'current',
@@ -162,7 +247,12 @@ const ROWS: Row[] = [
     command: 'upgrade',
     expect: /^No MikroORM config found: looked for mikro-orm\.config\.ts in .*Add one there/,
   },
-  { name: 'a URL for another database engine', command: 'current', env: () => ({ DATABASE_URL: 'mysql://root:My-Sql-Pw@127.0.0.1/app' }), expect: /is not valid: it starts with 'mysql:\/\/': start it with postgresql:\/\// },
+  {
+    name: 'a URL for another database engine',
+    command: 'current',
+    env: () => ({ DATABASE_URL: 'mysql://root:My-Sql-Pw@127.0.0.1/app' }),
+    expect: /is not valid: it starts with 'mysql:\/\/': start it with postgresql:\/\//,
+  },
   {
     name: 'a password with a % that starts no escape',
     command: 'upgrade',
@@ -181,7 +271,8 @@ const ROWS: Row[] = [
       symlinkSync(join(WORKSPACE, 'node_modules'), join(workspace, 'node_modules'), 'dir');
       return run(process.execPath, [join(WORKSPACE, 'packages/veloiq-db/bin/veloiq.js'), '--', 'db', 'upgrade'], { cwd: join(workspace, 'apps/shop/backend') });
     },
-    expect: /^Project 'shop' has no MikroORM config \(looked for mikro-orm\.config\.ts, \.js or \.cjs in apps\/shop\/backend and apps\/shop\), so it has no 'db-upgrade' target\. Restore the file \(git checkout\), or add one with 'nx g @veloiq\/db:project shop'\.$/m,
+    expect:
+      /^Project 'shop' has no MikroORM config \(looked for mikro-orm\.config\.ts, \.js or \.cjs in apps\/shop\/backend and apps\/shop\), so it has no 'db-upgrade' target\. Restore the file \(git checkout\), or add one with 'nx g @veloiq\/db:project shop'\.$/m,
   },
   {
     name: 'a model file with a syntax error',
@@ -192,7 +283,12 @@ const ROWS: Row[] = [
     command: 'check',
     expect: /^Cannot load entities from backend\/src\/modules\/broken\/models\.ts:1:23: Unexpected ";"\. Fix the entity file/,
   },
-  { name: 'a password with an unencoded @', command: 'upgrade', env: () => ({ DATABASE_URL: 'postgresql://app:p@ss@127.0.0.1:5432/app' }), expect: /is not valid: the password seems to hold an unencoded @ or #: percent-encode/ },
+  {
+    name: 'a password with an unencoded @',
+    command: 'upgrade',
+    env: () => ({ DATABASE_URL: 'postgresql://app:p@ss@127.0.0.1:5432/app' }),
+    expect: /is not valid: the password seems to hold an unencoded @ or #: percent-encode/,
+  },
 
   // --- revisions that fail ---
   {
@@ -203,14 +299,14 @@ const ROWS: Row[] = [
   },
   {
     name: 'a migration whose SQL fails',
-    setup: (c) => extra(c, 'mx000001', 'bad_sql', "    this.addSql('alter table \"nowhere\" add column x int');"),
+    setup: (c) => extra(c, 'mx000001', 'bad_sql', '    this.addSql(\'alter table "nowhere" add column x int\');'),
     command: 'upgrade',
     expect: /^Revision mx000001 \(bad sql\) failed to apply: .*relation "nowhere" does not exist\. Nothing was changed/,
   },
   {
     name: 'a migration that throws in down',
     setup: async (c) => {
-      extra(c, 'mx000001', 'throws_in_down', "    this.addSql('create table \"down_boom\" (id int)');");
+      extra(c, 'mx000001', 'throws_in_down', '    this.addSql(\'create table "down_boom" (id int)\');');
       writeFileSync(
         join(c.project.migrations, 'mx000001_throws_in_down.ts'),
         `import { Migration } from '@mikro-orm/migrations';\nexport class M extends Migration {\n  override async up() { this.addSql('create table "down_boom" (id int)'); }\n  override async down() { throw new Error('down exploded'); }\n}\n`,
@@ -225,13 +321,15 @@ const ROWS: Row[] = [
     name: 'a revision file that does not compile',
     setup: (c) => writeFileSync(join(c.project.migrations, 'mx000001_broken.ts'), 'export class M extends {\n'),
     command: 'upgrade',
-    expect: /^Revision mx000001 \(mx000001_broken\) cannot be loaded: backend\/migrations\/mx000001_broken\.ts:2:1: Expected identifier but found end of file\. Fix the file and try again\./,
+    expect:
+      /^Revision mx000001 \(mx000001_broken\) cannot be loaded: backend\/migrations\/mx000001_broken\.ts:2:1: Expected identifier but found end of file\. Fix the file and try again\./,
   },
   {
     name: 'a revision file that exports no class',
     setup: (c) => writeFileSync(join(c.project.migrations, 'mx000001_empty.ts'), 'export const nothing = 1;\n'),
     command: 'upgrade',
-    expect: /^backend\/migrations\/mx000001_empty\.ts is in the migrations folder but exports no migration class\. A revision file must export a class that extends Migration/,
+    expect:
+      /^backend\/migrations\/mx000001_empty\.ts is in the migrations folder but exports no migration class\. A revision file must export a class that extends Migration/,
   },
   {
     name: 'a helper module in the migrations folder (it exports a function, no migration class)',
@@ -247,15 +345,30 @@ const ROWS: Row[] = [
   },
 
   // --- the server ---
-  { name: 'an unreachable host', command: 'upgrade', env: () => ({ DATABASE_URL: 'postgresql://app:Unreach-Pw@127.0.0.1:1/app' }), expect: /^Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/app: connection refused\. Start the server or check DATABASE_URL/ },
-  { name: 'a host that does not exist', command: 'upgrade', env: () => ({ DATABASE_URL: 'postgresql://app@no-such-host.invalid:5432/app' }), expect: /^Cannot connect to PostgreSQL at no-such-host\.invalid:5432\/app: host not found\./ },
+  {
+    name: 'an unreachable host',
+    command: 'upgrade',
+    env: () => ({ DATABASE_URL: 'postgresql://app:Unreach-Pw@127.0.0.1:1/app' }),
+    expect: /^Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/app: connection refused\. Start the server or check DATABASE_URL/,
+  },
+  {
+    name: 'a host that does not exist',
+    command: 'upgrade',
+    env: () => ({ DATABASE_URL: 'postgresql://app@no-such-host.invalid:5432/app' }),
+    expect: /^Cannot connect to PostgreSQL at no-such-host\.invalid:5432\/app: host not found\./,
+  },
   {
     name: 'a wrong password',
     command: 'upgrade',
     env: () => ({ DATABASE_URL: server!.url('postgres').replace(/:[^:@/]*@/, ':Wrong-Pw-123@') }),
     expect: /^PostgreSQL at 127\.0\.0\.1:\d+\/postgres refused the login: password authentication failed for user "postgres"\./,
   },
-  { name: 'a database that does not exist', command: 'upgrade', env: (c) => ({ DATABASE_URL: `${c.db.url}_missing` }), expect: /^Database 127\.0\.0\.1:5432\/vq_bad_\w+_missing does not exist\. Create it \(createdb\)/ },
+  {
+    name: 'a database that does not exist',
+    command: 'upgrade',
+    env: (c) => ({ DATABASE_URL: `${c.db.url}_missing` }),
+    expect: /^Database 127\.0\.0\.1:5432\/vq_bad_\w+_missing does not exist\. Create it \(createdb\)/,
+  },
   {
     name: 'a user without DDL rights',
     setup: async (c) => {
@@ -289,7 +402,8 @@ const ROWS: Row[] = [
     },
     command: 'current',
     code: 0,
-    expect: /^Warning: zz_typed_by_hand is recorded as applied but no revision file has that name; restore the file \(git\), or fix the record with 'veloiq db stamp/,
+    expect:
+      /^Warning: zz_typed_by_hand is recorded as applied but no revision file has that name; restore the file \(git\), or fix the record with 'veloiq db stamp/,
   },
   {
     name: 'a record table edited by hand (unknown name): migrate refuses',
@@ -364,7 +478,9 @@ describe('bad inputs', { concurrency: 4 }, async () => {
         project,
         db,
         dir: mkdtempSync(join(dir, 'env-')),
-        names: readdirSync(project.migrations).map((f) => f.replace(/\.ts$/, '')).sort(),
+        names: readdirSync(project.migrations)
+          .map((f) => f.replace(/\.ts$/, ''))
+          .sort(),
         cleanup: [],
       };
       try {

@@ -19,9 +19,27 @@ import { renderRevision } from '../src/core/revision-file';
 import { rejectsWith } from './revision-fixtures';
 import { copySample, createTestDatabase, type TestDatabase, type TestProject } from './support';
 
-const A = { id: 'mz000001', message: 'create product table', up: ['create table "product" ("id" serial primary key)'], down: ['drop table "product"'], parents: [] };
-const B = { id: 'mz000002', message: 'create orders table', up: ['create table "orders" ("id" serial primary key)'], down: ['drop table "orders"'], parents: [A.id] };
-const C = { id: 'mz000003', message: 'create customer table', up: ['create table "customer" ("id" serial primary key)'], down: ['drop table "customer"'], parents: [A.id] };
+const A = {
+  id: 'mz000001',
+  message: 'create product table',
+  up: ['create table "product" ("id" serial primary key)'],
+  down: ['drop table "product"'],
+  parents: [],
+};
+const B = {
+  id: 'mz000002',
+  message: 'create orders table',
+  up: ['create table "orders" ("id" serial primary key)'],
+  down: ['drop table "orders"'],
+  parents: [A.id],
+};
+const C = {
+  id: 'mz000003',
+  message: 'create customer table',
+  up: ['create table "customer" ("id" serial primary key)'],
+  down: ['drop table "customer"'],
+  parents: [A.id],
+};
 type Spec = typeof A;
 
 function write(dir: string, r: Spec): void {
@@ -94,15 +112,32 @@ describe('two branches, two revisions: the out-of-order story on two databases',
       listed,
       [`${C.id}  ${C.message}  (head, current)`, `${B.id}  ${B.message}  (head, pending)`, `${A.id}  ${A.message}  (branchpoint)`].join('\n'),
     );
-    assert.equal(toText(await heads(o())), `${B.id}  ${B.message}  (head)\n${C.id}  ${C.message}  (head)\nThe revisions have 2 heads (${B.id}, ${C.id}): apply them all with 'veloiq db upgrade heads', and join them with 'veloiq db merge -m "merge heads"'.`);
+    assert.equal(
+      toText(await heads(o())),
+      `${B.id}  ${B.message}  (head)\n${C.id}  ${C.message}  (head)\nThe revisions have 2 heads (${B.id}, ${C.id}): apply them all with 'veloiq db upgrade heads', and join them with 'veloiq db merge -m "merge heads"'.`,
+    );
   });
 
   test('upgrade, stamp and migrate refuse to pick a head; db-check names merge', async () => {
     const before = await dev.applied();
-    await rejectsWith(on(dev, () => upgrade(o())), new RegExp(`^Multiple head revisions are present \\(${B.id}, ${C.id}\\) for 'head': specify a target revision, .*'heads' for all of them; or join them with 'veloiq db merge`));
-    await rejectsWith(on(dev, () => stamp(o())), /^Multiple head revisions are present/);
-    await rejectsWith(on(dev, () => migrate({ ...o(), message: 'x' })), /^Multiple head revisions are present/);
-    assert.match(headsFailure({ heads: [B.id, C.id], headFile: null, migrationsDir: 'backend/migrations' })!.message, /have 2 heads .*veloiq db merge -m "merge heads"/);
+    await rejectsWith(
+      on(dev, () => upgrade(o())),
+      new RegExp(
+        `^Multiple head revisions are present \\(${B.id}, ${C.id}\\) for 'head': specify a target revision, .*'heads' for all of them; or join them with 'veloiq db merge`,
+      ),
+    );
+    await rejectsWith(
+      on(dev, () => stamp(o())),
+      /^Multiple head revisions are present/,
+    );
+    await rejectsWith(
+      on(dev, () => migrate({ ...o(), message: 'x' })),
+      /^Multiple head revisions are present/,
+    );
+    assert.match(
+      headsFailure({ heads: [B.id, C.id], headFile: null, migrationsDir: 'backend/migrations' })!.message,
+      /have 2 heads .*veloiq db merge -m "merge heads"/,
+    );
     assert.deepEqual(await dev.applied(), before, 'nothing was recorded');
   });
 
@@ -110,10 +145,20 @@ describe('two branches, two revisions: the out-of-order story on two databases',
     const result = await on(dev, () => upgrade({ ...o(), revision: 'heads' }));
     assert.equal(toText(result), `Applied ${B.id} ${B.message}\n1 revision applied; now at ${B.id} and ${C.id} (2 branches) (head).`);
     const now = (await on(dev, () => current(o()))) as CurrentResult;
-    assert.equal(toText(now), `${B.id} ${B.message} (head)\n${C.id} ${C.message} (head)\nThe database stands on 2 branches, all at head.\n` +
-      `The revisions have 2 heads (${B.id}, ${C.id}): apply them all with 'veloiq db upgrade heads', and join them with 'veloiq db merge -m "merge heads"'.`);
+    assert.equal(
+      toText(now),
+      `${B.id} ${B.message} (head)\n${C.id} ${C.message} (head)\nThe database stands on 2 branches, all at head.\n` +
+        `The revisions have 2 heads (${B.id}, ${C.id}): apply them all with 'veloiq db upgrade heads', and join them with 'veloiq db merge -m "merge heads"'.`,
+    );
     const entries = JSON.parse(toJson(await on(dev, () => history(o()))));
-    assert.deepEqual(entries.map((e: { id: string; appliedOrder: number }) => [e.id, e.appliedOrder]), [[A.id, 1], [B.id, 3], [C.id, 2]]);
+    assert.deepEqual(
+      entries.map((e: { id: string; appliedOrder: number }) => [e.id, e.appliedOrder]),
+      [
+        [A.id, 1],
+        [B.id, 3],
+        [C.id, 2],
+      ],
+    );
     assert.match(toText(await on(dev, () => history(o()))), new RegExp(`${B.id}  ${B.message}  \\(head, current, applied #3\\)`));
   });
 
@@ -121,7 +166,10 @@ describe('two branches, two revisions: the out-of-order story on two databases',
     const result = await merge({ ...o(), message: 'merge heads' });
     mergeId = result.revision.id;
     assert.deepEqual(result.revision.parents, [B.id, C.id]);
-    assert.match(toText(result), new RegExp(`^Wrote backend/migrations/${mergeId}_merge_heads\\.ts: merge revision ${mergeId} of ${B.id} and ${C.id} \\(no schema change\\)\\.`));
+    assert.match(
+      toText(result),
+      new RegExp(`^Wrote backend/migrations/${mergeId}_merge_heads\\.ts: merge revision ${mergeId} of ${B.id} and ${C.id} \\(no schema change\\)\\.`),
+    );
     assert.match(readFileSync(join(project.migrations, 'head.txt'), 'utf8'), new RegExp(`\\n${mergeId}\\n$`));
     const shown = await show({ ...o(), revision: mergeId });
     assert.deepEqual([shown.parents, shown.mergepoint, shown.head], [[B.id, C.id], true, true]);
@@ -132,36 +180,66 @@ describe('two branches, two revisions: the out-of-order story on two databases',
   test('both databases end at the merge revision with identical schemas', async () => {
     assert.equal(toText(await on(dev, () => upgrade(o()))), `Applied ${mergeId} merge heads\n1 revision applied; now at ${mergeId} (head).`);
     const fresh = await on(prod, () => upgrade(o()));
-    assert.deepEqual(fresh.applied.map((r) => r.id), [A.id, B.id, C.id, mergeId]);
+    assert.deepEqual(
+      fresh.applied.map((r) => r.id),
+      [A.id, B.id, C.id, mergeId],
+    );
     assert.deepEqual(await schemaOf(dev), await schemaOf(prod));
-    assert.deepEqual((await schemaOf(prod)).map((c) => c.split('.')[0]), ['customer', 'orders', 'product']);
+    assert.deepEqual(
+      (await schemaOf(prod)).map((c) => c.split('.')[0]),
+      ['customer', 'orders', 'product'],
+    );
     for (const db of [dev, prod]) assert.match(toText(await on(db, () => current(o()))), new RegExp(`^${mergeId} merge heads\\nAt head\\.$`));
   });
 
   test('downgrade of the mergepoint: -1 is ambiguous; to one parent keeps the other branch', async () => {
-    await rejectsWith(on(dev, () => downgrade({ ...o(), revision: '-1' })), new RegExp(`^Ambiguous revision '-1': ${mergeId} is a mergepoint of ${B.id}, ${C.id}`));
+    await rejectsWith(
+      on(dev, () => downgrade({ ...o(), revision: '-1' })),
+      new RegExp(`^Ambiguous revision '-1': ${mergeId} is a mergepoint of ${B.id}, ${C.id}`),
+    );
     const result = await on(dev, () => downgrade({ ...o(), revision: B.id }));
     assert.equal(toText(result), `Reverted ${mergeId} merge heads\n1 revision reverted; now at ${B.id} and ${C.id} (2 branches).`);
     assert.deepEqual(await dev.tables(), ['customer', 'mikro_orm_migrations', 'orders', 'product']);
     const back = await on(dev, () => downgrade({ ...o(), revision: `${C.id}@-1` }));
-    assert.deepEqual(back.reverted.map((r) => r.id), [C.id], 'only the c branch');
-    assert.equal(toText(await on(dev, () => upgrade({ ...o(), revision: mergeId }))).split('\n').at(-1), `2 revisions applied; now at ${mergeId} (head).`);
+    assert.deepEqual(
+      back.reverted.map((r) => r.id),
+      [C.id],
+      'only the c branch',
+    );
+    assert.equal(
+      toText(await on(dev, () => upgrade({ ...o(), revision: mergeId })))
+        .split('\n')
+        .at(-1),
+      `2 revisions applied; now at ${mergeId} (head).`,
+    );
   });
 
   test('stamp with several heads: both branches are recorded', async () => {
     const result = await on(prod, () => stamp({ ...o(), revision: `${B.id} ${C.id}` }));
     assert.equal(toText(result), `Unrecorded ${mergeId} merge heads\nStamped at ${B.id} and ${C.id} (2 branches); no migration SQL was run.`);
-    assert.deepEqual(await prod.applied(), [A, B, C].map((r) => `${r.id}_${r.message.replace(/ /g, '_')}`));
+    assert.deepEqual(
+      await prod.applied(),
+      [A, B, C].map((r) => `${r.id}_${r.message.replace(/ /g, '_')}`),
+    );
   });
 
   test('db-check fails on a head.txt that disagrees with the graph, naming merge', async () => {
     writeFileSync(join(project.migrations, 'head.txt'), `${C.id}\n`);
-    await rejectsWith(on(prod, () => checkOrFail(o())), new RegExp(`head\\.txt names ${C.id}, but the head revision is ${mergeId}\\. .*veloiq db merge`));
+    await rejectsWith(
+      on(prod, () => checkOrFail(o())),
+      new RegExp(`head\\.txt names ${C.id}, but the head revision is ${mergeId}\\. .*veloiq db merge`),
+    );
   });
 
   test('migrate --head and --branch-label write the parent and the label; label@head names the branch', async () => {
-    await rejectsWith(on(dev, () => migrate({ ...o(), message: 'x', branchLabel: 'head' })), /^Invalid branch label 'head'/);
-    await rejectsWith(on(dev, () => migrate({ ...o(), message: 'x', head: A.id })), new RegExp(`^The database has ${mergeId} applied, which ${A.id} does not include`));
+    await rejectsWith(
+      on(dev, () => migrate({ ...o(), message: 'x', branchLabel: 'head' })),
+      /^Invalid branch label 'head'/,
+    );
+    await rejectsWith(
+      on(dev, () => migrate({ ...o(), message: 'x', head: A.id })),
+      new RegExp(`^The database has ${mergeId} applied, which ${A.id} does not include`),
+    );
     const result = await on(dev, () => migrate({ ...o(), message: 'sample tables', head: mergeId, branchLabel: 'shop' }));
     const written = result.revision!;
     assert.deepEqual([written.parents, written.labels], [[mergeId], ['shop']]);
@@ -170,7 +248,13 @@ describe('two branches, two revisions: the out-of-order story on two databases',
     assert.deepEqual((await show({ ...o(), revision: written.id })).labels, ['shop']);
     assert.deepEqual(readFileSync(join(project.migrations, 'head.txt'), 'utf8').trim().split('\n').at(-1), written.id);
     const up = await on(dev, () => upgrade({ ...o(), revision: 'shop@head' }));
-    assert.deepEqual(up.applied.map((r) => r.id), [written.id]);
-    await rejectsWith(on(dev, () => migrate({ ...o(), message: 'y', branchLabel: 'shop' })), /^The branch label 'shop' is already used/);
+    assert.deepEqual(
+      up.applied.map((r) => r.id),
+      [written.id],
+    );
+    await rejectsWith(
+      on(dev, () => migrate({ ...o(), message: 'y', branchLabel: 'shop' })),
+      /^The branch label 'shop' is already used/,
+    );
   });
 });

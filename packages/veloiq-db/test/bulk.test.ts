@@ -79,7 +79,10 @@ describe('long upgrades', () => {
   test(`${COUNT} revisions of several statements apply in order, with their indexes, and revert`, async () => {
     const result = await upgrade(options());
     assert.equal(result.applied.length, COUNT);
-    assert.deepEqual(await db.applied(), Array.from({ length: COUNT }, (_, k) => `${idOf(k + 1)}_create_bulk_${k + 1}`));
+    assert.deepEqual(
+      await db.applied(),
+      Array.from({ length: COUNT }, (_, k) => `${idOf(k + 1)}_create_bulk_${k + 1}`),
+    );
     const indexes = await db.query<{ n: number }>(`select count(*)::int as n from pg_indexes where indexname like 'bulk\\_%\\_name\\_index'`);
     assert.equal(indexes[0].n, COUNT);
     await downgrade({ ...options(), revision: 'base' });
@@ -93,7 +96,12 @@ describe('long upgrades', () => {
       revision(53, ['create table "bulk_53" (id int);', 'alter table "no_such_table" add column "x" int;', 'create table "bulk_53b" (id int);']),
     );
     const message = await failsWith(upgrade(options()));
-    assert.match(message, new RegExp(`^Revision ${idOf(53)} \\(create bulk table 53\\) failed to apply: alter table "no_such_table" add column "x" int; - relation "no_such_table" does not exist\\. Nothing was changed`));
+    assert.match(
+      message,
+      new RegExp(
+        `^Revision ${idOf(53)} \\(create bulk table 53\\) failed to apply: alter table "no_such_table" add column "x" int; - relation "no_such_table" does not exist\\. Nothing was changed`,
+      ),
+    );
     assert.deepEqual(await db.tables(), [], 'the whole run was rolled back');
   });
 
@@ -102,7 +110,8 @@ describe('long upgrades', () => {
     const reads = (i: number, how: string) =>
       revision(i, []).replace(
         'override async up(): Promise<void> {',
-        () => `override async up(): Promise<void> {\n    const [{ n }] = ${how};\n    this.addSql(\`create table "bulk_${i}" (id int); create table "seen_${i}_\${n}" (id int)\`);`,
+        () =>
+          `override async up(): Promise<void> {\n    const [{ n }] = ${how};\n    this.addSql(\`create table "bulk_${i}" (id int); create table "seen_${i}_\${n}" (id int)\`);`,
       );
     writeFileSync(join(project.migrations, `${idOf(14)}_create_bulk_14.ts`), reads(14, `await this.execute(${JSON.stringify(counting)})`));
     writeFileSync(join(project.migrations, `${idOf(55)}_create_bulk_55.ts`), reads(55, `await this.getEntityManager().execute(${JSON.stringify(counting)})`));
@@ -127,10 +136,16 @@ describe('long upgrades', () => {
   });
 
   test('a revision importing a TypeScript helper of the project still loads', async () => {
-    writeFileSync(join(project.migrations, '..', 'bulk-helper.ts'), `export const helperSql = (name: string): string => \`create table "\${name}" (id int)\`;\n`);
+    writeFileSync(
+      join(project.migrations, '..', 'bulk-helper.ts'),
+      `export const helperSql = (name: string): string => \`create table "\${name}" (id int)\`;\n`,
+    );
     writeFileSync(
       join(project.migrations, `${idOf(5)}_create_bulk_5.ts`),
-      revision(5, [], `import { helperSql } from '../bulk-helper';`).replace('override async up(): Promise<void> {', `override async up(): Promise<void> {\n    this.addSql(helperSql('bulk_5'));`),
+      revision(5, [], `import { helperSql } from '../bulk-helper';`).replace(
+        'override async up(): Promise<void> {',
+        `override async up(): Promise<void> {\n    this.addSql(helperSql('bulk_5'));`,
+      ),
     );
     const result = await upgrade(options());
     assert.equal(result.applied.length, COUNT);

@@ -89,12 +89,14 @@ describe('Nx caching of the inferred targets, in a clone of the repository', () 
     assert.deepEqual([afterRevision.hits, afterRevision.tasks], [1, 1], 'generate does not read revisions');
     rmSync(join(clone, BACKEND, 'migrations/zzzzzzzz_record_a_no_op.ts'));
 
-    edit(CUSTOMER, (text) => text.replace("    name: p.string().length(200),\n", "    name: p.string().length(200),\n    phone: p.string().length(40).nullable(),\n"));
+    edit(CUSTOMER, (text) =>
+      text.replace('    name: p.string().length(200),\n', '    name: p.string().length(200),\n    phone: p.string().length(40).nullable(),\n'),
+    );
     const changed = await run(['billing:generate']);
     assert.equal(changed.code, 0, changed.output);
     assert.deepEqual([changed.hits, changed.tasks], [0, 1], 'entity changed: miss');
     assert.match(readFileSync(join(clone, BACKEND, 'src/generated/types.ts'), 'utf8'), /phone/);
-    edit(CUSTOMER, (text) => text.replace("    phone: p.string().length(40).nullable(),\n", ''));
+    edit(CUSTOMER, (text) => text.replace('    phone: p.string().length(40).nullable(),\n', ''));
     const back = await run(['billing:generate']);
     assert.deepEqual([back.hits, back.tasks], [1, 1], 'back to the first entities: the first result, from the cache');
     assert.doesNotMatch(readFileSync(join(clone, BACKEND, 'src/generated/types.ts'), 'utf8'), /phone/, 'outputs restored from the cache');
@@ -133,7 +135,9 @@ describe('Nx caching of the inferred targets, in a clone of the repository', () 
     assert.equal(withOptionAgain.hits, withOptionAgain.tasks, 'same --env-file again: hit');
 
     // An entity change that no revision holds: a miss, and the check fails naming it.
-    edit(CUSTOMER, (text) => text.replace("    name: p.string().length(200),\n", "    name: p.string().length(200),\n    vatNumber: p.string().length(20).nullable(),\n"));
+    edit(CUSTOMER, (text) =>
+      text.replace('    name: p.string().length(200),\n', '    name: p.string().length(200),\n    vatNumber: p.string().length(20).nullable(),\n'),
+    );
     const changed = await run(['billing:db-check']);
     assert.notEqual(changed.code, 0, 'a missing revision fails the check');
     assert.equal(changed.hits, 0, 'entity changed: generate and check both miss');

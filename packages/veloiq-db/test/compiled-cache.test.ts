@@ -38,7 +38,10 @@ exports.Migration_${id(n)} = Migration_${id(n)};
   const header = (key: string, code: string) => `// veloiq compiled ${key} ${createHash('sha256').update(code).digest('hex')}`;
   const ran = () => (existsSync(marker) ? readFileSync(marker, 'utf8').split('\n').filter(Boolean) : []);
   /** The cache entries of this test's revisions, in revision order. */
-  const entries = () => readdirSync(cacheDir).filter((f) => f.startsWith('cc') && f.endsWith('.js')).sort();
+  const entries = () =>
+    readdirSync(cacheDir)
+      .filter((f) => f.startsWith('cc') && f.endsWith('.js'))
+      .sort();
   const keyOf = (entry: string) => /\.([0-9a-f]{40})\.js$/.exec(entry)![1];
   const engine = (command: string, options: object = {}) => runEngine(command, project.root, options, { DATABASE_URL: db.url });
 
@@ -48,7 +51,8 @@ exports.Migration_${id(n)} = Migration_${id(n)};
     db = await createTestDatabase('vq_cc');
     marker = join(project.root, 'planted-code-ran');
     cacheDir = join(project.backend, '.veloiq', 'compiled');
-    for (let n = 1; n <= COUNT; n++) paths.push(writeRevision(project.migrations, id(n), `cached_${n}`, [`create table "cc_${n}" (id int)`], { down: [`drop table "cc_${n}"`] }));
+    for (let n = 1; n <= COUNT; n++)
+      paths.push(writeRevision(project.migrations, id(n), `cached_${n}`, [`create table "cc_${n}" (id int)`], { down: [`drop table "cc_${n}"`] }));
   });
   after(async () => {
     for (const file of oldPlace) rmSync(file, { force: true });
@@ -63,7 +67,9 @@ exports.Migration_${id(n)} = Migration_${id(n)};
     const dir = join(tmpdir(), `veloiq-db-${userInfo().username}`, 'modules');
     mkdirSync(dir, { recursive: true });
     paths.forEach((path, i) => {
-      const key = createHash('sha1').update([esbuild.version, JSON.stringify(options), path, readFileSync(path, 'utf8')].join('\0')).digest('hex');
+      const key = createHash('sha1')
+        .update([esbuild.version, JSON.stringify(options), path, readFileSync(path, 'utf8')].join('\0'))
+        .digest('hex');
       const file = join(dir, `${key}.js`);
       writeFileSync(file, planted(i + 1, 'old place'));
       oldPlace.push(file);

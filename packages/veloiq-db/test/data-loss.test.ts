@@ -17,7 +17,10 @@ import { sampleWithDatabase, type TestDatabase, type TestProject } from './suppo
 
 describe('runnableReverts (table-driven)', () => {
   const cases: [string, string][] = [
-    ['alter table "a" add column "n" int4 not null;', '-- "n" comes back nullable and empty: a revert cannot restore dropped data.\nalter table "a" add column "n" int4 null;'],
+    [
+      'alter table "a" add column "n" int4 not null;',
+      '-- "n" comes back nullable and empty: a revert cannot restore dropped data.\nalter table "a" add column "n" int4 null;',
+    ],
     ['alter table "a" add column "n" int not null default 0;', 'alter table "a" add column "n" int not null default 0;'],
     ['alter table "a" add column "n" int null;', 'alter table "a" add column "n" int null;'],
     [
@@ -33,7 +36,13 @@ describe('runnableReverts (table-driven)', () => {
 describe('splitConcurrentIndexes', () => {
   test('an index on an existing table moves out, concurrent and repeatable; one on a new table stays', () => {
     const { main, concurrent } = splitConcurrentIndexes({
-      up: ['alter table "p" add column "s" int null;', '', 'create index "p_s_index" on "p" ("s");', 'create table "t" ("id" int);', 'create unique index "t_x" on "t" ("id");'],
+      up: [
+        'alter table "p" add column "s" int null;',
+        '',
+        'create index "p_s_index" on "p" ("s");',
+        'create table "t" ("id" int);',
+        'create unique index "t_x" on "t" ("id");',
+      ],
       down: ['drop index "p_s_index";', '', 'alter table "p" drop column "s";', 'drop table "t";'],
     });
     assert.deepEqual(main.up, ['alter table "p" add column "s" int null;', '', 'create table "t" ("id" int);', 'create unique index "t_x" on "t" ("id");']);
@@ -61,7 +70,9 @@ describe('migrate on tables with rows', () => {
   before(async () => {
     ({ project, db, options: o, dispose } = await sampleWithDatabase('vq_loss'));
     await upgrade(o);
-    await db.query(`insert into product (name, price_cents, created_at) values ('a', 1, now()), ('b', 2, now()), ('a much longer product name than fifty characters, on purpose', 3, now())`);
+    await db.query(
+      `insert into product (name, price_cents, created_at) values ('a', 1, now()), ('b', 2, now()), ('a much longer product name than fifty characters, on purpose', 3, now())`,
+    );
   });
   after(() => dispose());
 
@@ -91,7 +102,10 @@ describe('migrate on tables with rows', () => {
     assert.match(toText(result), /'veloiq db lint' fails on this finding until the revision is made safe or acknowledges it\./);
     const linted = await lint({ ...o, revision: result.revision!.id });
     assert.equal(linted.ok, false);
-    assert.deepEqual(linted.findings.map((f) => [f.revision, f.rule, f.direction]), [[result.revision!.id, 'adding-required-field', 'up']]);
+    assert.deepEqual(
+      linted.findings.map((f) => [f.revision, f.rule, f.direction]),
+      [[result.revision!.id, 'adding-required-field', 'up']],
+    );
     rmSync(fileOf(result));
     edit((t) => t.replace('\n    sku: p.string().length(20),', ''));
   });
@@ -101,7 +115,10 @@ describe('migrate on tables with rows', () => {
     const result = await generateAndMigrate('index price');
     const linted = await lint({ ...o, revision: result.revision!.id });
     assert.equal(linted.ok, false);
-    assert.ok(linted.findings.some((f) => f.revision === result.revision!.id && f.rule === 'require-concurrent-index-creation' && f.direction === 'up'), toText(linted));
+    assert.ok(
+      linted.findings.some((f) => f.revision === result.revision!.id && f.rule === 'require-concurrent-index-creation' && f.direction === 'up'),
+      toText(linted),
+    );
     rmSync(fileOf(result));
     edit((t) => t.replace('priceCents: p.integer().index(),', 'priceCents: p.integer(),'));
   });
@@ -129,22 +146,31 @@ describe('migrate on tables with rows', () => {
   });
 
   test('a dropped column: its row count said out loud; without its acknowledgement db-lint fails; upgrade, downgrade, upgrade all run', async () => {
-    edit((t) => t.replace("    name: p.string().length(200),\n", ''));
+    edit((t) => t.replace('    name: p.string().length(200),\n', ''));
     const result = await generateAndMigrate('drop product name');
-    assert.deepEqual(result.losses.map((l) => [l.rule, l.what, l.rows]), [['ban-drop-column', 'drops column product.name', 3]]);
+    assert.deepEqual(
+      result.losses.map((l) => [l.rule, l.what, l.rows]),
+      [['ban-drop-column', 'drops column product.name', 3]],
+    );
     const text = toText(result);
     assert.match(text, /DATA LOSS: this revision drops column product\.name \(values in 3 rows\)\./);
     assert.match(text, /delete a line if that loss is not intended/);
     const source = readFileSync(fileOf(result), 'utf8');
     assert.match(source, /^\/\/ veloiq-lint: accept ban-drop-column -- drops column product\.name \(values in 3 rows\)$/m);
-    assert.match(source, /-- "name" comes back nullable and empty: a revert cannot restore dropped data\.\nalter table "product" add column "name" varchar\(200\) null;/);
+    assert.match(
+      source,
+      /-- "name" comes back nullable and empty: a revert cannot restore dropped data\.\nalter table "product" add column "name" varchar\(200\) null;/,
+    );
     assert.equal((await lint({ ...o, revision: result.revision!.id })).ok, true, 'acknowledged: passes');
 
     writeFileSync(fileOf(result), source.replace(/^\/\/ veloiq-lint: accept ban-drop-column.*\n/m, ''));
     const unacknowledged = await lint({ ...o, revision: result.revision!.id });
     assert.equal(unacknowledged.ok, false);
     const report = toText(unacknowledged);
-    assert.match(report, new RegExp(`${result.revision!.id}_drop_product_name\\.ts \\(revision ${result.revision!.id}\\) up\\(\\), statement 1: ban-drop-column`));
+    assert.match(
+      report,
+      new RegExp(`${result.revision!.id}_drop_product_name\\.ts \\(revision ${result.revision!.id}\\) up\\(\\), statement 1: ban-drop-column`),
+    );
     assert.match(report, /alter table "product" drop column "name"/);
     assert.match(report, /add the line '\/\/ veloiq-lint: accept ban-drop-column' to backend\/migrations\//);
 

@@ -29,10 +29,14 @@ function copyFixture(): TestProject {
 
 /** The schema as pg_dump prints it, without the record table and pg_dump's own comments. */
 function schemaOf(db: TestDatabase): string {
-  const dump = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', '--exclude-table=mikro_orm_migrations*', db.url], { encoding: 'utf8' });
+  const dump = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', '--exclude-table=mikro_orm_migrations*', db.url], {
+    encoding: 'utf8',
+  });
   return dump
     .split('\n')
-    .filter((line) => line && !line.startsWith('--') && !line.startsWith('SET ') && !/^\\(un)?restrict /.test(line) && !/^SELECT pg_catalog\.set_config/.test(line))
+    .filter(
+      (line) => line && !line.startsWith('--') && !line.startsWith('SET ') && !/^\\(un)?restrict /.test(line) && !/^SELECT pg_catalog\.set_config/.test(line),
+    )
     .join('\n');
 }
 
@@ -102,7 +106,10 @@ describe('decorator fixture: revisions against MikroORM createSchema()', () => {
 
     await downgrade({ ...o, revision: 'base' });
     assert.deepEqual(await ours.tables(), ['mikro_orm_migrations']);
-    assert.deepEqual(await ours.query(`select typname from pg_type t join pg_namespace n on n.oid = t.typnamespace where n.nspname = 'public' and t.typtype = 'e'`), []);
+    assert.deepEqual(
+      await ours.query(`select typname from pg_type t join pg_namespace n on n.oid = t.typnamespace where n.nspname = 'public' and t.typtype = 'e'`),
+      [],
+    );
   });
 
   test('a config that leaves out an entity of the modules: migrate and check refuse, never "no changes"', async () => {
@@ -111,7 +118,10 @@ describe('decorator fixture: revisions against MikroORM createSchema()', () => {
     const saved = readFileSync(config, 'utf8');
     writeFileSync(config, saved.replace('  entities,', "  entities: entities.filter((entity) => entity.name !== 'AuthorStats'),"));
     try {
-      await rejectsWith(migrate({ ...o, message: 'x' }), /mikro-orm\.config\.ts does not register AuthorStats, defined in src\/modules: set its entities from '\.\/src\/generated\/entities'/);
+      await rejectsWith(
+        migrate({ ...o, message: 'x' }),
+        /mikro-orm\.config\.ts does not register AuthorStats, defined in src\/modules: set its entities from '\.\/src\/generated\/entities'/,
+      );
       await rejectsWith(check(o), /does not register AuthorStats/);
     } finally {
       writeFileSync(config, saved);
@@ -161,7 +171,10 @@ describe('decorator entities that cannot load', () => {
     lines.splice(at, 0, 'const broken: any = undefined;', 'broken.value.length;');
     writeFileSync(tags(), lines.join('\n'));
     try {
-      await rejectsWith(generate(o), new RegExp(`Cannot load entities from backend/src/modules/tags/models\\.ts:${at + 2}:\\d+: Cannot read properties of undefined`));
+      await rejectsWith(
+        generate(o),
+        new RegExp(`Cannot load entities from backend/src/modules/tags/models\\.ts:${at + 2}:\\d+: Cannot read properties of undefined`),
+      );
     } finally {
       writeFileSync(tags(), saved);
     }

@@ -71,7 +71,10 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
 
   test('a revision ahead of current, or further back than base, is refused and nothing is reverted', async () => {
     await upgrade({ ...o, revision: B.id });
-    await rejectsWith(downgrade({ ...o, revision: C.id }), new RegExp(`Revision ${C.id} is ahead of the current revision \\(${B.id}\\).*veloiq db upgrade ${C.id}`));
+    await rejectsWith(
+      downgrade({ ...o, revision: C.id }),
+      new RegExp(`Revision ${C.id} is ahead of the current revision \\(${B.id}\\).*veloiq db upgrade ${C.id}`),
+    );
     await rejectsWith(downgrade({ ...o, revision: '+1' }), /ahead of the current revision/);
     await rejectsWith(downgrade({ ...o, revision: -5 }), /Cannot go 5 steps back: only 2 revisions are applied\. Use 'base'/);
     await expectAt(B.id, [A, B], [RECORD, 'product', 'orders']);
@@ -88,14 +91,21 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
   test('downgrade -1 goes one step back', async () => {
     await upgrade({ ...o, revision: B.id });
     const result = (await downgrade({ ...o, revision: -1 })) as DowngradeResult;
-    assert.deepEqual(result.reverted.map((r) => r.id), [B.id]);
+    assert.deepEqual(
+      result.reverted.map((r) => r.id),
+      [B.id],
+    );
     await expectAt(A.id, [A], [RECORD, 'product']);
   });
 
   test('downgrade base reverts everything; the record table stays, empty', async () => {
     await upgrade(o);
     const result = (await downgrade({ ...o, revision: 'base' })) as DowngradeResult;
-    assert.deepEqual(result.reverted.map((r) => r.id), [C.id, B.id, A.id], 'newest first');
+    assert.deepEqual(
+      result.reverted.map((r) => r.id),
+      [C.id, B.id, A.id],
+      'newest first',
+    );
     assert.equal(result.current, null);
     assert.equal(toText(result).split('\n').at(-1), '3 revisions reverted; now at base (no revision applied).');
     assert.deepEqual(JSON.parse(toJson(result)), { reverted: result.reverted, current: null, head: false });
@@ -104,7 +114,10 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
 
   test('stamp (head) records every revision and creates no table', async () => {
     const result = (await stamp(o)) as StampResult;
-    assert.deepEqual(result.recorded.map((r) => r.id), [A.id, B.id, C.id]);
+    assert.deepEqual(
+      result.recorded.map((r) => r.id),
+      [A.id, B.id, C.id],
+    );
     await expectAt(C.id, [A, B, C], [RECORD]);
   });
 
@@ -124,7 +137,10 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
   test('downgrade -2 goes two steps back; upgrade +2 comes back', async () => {
     await upgrade(o);
     const result = (await downgrade({ ...o, revision: '-2' })) as DowngradeResult;
-    assert.deepEqual(result.reverted.map((r) => r.id), [C.id, B.id]);
+    assert.deepEqual(
+      result.reverted.map((r) => r.id),
+      [C.id, B.id],
+    );
     await expectAt(A.id, [A], [RECORD, 'product']);
     await upgrade({ ...o, revision: '+2' });
     await expectAt(C.id, [A, B, C], [RECORD, 'product', 'orders', 'customer']);

@@ -15,7 +15,8 @@ describe('sample app through nx run and veloiq', () => {
   let other: TestDatabase;
   const envName = '.env.e2e';
   /** `nx` from the clone's root. */
-  const nx = (args: string[], options: { env?: NodeJS.ProcessEnv } = {}) => nxIn(args, { cwd: workspace.root, env: { NX_CACHE_DIRECTORY: join(workspace.root, '.nx', 'test-cache'), ...options.env } });
+  const nx = (args: string[], options: { env?: NodeJS.ProcessEnv } = {}) =>
+    nxIn(args, { cwd: workspace.root, env: { NX_CACHE_DIRECTORY: join(workspace.root, '.nx', 'test-cache'), ...options.env } });
 
   before(async () => {
     workspace = cloneWorkspace();
@@ -63,7 +64,10 @@ describe('sample app through nx run and veloiq', () => {
     assert.equal(fromRoot.code, 0, fromRoot.stderr);
     const entries = JSON.parse(fromRoot.stdout);
     assert.equal(entries.length, 2);
-    assert.deepEqual(entries.map((e: { applied: boolean }) => e.applied), [true, true]);
+    assert.deepEqual(
+      entries.map((e: { applied: boolean }) => e.applied),
+      [true, true],
+    );
     assert.equal(entries[1].current, true);
     assert.equal(entries[1].head, true);
   });

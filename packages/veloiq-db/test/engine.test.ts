@@ -24,7 +24,9 @@ describe('upgrade, current, history on the system PostgreSQL', () => {
 
   beforeEach(async () => {
     ({ project, db, dispose } = await sampleWithDatabase('vq_engine'));
-    ids = readdirSync(project.migrations).map((f) => f.slice(0, 8)).sort();
+    ids = readdirSync(project.migrations)
+      .map((f) => f.slice(0, 8))
+      .sort();
   });
   afterEach(() => dispose());
 
@@ -39,14 +41,20 @@ describe('upgrade, current, history on the system PostgreSQL', () => {
   test('a revision that matches nothing, or several, is refused and nothing is applied', async () => {
     await rejectsWith(upgrade({ ...options(), revision: 'zzzz' }), /Unknown revision 'zzzz'.*veloiq db history/);
     const shared = ids[0].slice(0, 3);
-    assert.ok(ids.every((id) => id.startsWith(shared)), 'sample ids share a prefix');
+    assert.ok(
+      ids.every((id) => id.startsWith(shared)),
+      'sample ids share a prefix',
+    );
     await rejectsWith(upgrade({ ...options(), revision: shared }), new RegExp(`Ambiguous revision '${shared}'.*${ids[0]}.*${ids[1]}`));
     assert.deepEqual(await db.tables(), []);
   });
 
   test('upgrade +1 applies exactly the first revision', async () => {
     const result = await upgrade({ ...options(), revision: '+1' });
-    assert.deepEqual(result.applied.map((r) => r.id), [ids[0]]);
+    assert.deepEqual(
+      result.applied.map((r) => r.id),
+      [ids[0]],
+    );
     assert.deepEqual(await db.tables(), ['mikro_orm_migrations', 'product']);
     const now = await current(options());
     assert.equal(now.id, ids[0]);
@@ -63,10 +71,18 @@ describe('upgrade, current, history on the system PostgreSQL', () => {
   test('upgrade to head applies the rest; history marks current and head', async () => {
     await upgrade({ ...options(), revision: '+1' });
     const result = await upgrade(options());
-    assert.deepEqual(result.applied.map((r) => r.id), [ids[1]]);
+    assert.deepEqual(
+      result.applied.map((r) => r.id),
+      [ids[1]],
+    );
     assert.equal(result.head, true);
     assert.deepEqual(await db.tables(), SAMPLE_TABLES);
-    assert.deepEqual(await db.applied(), readdirSync(project.migrations).map((f) => f.replace(/\.ts$/, '')).sort());
+    assert.deepEqual(
+      await db.applied(),
+      readdirSync(project.migrations)
+        .map((f) => f.replace(/\.ts$/, ''))
+        .sort(),
+    );
     const entries = (await history(options())).revisions;
     assert.deepEqual(
       entries.map((e) => [e.id, e.applied, e.current, e.head]),
@@ -119,7 +135,10 @@ describe('where the database is', () => {
   test('a project without a MikroORM config says where it looked', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'veloiq-noconfig-'));
     try {
-      await rejectsWith(current({ projectRoot: empty, cwd: empty }), new RegExp(`No MikroORM config found: looked for mikro-orm.config.ts in ${join(empty, 'backend')} and ${empty}`));
+      await rejectsWith(
+        current({ projectRoot: empty, cwd: empty }),
+        new RegExp(`No MikroORM config found: looked for mikro-orm.config.ts in ${join(empty, 'backend')} and ${empty}`),
+      );
     } finally {
       rmSync(empty, { recursive: true });
     }

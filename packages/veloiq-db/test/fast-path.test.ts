@@ -30,19 +30,52 @@ describe('decideFastPath: runs in-process only when sure', () => {
   const DEFAULTS = { envFile: '.env', json: false };
   const runs: [string, WorkspaceFacts, string, string[], { executor: string; options: Record<string, unknown> }][] = [
     ['inferred current', facts(), 'db-current', [], { executor: 'current', options: DEFAULTS }],
-    ['inferred history with --json and --envFile', facts(), 'db-history', ['--json=true', '--envFile=.env.prod'], { executor: 'history', options: { envFile: '.env.prod', json: true } }],
+    [
+      'inferred history with --json and --envFile',
+      facts(),
+      'db-history',
+      ['--json=true', '--envFile=.env.prod'],
+      { executor: 'history', options: { envFile: '.env.prod', json: true } },
+    ],
     ['plugin as a plain string', facts({ nxJson: { plugins: ['@veloiq/db'] } }), 'db-current', [], { executor: 'current', options: DEFAULTS }],
-    ['renamed by the plugin options', facts({ nxJson: { plugins: [{ plugin: '@veloiq/db', options: { currentTargetName: 'db-now' } }] } }), 'db-now', [], { executor: 'current', options: DEFAULTS }],
+    [
+      'renamed by the plugin options',
+      facts({ nxJson: { plugins: [{ plugin: '@veloiq/db', options: { currentTargetName: 'db-now' } }] } }),
+      'db-now',
+      [],
+      { executor: 'current', options: DEFAULTS },
+    ],
     [
       'options merged: targetDefaults, then project.json, then the command line',
-      facts({ nxJson: { ...NX_JSON, targetDefaults: { 'db-current': { options: { envFile: 'a.env', json: true } } } }, projectJson: projectTarget('db-current', { options: { envFile: 'b.env' } }) }),
+      facts({
+        nxJson: { ...NX_JSON, targetDefaults: { 'db-current': { options: { envFile: 'a.env', json: true } } } },
+        projectJson: projectTarget('db-current', { options: { envFile: 'b.env' } }),
+      }),
       'db-current',
       [],
       { executor: 'current', options: { envFile: 'b.env', json: true } },
     ],
-    ['the command line wins', facts({ projectJson: projectTarget('db-current', { options: { json: true } }) }), 'db-current', ['--json=false'], { executor: 'current', options: DEFAULTS }],
-    ['spelled out with our executor, no MikroORM config inferred', facts({ inferred: false, projectJson: projectTarget('db-state', { executor: '@veloiq/db:current' }) }), 'db-state', [], { executor: 'current', options: DEFAULTS }],
-    ['empty dependsOn and cache false', facts({ projectJson: projectTarget('db-history', { dependsOn: [], cache: false }) }), 'db-history', [], { executor: 'history', options: DEFAULTS }],
+    [
+      'the command line wins',
+      facts({ projectJson: projectTarget('db-current', { options: { json: true } }) }),
+      'db-current',
+      ['--json=false'],
+      { executor: 'current', options: DEFAULTS },
+    ],
+    [
+      'spelled out with our executor, no MikroORM config inferred',
+      facts({ inferred: false, projectJson: projectTarget('db-state', { executor: '@veloiq/db:current' }) }),
+      'db-state',
+      [],
+      { executor: 'current', options: DEFAULTS },
+    ],
+    [
+      'empty dependsOn and cache false',
+      facts({ projectJson: projectTarget('db-history', { dependsOn: [], cache: false }) }),
+      'db-history',
+      [],
+      { executor: 'history', options: DEFAULTS },
+    ],
   ];
   for (const [name, given, target, args, expected] of runs) {
     test(`runs: ${name}`, () => assert.deepEqual(decideFastPath(given, target, args), { run: expected }));
@@ -51,20 +84,56 @@ describe('decideFastPath: runs in-process only when sure', () => {
   const fallbacks: [string, WorkspaceFacts, string, string[], RegExp][] = [
     ['upgrade changes the database', facts(), 'db-upgrade', [], /not a read-only/],
     ['migrate writes files', facts(), 'db-migrate', [], /not a read-only/],
-    ['the target is not inferred under this name', facts({ nxJson: { plugins: [{ plugin: '@veloiq/db', options: { currentTargetName: 'db-now' } }] } }), 'db-current', [], /not a read-only/],
+    [
+      'the target is not inferred under this name',
+      facts({ nxJson: { plugins: [{ plugin: '@veloiq/db', options: { currentTargetName: 'db-now' } }] } }),
+      'db-current',
+      [],
+      /not a read-only/,
+    ],
     ['no MikroORM config and nothing spelled out', facts({ inferred: false }), 'db-current', [], /not a read-only/],
     ['dependsOn in project.json', facts({ projectJson: projectTarget('db-current', { dependsOn: ['generate'] }) }), 'db-current', [], /dependsOn/],
-    ['dependsOn in targetDefaults', facts({ nxJson: { ...NX_JSON, targetDefaults: { 'db-history': { dependsOn: ['^build'] } } } }), 'db-history', [], /dependsOn/],
-    ['an option the fast path does not know', facts({ projectJson: projectTarget('db-current', { options: { verbose: true } }) }), 'db-current', [], /option 'verbose'/],
-    ['an option holding a token', facts({ projectJson: projectTarget('db-current', { options: { envFile: '{projectRoot}/.env.ci' } }) }), 'db-current', [], /token/],
+    [
+      'dependsOn in targetDefaults',
+      facts({ nxJson: { ...NX_JSON, targetDefaults: { 'db-history': { dependsOn: ['^build'] } } } }),
+      'db-history',
+      [],
+      /dependsOn/,
+    ],
+    [
+      'an option the fast path does not know',
+      facts({ projectJson: projectTarget('db-current', { options: { verbose: true } }) }),
+      'db-current',
+      [],
+      /option 'verbose'/,
+    ],
+    [
+      'an option holding a token',
+      facts({ projectJson: projectTarget('db-current', { options: { envFile: '{projectRoot}/.env.ci' } }) }),
+      'db-current',
+      [],
+      /token/,
+    ],
     ['configurations', facts({ projectJson: projectTarget('db-current', { configurations: { prod: {} } }) }), 'db-current', [], /sets 'configurations'/],
-    ['another executor under the name', facts({ projectJson: projectTarget('db-current', { executor: 'nx:run-commands' }) }), 'db-current', [], /runs nx:run-commands/],
+    [
+      'another executor under the name',
+      facts({ projectJson: projectTarget('db-current', { executor: 'nx:run-commands' }) }),
+      'db-current',
+      [],
+      /runs nx:run-commands/,
+    ],
     ['cached', facts({ nxJson: { ...NX_JSON, targetDefaults: { 'db-current': { cache: true } } } }), 'db-current', [], /cached/],
     ['another plugin', facts({ nxJson: { plugins: ['@veloiq/db', '@nx/js/typescript'] } }), 'db-current', [], /other plugins/],
     ['plugin include/exclude', facts({ nxJson: { plugins: [{ plugin: '@veloiq/db', include: ['apps/**'] }] } }), 'db-current', [], /include\/exclude/],
     ['nx.json extends', facts({ nxJson: { ...NX_JSON, extends: 'nx/presets/npm.json' } }), 'db-current', [], /extends/],
     ['a glob in targetDefaults', facts({ nxJson: { ...NX_JSON, targetDefaults: { 'db-*': { options: { json: true } } } } }), 'db-current', [], /'db-\*'/],
-    ['targetDefaults keyed by our executor', facts({ nxJson: { ...NX_JSON, targetDefaults: { '@veloiq/db:current': { options: {} } } } }), 'db-current', [], /@veloiq\/db:current/],
+    [
+      'targetDefaults keyed by our executor',
+      facts({ nxJson: { ...NX_JSON, targetDefaults: { '@veloiq/db:current': { options: {} } } } }),
+      'db-current',
+      [],
+      /@veloiq\/db:current/,
+    ],
     ['a package.json script of that name', facts({ packageJson: { name: 'sample', scripts: { 'db-current': 'echo hi' } } }), 'db-current', [], /script/],
     ['a dotenv file Nx loads into the task', facts({ nxEnvFiles: ['apps/sample/.env'] }), 'db-current', [], /apps\/sample\/\.env/],
     ['an unknown argument', facts(), 'db-current', ['--verbose'], /argument '--verbose'/],
@@ -96,7 +165,11 @@ describe('veloiq db current|history: the fast path and nx run agree, on a copy o
   let sample: string;
 
   const veloiq = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-    run(process.execPath, [join(WORKSPACE, 'packages/veloiq-db/bin/veloiq.js'), '--', ...args], { cwd: sample, env: { DATABASE_URL: db.url, NX_TUI: 'false', ...env }, timeoutMs: 600_000 });
+    run(process.execPath, [join(WORKSPACE, 'packages/veloiq-db/bin/veloiq.js'), '--', ...args], {
+      cwd: sample,
+      env: { DATABASE_URL: db.url, NX_TUI: 'false', ...env },
+      timeoutMs: 600_000,
+    });
   const viaNx = (args: string[]) => veloiq(args, { VELOIQ_NO_FAST_PATH: '1' });
 
   before(async () => {
@@ -131,7 +204,13 @@ describe('veloiq db current|history: the fast path and nx run agree, on a copy o
       if (args.includes('--json')) assert.equal(fast.stdout, slow.stdout, 'JSON byte for byte');
       else assert.match(slow.stdout, /> nx run sample:db-/, 'VELOIQ_NO_FAST_PATH went through nx run');
       assert.deepEqual(ownLines(fast.stdout), ownLines(slow.stdout));
-      assert.equal(fast.stdout, ownLines(fast.stdout).map((line) => `${line}\n`).join(''), 'the fast path prints only the command');
+      assert.equal(
+        fast.stdout,
+        ownLines(fast.stdout)
+          .map((line) => `${line}\n`)
+          .join(''),
+        'the fast path prints only the command',
+      );
       assert.deepEqual(ownLines(fast.stderr), ownLines(slow.stderr));
     });
   }
@@ -154,7 +233,10 @@ describe('veloiq db current|history: the fast path and nx run agree, on a copy o
   test('a db-current target with dependsOn goes through nx run, which runs the dependency first', async () => {
     const marker = join(sample, 'dependency-ran.txt');
     const restore = editProjectJson((json) => {
-      json.targets['write-marker'] = { executor: 'nx:run-commands', options: { command: 'node -e "require(\'fs\').writeFileSync(\'dependency-ran.txt\', \'\')"', cwd: 'apps/sample' } };
+      json.targets['write-marker'] = {
+        executor: 'nx:run-commands',
+        options: { command: "node -e \"require('fs').writeFileSync('dependency-ran.txt', '')\"", cwd: 'apps/sample' },
+      };
       json.targets['db-current'] = { dependsOn: ['write-marker'] };
     });
     try {
@@ -191,7 +273,10 @@ describe('veloiq db current|history: the fast path and nx run agree, on a copy o
       const slow = await viaNx(['db', 'history']);
       assert.equal(fast.code, 0, fast.stderr);
       assert.doesNotMatch(fast.stdout, /> nx run/);
-      assert.deepEqual(JSON.parse(fast.stdout).map((r: { id: string }) => r.id), JSON.parse(ownLines(slow.stdout).join('\n')).map((r: { id: string }) => r.id));
+      assert.deepEqual(
+        JSON.parse(fast.stdout).map((r: { id: string }) => r.id),
+        JSON.parse(ownLines(slow.stdout).join('\n')).map((r: { id: string }) => r.id),
+      );
     } finally {
       writeFileSync(file, original);
     }

@@ -11,7 +11,11 @@ const GENERATED = ['entities.ts', 'types.ts', 'schemas.ts'];
 
 function readGenerated(project: TestProject): Record<string, string> {
   const dir = join(project.backend, 'src/generated');
-  return Object.fromEntries(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((name) => [name, readFileSync(join(dir, name), 'utf8')]),
+  );
 }
 
 function options(project: TestProject) {
@@ -51,7 +55,10 @@ describe('generate', () => {
     assert.match(files['schemas.ts'], /export const ProductSchema = \{/);
 
     const second = await generate(options(project));
-    assert.ok(second.files.every((f) => !f.changed), 'nothing changed on the second run');
+    assert.ok(
+      second.files.every((f) => !f.changed),
+      'nothing changed on the second run',
+    );
     assert.deepEqual(readGenerated(project), files);
   });
 
@@ -95,7 +102,10 @@ describe('generate', () => {
         /^UserError: TypeScript error in backend\/src\/modules\/customers\/models\.ts:7:30: Argument of type 'string' is not assignable to parameter of type 'number'\. Fix the entity file and run again\.$/,
       );
       writeFileSync(file, CUSTOMERS.replace('p.string().length(320)', 'p.strin().length(320)'));
-      await assert.rejects(generate(options(project)), /TypeScript error in backend\/src\/modules\/customers\/models\.ts:7:14: Property 'strin' does not exist/);
+      await assert.rejects(
+        generate(options(project)),
+        /TypeScript error in backend\/src\/modules\/customers\/models\.ts:7:14: Property 'strin' does not exist/,
+      );
       assert.deepEqual(readGenerated(project), before);
     } finally {
       writeFileSync(file, CUSTOMERS);
@@ -114,7 +124,10 @@ describe('generate', () => {
     }
     await generate(options(project));
     const state = join(project.backend, '.veloiq');
-    assert.ok(readdirSync(state).some((name) => name.endsWith('.tsbuildinfo')), 'the build info is kept in .veloiq/');
+    assert.ok(
+      readdirSync(state).some((name) => name.endsWith('.tsbuildinfo')),
+      'the build info is kept in .veloiq/',
+    );
     assert.match(readFileSync(join(state, '.gitignore'), 'utf8'), /^\*$/m, '.veloiq/ ignores everything in it');
   });
 

@@ -22,7 +22,9 @@ describe('killed mid-run', async () => {
     project = copySample();
     writeRevision(project.migrations, 'mx000001', 'sleepy', [], { body: SLEEPY_BODY, down: ['drop table "kill_marker"'] });
     writeRevision(project.migrations, 'mx000002', 'after_sleepy', ['create table "kill_after" ("id" serial primary key)']);
-    names = readdirSync(project.migrations).map((f) => f.replace(/\.ts$/, '')).sort();
+    names = readdirSync(project.migrations)
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
   });
   after(async () => {
     for (const db of databases) await db.drop();
@@ -35,12 +37,16 @@ describe('killed mid-run', async () => {
     try {
       // The statements may reach the server one by one or in one string (whose text
       // pg_stat_activity cuts at 1 kB): look for the sleep itself.
-      await until(async () => {
-        const rows = await db.query(
-          `select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state = 'active' and wait_event = 'PgSleep'`,
-        );
-        return rows.length > 0 || run.child.exitCode !== null;
-      }, 'the revision to start sleeping', 30_000);
+      await until(
+        async () => {
+          const rows = await db.query(
+            `select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state = 'active' and wait_event = 'PgSleep'`,
+          );
+          return rows.length > 0 || run.child.exitCode !== null;
+        },
+        'the revision to start sleeping',
+        30_000,
+      );
     } catch (error) {
       run.child.kill('SIGKILL');
       throw error;

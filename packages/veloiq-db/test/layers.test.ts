@@ -61,7 +61,15 @@ test('core and commands import nothing from Nx', () => {
 });
 
 test('no import cycle', () => {
-  const edges = new Map(files.map((file) => [file, graph.get(file)!.map((spec) => resolveLocal(file, spec)).filter((t): t is string => t !== undefined)]));
+  const edges = new Map(
+    files.map((file) => [
+      file,
+      graph
+        .get(file)!
+        .map((spec) => resolveLocal(file, spec))
+        .filter((t): t is string => t !== undefined),
+    ]),
+  );
   const state = new Map<string, 'open' | 'done'>();
   const cycles: string[] = [];
   const visit = (file: string, trail: string[]): void => {

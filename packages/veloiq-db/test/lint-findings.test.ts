@@ -40,23 +40,41 @@ describe('mapFindings', () => {
   const down = lintFile('0_mx000001.down.sql', rev, 'down', true, ['drop table "t"', 'alter table "article" add column "y" int not null']);
   const finding = (file: string, line: number, rule: string): SquawkFinding => ({ file, line, rule_name: rule, message: `${rule} message`, help: null });
   const cases: { name: string; finding: SquawkFinding; expect: { direction: string; index: number; statement: string; rule: string } | null }[] = [
-    { name: 'a line maps to its statement', finding: finding(up.name, 5, 'ban-drop-column'), expect: { direction: 'up', index: 3, statement: 'alter table "article" drop column "favorites_count"', rule: 'ban-drop-column' } },
-    { name: 'a line inside a multi-line statement maps to it', finding: finding(up.name, 8, 'adding-required-field'), expect: { direction: 'up', index: 4, statement: 'alter table "article"\n  add column "x" int not null', rule: 'adding-required-field' } },
+    {
+      name: 'a line maps to its statement',
+      finding: finding(up.name, 5, 'ban-drop-column'),
+      expect: { direction: 'up', index: 3, statement: 'alter table "article" drop column "favorites_count"', rule: 'ban-drop-column' },
+    },
+    {
+      name: 'a line inside a multi-line statement maps to it',
+      finding: finding(up.name, 8, 'adding-required-field'),
+      expect: { direction: 'up', index: 4, statement: 'alter table "article"\n  add column "x" int not null', rule: 'adding-required-field' },
+    },
     { name: 'a change to a table created earlier in the revision is dropped', finding: finding(up.name, 3, 'adding-required-field'), expect: null },
     { name: 'a data-loss rule in down() is dropped (a revert drops what up() added)', finding: finding(down.name, 1, 'ban-drop-table'), expect: null },
-    { name: 'any other rule in down() is kept', finding: finding(down.name, 3, 'adding-required-field'), expect: { direction: 'down', index: 2, statement: 'alter table "article" add column "y" int not null', rule: 'adding-required-field' } },
-    { name: 'a path with a folder is matched by its file name', finding: finding(`/tmp/x/${up.name}`, 5, 'ban-drop-column'), expect: { direction: 'up', index: 3, statement: 'alter table "article" drop column "favorites_count"', rule: 'ban-drop-column' } },
+    {
+      name: 'any other rule in down() is kept',
+      finding: finding(down.name, 3, 'adding-required-field'),
+      expect: { direction: 'down', index: 2, statement: 'alter table "article" add column "y" int not null', rule: 'adding-required-field' },
+    },
+    {
+      name: 'a path with a folder is matched by its file name',
+      finding: finding(`/tmp/x/${up.name}`, 5, 'ban-drop-column'),
+      expect: { direction: 'up', index: 3, statement: 'alter table "article" drop column "favorites_count"', rule: 'ban-drop-column' },
+    },
     { name: 'a file that is not ours is ignored', finding: finding('other.sql', 0, 'ban-drop-column'), expect: null },
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const [mapped, ...rest] = mapFindings([c.finding], [up, down], () => new Set(), (p) => `shown:${p}`);
+      const [mapped, ...rest] = mapFindings(
+        [c.finding],
+        [up, down],
+        () => new Set(),
+        (p) => `shown:${p}`,
+      );
       assert.equal(rest.length, 0);
       if (c.expect === null) return assert.equal(mapped, undefined);
-      assert.deepEqual(
-        { direction: mapped.direction, index: mapped.index, statement: mapped.statement, rule: mapped.rule },
-        c.expect,
-      );
+      assert.deepEqual({ direction: mapped.direction, index: mapped.index, statement: mapped.statement, rule: mapped.rule }, c.expect);
       assert.equal(mapped.revision, 'mx000001');
       assert.equal(mapped.file, `shown:${rev.path}`);
       assert.equal(mapped.acknowledged, false);
@@ -65,7 +83,13 @@ describe('mapFindings', () => {
   test('a finding is acknowledged when its revision accepts its rule', () => {
     const accepted = (path: string) => new Set(path === rev.path ? ['ban-drop-column'] : []);
     const mapped = mapFindings([finding(up.name, 5, 'ban-drop-column'), finding(up.name, 8, 'adding-required-field')], [up], accepted);
-    assert.deepEqual(mapped.map((f) => [f.rule, f.acknowledged]), [['ban-drop-column', true], ['adding-required-field', false]]);
+    assert.deepEqual(
+      mapped.map((f) => [f.rule, f.acknowledged]),
+      [
+        ['ban-drop-column', true],
+        ['adding-required-field', false],
+      ],
+    );
   });
 });
 
@@ -91,7 +115,12 @@ describe('the acknowledgement marker', () => {
 
 describe('ruleSelection', () => {
   const cases: { given: { exclude?: string[]; include?: string[] }; excluded: string[]; notExcluded: string[]; include: string[] }[] = [
-    { given: {}, excluded: ['prefer-bigint-over-int', 'require-lock-timeout'], notExcluded: ['ban-drop-column', 'require-concurrent-index-creation'], include: [] },
+    {
+      given: {},
+      excluded: ['prefer-bigint-over-int', 'require-lock-timeout'],
+      notExcluded: ['ban-drop-column', 'require-concurrent-index-creation'],
+      include: [],
+    },
     { given: { exclude: ['ban-drop-column'] }, excluded: ['ban-drop-column', 'prefer-identity'], notExcluded: [], include: [] },
     { given: { include: ['require-lock-timeout'] }, excluded: ['prefer-identity'], notExcluded: ['require-lock-timeout'], include: ['require-lock-timeout'] },
   ];
@@ -109,7 +138,14 @@ describe('ruleSelection', () => {
 });
 
 describe('revisionsInRange', () => {
-  const revisions: Revision[] = ['a1', 'b2', 'c3', 'd4'].map((id, i, all) => ({ id, name: `${id}_x`, description: id, path: `/m/${id}_x.ts`, parents: i ? [all[i - 1]] : [], labels: [] }));
+  const revisions: Revision[] = ['a1', 'b2', 'c3', 'd4'].map((id, i, all) => ({
+    id,
+    name: `${id}_x`,
+    description: id,
+    path: `/m/${id}_x.ts`,
+    parents: i ? [all[i - 1]] : [],
+    labels: [],
+  }));
   const cases: [string | undefined, string[]][] = [
     [undefined, ['a1', 'b2', 'c3', 'd4']],
     ['head', ['d4']],
@@ -120,5 +156,11 @@ describe('revisionsInRange', () => {
     ['a1:', ['b2', 'c3', 'd4']],
     ['base', []],
   ];
-  for (const [spec, ids] of cases) test(String(spec), () => assert.deepEqual(revisionsInRange(revisions, spec).map((r) => r.id), ids));
+  for (const [spec, ids] of cases)
+    test(String(spec), () =>
+      assert.deepEqual(
+        revisionsInRange(revisions, spec).map((r) => r.id),
+        ids,
+      ),
+    );
 });

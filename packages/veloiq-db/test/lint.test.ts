@@ -16,10 +16,26 @@ import { WORKSPACE, copySample, nx, type TestProject } from './support';
 /** Nothing listens on port 1: lint must not connect. */
 const NOWHERE = 'postgresql://app:s3cret@127.0.0.1:1/nowhere';
 
-const change = (id: string, description: string, up: string[], down: string[]): RevisionSpec => ({ id, slug: description.replace(/ /g, '_'), description, up, down });
+const change = (id: string, description: string, up: string[], down: string[]): RevisionSpec => ({
+  id,
+  slug: description.replace(/ /g, '_'),
+  description,
+  up,
+  down,
+});
 
-const DROP = change('my000001', 'drop product name', [`alter table "product" drop column "name";`], [`alter table "product" add column "name" varchar(200) null;`]);
-const NARROW = change('my000002', 'narrow customer email', [`alter table "customer" alter column "email" type varchar(100) using ("email"::varchar(100));`], [`alter table "customer" alter column "email" type varchar(320) using ("email"::varchar(320));`]);
+const DROP = change(
+  'my000001',
+  'drop product name',
+  [`alter table "product" drop column "name";`],
+  [`alter table "product" add column "name" varchar(200) null;`],
+);
+const NARROW = change(
+  'my000002',
+  'narrow customer email',
+  [`alter table "customer" alter column "email" type varchar(100) using ("email"::varchar(100));`],
+  [`alter table "customer" alter column "email" type varchar(320) using ("email"::varchar(320));`],
+);
 const REQUIRED = change('my000003', 'add sku', [`alter table "orders" add column "sku" varchar(20) not null;`], [`alter table "orders" drop column "sku";`]);
 const INDEX = change('my000004', 'index sku', [`create index "orders_sku_index" on "orders" ("sku");`], [`drop index "orders_sku_index";`]);
 
@@ -71,7 +87,8 @@ describe('db-lint on revision files', () => {
 
   test('the acknowledged form passes, and still lists what it accepted', async () => {
     useRevisions(project.migrations, [A, B, C, DROP, NARROW, REQUIRED, INDEX]);
-    const accept = (r: RevisionSpec, ...rules: string[]) => appendFileSync(join(project.migrations, `${nameOf(r)}.ts`), rules.map((rule) => acknowledgementLine(rule, 'reviewed')).join('\n') + '\n');
+    const accept = (r: RevisionSpec, ...rules: string[]) =>
+      appendFileSync(join(project.migrations, `${nameOf(r)}.ts`), rules.map((rule) => acknowledgementLine(rule, 'reviewed')).join('\n') + '\n');
     accept(DROP, 'ban-drop-column');
     accept(NARROW, 'changing-column-type');
     accept(REQUIRED, 'adding-required-field');
@@ -94,29 +111,43 @@ describe('db-lint on revision files', () => {
     assert.deepEqual([off.ok, off.findings], [true, []]);
   });
 
-  test("a .squawk.toml in backend/ replaces the default rules", async () => {
+  test('a .squawk.toml in backend/ replaces the default rules', async () => {
     useRevisions(project.migrations, [A, B, C, DROP]);
     writeFileSync(join(project.backend, '.squawk.toml'), `excluded_rules = ["ban-drop-column"]\n`);
     try {
       const result = await lint(options());
       assert.equal(result.rules.config, 'backend/.squawk.toml');
       assert.ok(!result.findings.some((f) => f.rule === 'ban-drop-column'));
-      assert.ok(result.findings.some((f) => f.rule === 'prefer-bigint-over-int'), 'the defaults are the file\'s, not ours');
+      assert.ok(
+        result.findings.some((f) => f.rule === 'prefer-bigint-over-int'),
+        "the defaults are the file's, not ours",
+      );
     } finally {
       rmSync(join(project.backend, '.squawk.toml'));
     }
   });
 
   test('a concurrent index in a transactional revision is flagged; in a non-transactional one it is not', async () => {
-    const concurrent = change('my000005', 'index name concurrently', [`create index concurrently if not exists "product_name_index" on "product" ("name");`], [`drop index concurrently if exists "product_name_index";`]);
+    const concurrent = change(
+      'my000005',
+      'index name concurrently',
+      [`create index concurrently if not exists "product_name_index" on "product" ("name");`],
+      [`drop index concurrently if exists "product_name_index";`],
+    );
     useRevisions(project.migrations, [A, concurrent]);
     const inTransaction = await lint(options());
-    assert.ok(inTransaction.findings.some((f) => f.revision === concurrent.id && f.rule === 'ban-concurrent-index-creation-in-transaction'), toText(inTransaction));
+    assert.ok(
+      inTransaction.findings.some((f) => f.revision === concurrent.id && f.rule === 'ban-concurrent-index-creation-in-transaction'),
+      toText(inTransaction),
+    );
     // Another id: the first file stays loaded in this process.
     const outsideTransaction = { ...concurrent, id: 'my000006' };
     useRevisions(project.migrations, [A, outsideTransaction]);
     const file = join(project.migrations, `${nameOf(outsideTransaction)}.ts`);
-    writeFileSync(file, readFileSync(file, 'utf8').replace('  override async up()', '  override isTransactional(): boolean {\n    return false;\n  }\n\n  override async up()'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('  override async up()', '  override isTransactional(): boolean {\n    return false;\n  }\n\n  override async up()'),
+    );
     const outside = await lint(options());
     assert.deepEqual([outside.ok, outside.findings], [true, []], toText(outside));
   });
@@ -134,7 +165,12 @@ describe('db-lint through real Nx, in a clone of the repository', () => {
   test('fails naming the rule and the revision, passes once acknowledged, then is a cache hit', async () => {
     const env = { NX_CACHE_DIRECTORY: join(clone, '.nx', 'test-cache'), DATABASE_URL: NOWHERE };
     const migrations = join(clone, 'apps/billing/backend/migrations');
-    const drop = change('zz000001', 'drop invoice currency', [`alter table "invoice" drop column "currency";`], [`alter table "invoice" add column "currency" varchar(3) null;`]);
+    const drop = change(
+      'zz000001',
+      'drop invoice currency',
+      [`alter table "invoice" drop column "currency";`],
+      [`alter table "invoice" add column "currency" varchar(3) null;`],
+    );
     writeRevision(migrations, drop);
     const failed = await nx(['run', 'billing:db-lint'], { cwd: clone, env });
     assert.notEqual(failed.code, 0, failed.stdout + failed.stderr);

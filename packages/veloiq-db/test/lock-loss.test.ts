@@ -44,13 +44,18 @@ async function terminate(db: TestDatabase, which: { lockOf: number } | 'at the g
   const rows =
     which === 'at the gate'
       ? await db.query(`select pg_terminate_backend(pid) from (${WAITING_AT_GATE}) waiting`)
-      : await db.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name like $1`, [`veloiq db % pid ${which.lockOf}@%`]);
+      : await db.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name like $1`, [
+          `veloiq db % pid ${which.lockOf}@%`,
+        ]);
   return rows.length;
 }
 
 /** The one error line of a failed run: no stack, no second line. */
 function oneLine(stderr: string): string {
-  const lines = stderr.trim().split('\n').filter((line) => !/^Waiting/.test(line));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter((line) => !/^Waiting/.test(line));
   assert.equal(lines.length, 1, `one line:\n${stderr}`);
   return lines[0];
 }
@@ -71,7 +76,9 @@ describe('lock lost, connection lost', async () => {
     project = copySample();
     writeRevision(project.migrations, 'mx000000', 'runs_table', ['create table loss_runs (rev text not null)']);
     for (let n = 1; n <= COUNT; n++) writeRevision(project.migrations, `mx0000${String(n).padStart(2, '0')}`, `counted_${n}`, [], { body: countedBody(n) });
-    names = readdirSync(project.migrations).map((f) => f.replace(/\.ts$/, '')).sort();
+    names = readdirSync(project.migrations)
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
   });
   after(async () => {
     for (const db of databases) await db.drop();
@@ -83,7 +90,11 @@ describe('lock lost, connection lost', async () => {
     const applied = await db.applied();
     assert.deepEqual([...applied].sort(), names, 'every revision recorded, none twice');
     const runs = await db.query<{ rev: string; n: number }>('select rev, count(*)::int as n from loss_runs group by rev order by rev::int');
-    assert.deepEqual(runs, Array.from({ length: COUNT }, (_, i) => ({ rev: String(i + 1), n: 1 })), 'every revision ran once');
+    assert.deepEqual(
+      runs,
+      Array.from({ length: COUNT }, (_, i) => ({ rev: String(i + 1), n: 1 })),
+      'every revision ran once',
+    );
   }
 
   /** A stops at the gate; B waits for the lock; A's lock connection is ended; the gate opens. */
@@ -125,7 +136,10 @@ describe('lock lost, connection lost', async () => {
     const db = await fresh();
     const { a, b } = await loseTheLock(db, {});
     assert.equal(a.code, 1, `A must fail: ${a.stdout}${a.stderr}`);
-    assert.match(oneLine(a.stderr), /^The migration lock was lost before (revision mx\w+|committing) .*: nothing was applied, the open transaction was rolled back\. Run the command again/);
+    assert.match(
+      oneLine(a.stderr),
+      /^The migration lock was lost before (revision mx\w+|committing) .*: nothing was applied, the open transaction was rolled back\. Run the command again/,
+    );
     assert.equal(b.code, 0, `B must succeed: ${b.stdout}${b.stderr}`);
     assert.match(b.stdout, new RegExp(`${names.length} revisions applied`));
     await exactlyOnce(db);

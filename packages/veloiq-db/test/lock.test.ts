@@ -11,7 +11,10 @@ import { SAMPLE, copySample, createTestDatabase, systemPgAvailable, veloiq, type
 
 /** The sample's revisions as they are now (others may add revisions while these tests run). */
 function revisionNames(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.replace(/\.ts$/, ''))
+    .sort();
 }
 
 /** Holds the migration lock of `db` from a session of the test's own, named `holder`. */
@@ -46,18 +49,25 @@ describe('migration lock', async () => {
     project?.remove();
   });
 
-  test('8 parallel `veloiq db upgrade` on one fresh database: all succeed, each revision recorded once', { skip: !available && 'no PostgreSQL on 127.0.0.1:5432' }, async () => {
-    const db = await fresh();
-    const sampleNames = revisionNames(join(SAMPLE, 'backend/migrations'));
-    const runs = await Promise.all(Array.from({ length: 8 }, () => veloiq(['db', 'upgrade'], { cwd: SAMPLE, env: { DATABASE_URL: db.url } })));
-    runs.forEach((r, i) => assert.equal(r.code, 0, `run ${i} failed:\n${r.stdout}\n${r.stderr}`));
-    assert.deepEqual(await db.applied(), sampleNames, 'each revision recorded once, in order');
-    // Each revision was applied by exactly one run; the others waited and saw it done.
-    const appliedByRuns = runs.flatMap((r) => [...r.stdout.matchAll(/^Applied (\w+) /gm)].map((m) => m[1])).sort();
-    assert.deepEqual(appliedByRuns, sampleNames.map((name) => name.slice(0, 8)));
-    assert.deepEqual(await db.tables(), ['mikro_orm_migrations', 'orders', 'product']);
-    assert.equal(runs.filter((r) => /Already at head/.test(r.stdout)).length, 7, 'the other runs saw what was done');
-  });
+  test(
+    '8 parallel `veloiq db upgrade` on one fresh database: all succeed, each revision recorded once',
+    { skip: !available && 'no PostgreSQL on 127.0.0.1:5432' },
+    async () => {
+      const db = await fresh();
+      const sampleNames = revisionNames(join(SAMPLE, 'backend/migrations'));
+      const runs = await Promise.all(Array.from({ length: 8 }, () => veloiq(['db', 'upgrade'], { cwd: SAMPLE, env: { DATABASE_URL: db.url } })));
+      runs.forEach((r, i) => assert.equal(r.code, 0, `run ${i} failed:\n${r.stdout}\n${r.stderr}`));
+      assert.deepEqual(await db.applied(), sampleNames, 'each revision recorded once, in order');
+      // Each revision was applied by exactly one run; the others waited and saw it done.
+      const appliedByRuns = runs.flatMap((r) => [...r.stdout.matchAll(/^Applied (\w+) /gm)].map((m) => m[1])).sort();
+      assert.deepEqual(
+        appliedByRuns,
+        sampleNames.map((name) => name.slice(0, 8)),
+      );
+      assert.deepEqual(await db.tables(), ['mikro_orm_migrations', 'orders', 'product']);
+      assert.equal(runs.filter((r) => /Already at head/.test(r.stdout)).length, 7, 'the other runs saw what was done');
+    },
+  );
 
   test('8 parallel engine runs with a slow revision: every revision once, every table once', { skip: !available && 'no PostgreSQL' }, async () => {
     const db = await fresh();
@@ -65,7 +75,10 @@ describe('migration lock', async () => {
     runs.forEach((r, i) => assert.equal(r.code, 0, `run ${i} failed:\n${r.stdout}\n${r.stderr}`));
     assert.deepEqual((await db.applied()).sort(), names, 'every revision recorded exactly once');
     const tables = await db.tables();
-    assert.ok(['lock_audit', 'lock_tag', 'mikro_orm_migrations', 'orders', 'product'].every((t) => tables.includes(t)), tables.join());
+    assert.ok(
+      ['lock_audit', 'lock_tag', 'mikro_orm_migrations', 'orders', 'product'].every((t) => tables.includes(t)),
+      tables.join(),
+    );
     assert.equal(runs.filter((r) => new RegExp(`${names.length} revisions applied`).test(r.stdout)).length, 1, 'one run applied them all');
     assert.equal(runs.filter((r) => /Already at head/.test(r.stdout)).length, 7, 'the others saw it');
   });
@@ -76,10 +89,15 @@ describe('migration lock', async () => {
     const waiting = startEngine('upgrade', project.root, { lockTimeout: 120 }, { DATABASE_URL: db.url });
     try {
       await until(() => /Waiting/.test(waiting.output.stderr), 'the waiting line');
-      assert.match(waiting.output.stderr, /Waiting up to 120 s for the migration lock on vq_lock_\w+ \(public\.mikro_orm_migrations\), held by 'deploy-job-42' \(PostgreSQL pid \d+, user postgres, from 127\.0\.0\.1/);
+      assert.match(
+        waiting.output.stderr,
+        /Waiting up to 120 s for the migration lock on vq_lock_\w+ \(public\.mikro_orm_migrations\), held by 'deploy-job-42' \(PostgreSQL pid \d+, user postgres, from 127\.0\.0\.1/,
+      );
       assert.deepEqual(await db.tables(), [], 'nothing happens while it waits');
       // While it waits, the holder applies the first revision: the waiter must see it.
-      await holder.query('create table "product" ("id" serial primary key, "name" varchar(200) not null, "price_cents" int not null, "created_at" timestamptz not null)');
+      await holder.query(
+        'create table "product" ("id" serial primary key, "name" varchar(200) not null, "price_cents" int not null, "created_at" timestamptz not null)',
+      );
       await holder.query('create table mikro_orm_migrations (id serial primary key, name varchar(255), executed_at timestamptz default current_timestamp)');
       await holder.query(`insert into mikro_orm_migrations (name) values ('mwwxueww_create_product_table')`);
     } finally {
@@ -98,7 +116,10 @@ describe('migration lock', async () => {
       const before = await snapshotDatabase(db);
       const timedOut = await runEngine('upgrade', project.root, { lockTimeout: 1 }, { DATABASE_URL: db.url });
       assert.equal(timedOut.code, 1);
-      assert.match(timedOut.stderr, /Gave up after 1 s waiting for the migration lock on vq_lock_\w+ \(public\.mikro_orm_migrations\), held by 'stuck-replica'.*pg_terminate_backend\(\d+\).*raise --lock-timeout/);
+      assert.match(
+        timedOut.stderr,
+        /Gave up after 1 s waiting for the migration lock on vq_lock_\w+ \(public\.mikro_orm_migrations\), held by 'stuck-replica'.*pg_terminate_backend\(\d+\).*raise --lock-timeout/,
+      );
       assert.doesNotMatch(timedOut.stderr, /\n.*\n.*\n/, 'one waiting line and one error line, no stack');
       const immediate = await runEngine('upgrade', project.root, { lockTimeout: 0 }, { DATABASE_URL: db.url });
       assert.equal(immediate.code, 1);

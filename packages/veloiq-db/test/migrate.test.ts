@@ -79,7 +79,10 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('refuses while the database is behind head, and says to upgrade first', async () => {
-    await assert.rejects(migrate({ ...o, message: 'too early' }), /not at head: 2 revisions are pending \(mwwxueww, mwwywzue\)\. Run 'veloiq db upgrade' first/);
+    await assert.rejects(
+      migrate({ ...o, message: 'too early' }),
+      /not at head: 2 revisions are pending \(mwwxueww, mwwywzue\)\. Run 'veloiq db upgrade' first/,
+    );
     assert.deepEqual(await db.tables(), []);
   });
 
@@ -125,7 +128,7 @@ describe('migrate on a copy of the sample', () => {
 
   test('a renamed column and a dropped column, with a down() that restores both', async () => {
     edit(join(project.backend, 'src/modules/orders/models.ts'), (t) => t.replace('quantity: p.integer()', 'amount: p.integer()'));
-    edit(customers(), (t) => t.replace("    tier: p.string().length(20).nullable(),\n", ''));
+    edit(customers(), (t) => t.replace('    tier: p.string().length(20).nullable(),\n', ''));
     const result = await generateAndMigrate('rename quantity to amount, drop customer tier');
     assert.deepEqual(
       result.changes.map((c) => [c.action, c.object, c.name, c.to]),
@@ -157,13 +160,7 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('hostile messages: the file name stays a safe slug inside migrations/, the description keeps the message', async () => {
-    const messages = [
-      '../../../outside/evil',
-      `say "hi" / it's 'quoted' \`back\` \${x} */ done`,
-      '🚀 launch ✨ día',
-      'x'.repeat(300),
-      '🚀'.repeat(300),
-    ];
+    const messages = ['../../../outside/evil', `say "hi" / it's 'quoted' \`back\` \${x} */ done`, '🚀 launch ✨ día', 'x'.repeat(300), '🚀'.repeat(300)];
     for (const [i, message] of messages.entries()) {
       edit(customers(), (t) => t.replace('signedUpAt: p.datetime(),', `signedUpAt: p.datetime(),\n    extra${i}: p.integer().nullable(),`));
       const result = await generateAndMigrate(message);
@@ -188,7 +185,10 @@ describe('migrate on a copy of the sample', () => {
         await assert.rejects(run(), /(TypeScript error in|Cannot load entities from) backend\/src\/modules\/customers\/models\.ts:\d+:\d+: /);
       }
       assert.deepEqual(files(project.migrations), migrationsBefore);
-      assert.deepEqual(files(generatedDir).map((f) => readFileSync(join(generatedDir, f), 'utf8')), generatedBefore);
+      assert.deepEqual(
+        files(generatedDir).map((f) => readFileSync(join(generatedDir, f), 'utf8')),
+        generatedBefore,
+      );
     } finally {
       writeFileSync(customers(), good);
     }
@@ -211,7 +211,10 @@ describe('migrate on a copy of the sample', () => {
     renameSync(project.migrations, moved);
     writeFileSync(project.migrations, 'not a folder');
     try {
-      await assert.rejects(migrate({ ...o, message: 'add note' }), /^UserError: Cannot write to the migrations folder backend\/migrations \(it is not a folder\)\. Make it a writable folder/);
+      await assert.rejects(
+        migrate({ ...o, message: 'add note' }),
+        /^UserError: Cannot write to the migrations folder backend\/migrations \(it is not a folder\)\. Make it a writable folder/,
+      );
     } finally {
       rmSync(project.migrations);
       renameSync(moved, project.migrations);

@@ -56,14 +56,22 @@ describe('MikroORM migration options', () => {
     assert.ok((await s.db.tables()).includes('supplier'));
     assert.deepEqual(
       (await s.db.query<{ name: string }>('select name from schema_history order by id')).map((r) => r.name),
-      readdirSync(s.project.migrations).map((file) => file.replace(/\.(ts|js)$/, '')).sort(),
+      readdirSync(s.project.migrations)
+        .map((file) => file.replace(/\.(ts|js)$/, ''))
+        .sort(),
     );
   });
 
   test('allOrNothing: false commits each revision: a failing one keeps those before it', async () => {
     const dir = s.project.migrations;
-    writeFileSync(join(dir, 'zz000001_ok.js'), `const { Migration } = require('@mikro-orm/migrations');\nexports.M = class extends Migration { async up() { this.addSql('create table "kept" ("id" int);'); } async down() {} };\n`);
-    writeFileSync(join(dir, 'zz000002_fails.js'), `const { Migration } = require('@mikro-orm/migrations');\nexports.M = class extends Migration { async up() { this.addSql('select * from "no_such_table";'); } async down() {} };\n`);
+    writeFileSync(
+      join(dir, 'zz000001_ok.js'),
+      `const { Migration } = require('@mikro-orm/migrations');\nexports.M = class extends Migration { async up() { this.addSql('create table "kept" ("id" int);'); } async down() {} };\n`,
+    );
+    writeFileSync(
+      join(dir, 'zz000002_fails.js'),
+      `const { Migration } = require('@mikro-orm/migrations');\nexports.M = class extends Migration { async up() { this.addSql('select * from "no_such_table";'); } async down() {} };\n`,
+    );
     await assert.rejects(upgrade(s.options), UserError);
     assert.ok((await s.db.tables()).includes('kept'));
     assert.ok((await s.db.query<{ name: string }>('select name from schema_history')).some((r) => r.name === 'zz000001_ok'));

@@ -66,14 +66,36 @@ describe('npm package', () => {
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
   test('contains compiled JavaScript with declarations, the manifests and the bin, and no sources or tests', () => {
-    assert.deepEqual(buildLog.split('\n').filter((line) => /error TS\d+/.test(line)), [], 'no type errors');
-    for (const file of ['package.json', 'executors.json', 'generators.json', 'bin/veloiq', 'bin/veloiq.js', 'dist/index.js', 'dist/index.d.ts', 'dist/plugin/plugin.js', 'dist/cli/main.js']) {
+    assert.deepEqual(
+      buildLog.split('\n').filter((line) => /error TS\d+/.test(line)),
+      [],
+      'no type errors',
+    );
+    for (const file of [
+      'package.json',
+      'executors.json',
+      'generators.json',
+      'bin/veloiq',
+      'bin/veloiq.js',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/plugin/plugin.js',
+      'dist/cli/main.js',
+    ]) {
       assert.ok(entries.includes(`package/${file}`), `${file} is in the tarball`);
     }
     const sources = entries.filter((e) => /\.ts$/.test(e) && !/\.d\.ts$/.test(e));
     assert.deepEqual(sources, [], 'no TypeScript sources');
-    assert.deepEqual(entries.filter((e) => /(^|\/)(test|tests|__tests__)\//.test(e) || /\.test\./.test(e)), [], 'no tests');
-    assert.deepEqual(entries.filter((e) => e.startsWith('package/src/') || e.includes('/scripts/')), [], 'no src/ or build scripts');
+    assert.deepEqual(
+      entries.filter((e) => /(^|\/)(test|tests|__tests__)\//.test(e) || /\.test\./.test(e)),
+      [],
+      'no tests',
+    );
+    assert.deepEqual(
+      entries.filter((e) => e.startsWith('package/src/') || e.includes('/scripts/')),
+      [],
+      'no src/ or build scripts',
+    );
   });
 
   test('every executor and generator in the packed manifests points at a compiled file in the tarball', () => {
@@ -85,7 +107,10 @@ describe('npm package', () => {
     const has = (path: string) => entries.includes(`package/${path.replace(/^\.\//, '')}`);
     const executors = Object.entries(read('executors.json').executors as Record<string, { implementation: string; schema: string }>);
     const generators = Object.entries(read('generators.json').generators as Record<string, { factory: string; schema: string }>);
-    assert.deepEqual(executors.map(([name]) => name).sort(), ['check', 'current', 'downgrade', 'branches', 'generate', 'heads', 'history', 'lint', 'merge', 'migrate', 'show', 'stamp', 'status', 'upgrade'].sort());
+    assert.deepEqual(
+      executors.map(([name]) => name).sort(),
+      ['check', 'current', 'downgrade', 'branches', 'generate', 'heads', 'history', 'lint', 'merge', 'migrate', 'show', 'stamp', 'status', 'upgrade'].sort(),
+    );
     assert.deepEqual(generators.map(([name]) => name).sort(), ['init', 'project']);
     for (const [name, e] of executors) {
       assert.ok(has(`${e.implementation}.js`), `executor ${name}: ${e.implementation}.js`);
@@ -117,8 +142,7 @@ describe('npm package', () => {
     writeFileSync(join(ws, 'nx.json'), '{}\n');
     writeFileSync(join(ws, '.gitignore'), 'node_modules\n.nx\n.env\n.veloiq/\n');
     const sh = (cmd: string, args: string[], cwd = ws, env: NodeJS.ProcessEnv = {}) => run(cmd, args, { cwd, env: userEnv(env), timeoutMs: 180_000 });
-    const ok = (r: { code: number; stdout: string; stderr: string }, what: string) =>
-      assert.equal(r.code, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
+    const ok = (r: { code: number; stdout: string; stderr: string }, what: string) => assert.equal(r.code, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
 
     const install = await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], ws);
     // Offline with a cold npm cache, nothing can be installed: that says nothing about the package.
@@ -191,7 +215,8 @@ describe('npm package', () => {
     copyFileSync(tarball, join(ws, named!));
     // From the npm cache where it can (offline-friendly), as the other install test does.
     const env = { npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
-    const sh = (script: string, extra: NodeJS.ProcessEnv = {}) => run('bash', ['-e', '-c', script], { cwd: ws, env: userEnv({ ...env, ...extra }), timeoutMs: 600_000 });
+    const sh = (script: string, extra: NodeJS.ProcessEnv = {}) =>
+      run('bash', ['-e', '-c', script], { cwd: ws, env: userEnv({ ...env, ...extra }), timeoutMs: 600_000 });
     const ok = (r: { code: number; stdout: string; stderr: string }, what: string) => assert.equal(r.code, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
 
     const installed = await sh(install);

@@ -13,7 +13,22 @@ import { projectGenerator } from '../src/generators/project/generator';
 import { createNodes, createNodesV2, DEFAULT_TARGET_NAMES } from '../src/plugin/plugin';
 import { nx, WORKSPACE } from './support';
 
-const ALL_TARGETS = ['generate', 'db-upgrade', 'db-migrate', 'db-downgrade', 'db-stamp', 'db-heads', 'db-branches', 'db-show', 'db-merge', 'db-history', 'db-current', 'db-check', 'db-status', 'db-lint'];
+const ALL_TARGETS = [
+  'generate',
+  'db-upgrade',
+  'db-migrate',
+  'db-downgrade',
+  'db-stamp',
+  'db-heads',
+  'db-branches',
+  'db-show',
+  'db-merge',
+  'db-history',
+  'db-current',
+  'db-check',
+  'db-status',
+  'db-lint',
+];
 const CACHED = new Set(['generate', 'db-check', 'db-lint']);
 
 /** A scratch folder laid out as a workspace; files given relative to it. */
@@ -65,7 +80,10 @@ describe('createNodes', () => {
     assert.ok(a.generate.inputs!.includes('!{projectRoot}/backend/migrations/**/*'), 'a new revision does not invalidate generate');
     assert.ok(a.generate.inputs!.includes('!{projectRoot}/backend/src/generated/**/*'), 'generate does not hash its own output');
     assert.deepEqual(a['db-lint'].dependsOn, undefined, 'lint reads the revisions alone: no generate first');
-    assert.ok(a['db-lint'].inputs!.includes('{projectRoot}/backend/migrations/**/*') && !a['db-lint'].inputs!.some((i) => typeof i === 'object'), 'migrations are lint inputs, no database');
+    assert.ok(
+      a['db-lint'].inputs!.includes('{projectRoot}/backend/migrations/**/*') && !a['db-lint'].inputs!.some((i) => typeof i === 'object'),
+      'migrations are lint inputs, no database',
+    );
     const b = projects['libs/b'].targets!;
     assert.deepEqual(b.generate.outputs, ['{projectRoot}/src/generated'], 'config in the project root: paths from the root');
   });
@@ -103,7 +121,11 @@ describe('nx show project (real Nx)', () => {
   test('apps/sample and apps/billing declare no db target themselves: all come from the plugin', () => {
     for (const app of ['sample', 'billing']) {
       const declared = Object.keys(JSON.parse(readFileSync(join(WORKSPACE, 'apps', app, 'project.json'), 'utf8')).targets ?? {});
-      assert.deepEqual(declared.filter((name) => ALL_TARGETS.includes(name)), [], `${app}/project.json`);
+      assert.deepEqual(
+        declared.filter((name) => ALL_TARGETS.includes(name)),
+        [],
+        `${app}/project.json`,
+      );
     }
   });
 
@@ -141,7 +163,10 @@ describe('generators', () => {
     const tree = createTreeWithEmptyWorkspace();
     await initGenerator(tree, { skipInstall: true });
     const nxJson = readNxJson(tree)!;
-    assert.deepEqual(nxJson.plugins?.filter((p) => (typeof p === 'string' ? p : p.plugin) === '@veloiq/db'), [{ plugin: '@veloiq/db' }]);
+    assert.deepEqual(
+      nxJson.plugins?.filter((p) => (typeof p === 'string' ? p : p.plugin) === '@veloiq/db'),
+      [{ plugin: '@veloiq/db' }],
+    );
     assert.deepEqual(nxJson.targetDefaults?.['db-migrate']?.dependsOn, ['generate']);
     assert.deepEqual(nxJson.targetDefaults?.['db-check']?.dependsOn, ['generate']);
     assert.match(readJson(tree, 'package.json').devDependencies['@veloiq/db'], /^\^\d+\.\d+\.\d+/);

@@ -12,9 +12,20 @@ import { quoteIdentifier, quoteLiteral } from '../src/core/sql-text';
 
 const IDS = ['mwwxaaaa', 'mwwxbbbb', 'mwwycccc', 'mwwzdddd'];
 /** One line of revisions, each the parent of the next (branches: revision-graph.test.ts). */
-const REVISIONS: Revision[] = IDS.map((id, i) => ({ id, name: `${id}_${id}`, description: `revision ${id}`, path: `/m/${id}_${id}.ts`, parents: i ? [IDS[i - 1]] : [], labels: [] }));
+const REVISIONS: Revision[] = IDS.map((id, i) => ({
+  id,
+  name: `${id}_${id}`,
+  description: `revision ${id}`,
+  path: `/m/${id}_${id}.ts`,
+  parents: i ? [IDS[i - 1]] : [],
+  labels: [],
+}));
 /** The four revisions with the first `applied` of them applied. */
-const at = (applied: number) => positionOf(REVISIONS, REVISIONS.slice(0, applied).map((r) => r.name));
+const at = (applied: number) =>
+  positionOf(
+    REVISIONS,
+    REVISIONS.slice(0, applied).map((r) => r.name),
+  );
 
 describe('the revision grammar', () => {
   const rows: { spec: string | number; applied: number; index?: number; error?: RegExp }[] = [
@@ -41,13 +52,24 @@ describe('the revision grammar', () => {
   ];
   for (const row of rows) {
     test(`'${row.spec}' with ${row.applied} applied`, () => {
-      if (row.error) assert.throws(() => resolveRevision(row.spec, at(row.applied)), (e: Error) => e instanceof UserError && row.error!.test(e.message));
-      else assert.deepEqual(resolveRevision(row.spec, at(row.applied)).revisions.map((r) => r.id), row.index === -1 ? [] : [IDS[row.index!]]);
+      if (row.error)
+        assert.throws(
+          () => resolveRevision(row.spec, at(row.applied)),
+          (e: Error) => e instanceof UserError && row.error!.test(e.message),
+        );
+      else
+        assert.deepEqual(
+          resolveRevision(row.spec, at(row.applied)).revisions.map((r) => r.id),
+          row.index === -1 ? [] : [IDS[row.index!]],
+        );
     });
   }
 
   test('the errors carry what was typed, and the candidates', () => {
-    assert.throws(() => resolveRevision('zzzz', at(0)), (e: unknown) => e instanceof UnknownRevisionError && e.argument === 'zzzz');
+    assert.throws(
+      () => resolveRevision('zzzz', at(0)),
+      (e: unknown) => e instanceof UnknownRevisionError && e.argument === 'zzzz',
+    );
     assert.throws(
       () => resolveRevision('mwwx', at(0)),
       (e: unknown) => e instanceof AmbiguousRevisionError && e.argument === 'mwwx' && e.candidates.join() === 'mwwxaaaa,mwwxbbbb',
@@ -122,7 +144,11 @@ describe('the downgrade plan', () => {
       if (row.error) return assert.throws(() => downgradePlan(at(row.applied), row.spec), row.error);
       const plan = downgradePlan(at(row.applied), row.spec);
       assert.deepEqual(ids(plan.revert), row.revert);
-      assert.deepEqual(plan.after, REVISIONS.slice(0, row.left).map((r) => r.name), 'what stays recorded');
+      assert.deepEqual(
+        plan.after,
+        REVISIONS.slice(0, row.left).map((r) => r.name),
+        'what stays recorded',
+      );
     });
   }
 

@@ -92,39 +92,49 @@ function resolves(graph: () => RevisionGraph, cases: Case[]) {
 
 describe('revision words', () => {
   describe('on a linear history', () => {
-    resolves(() => graphOf('a1:', 'b1:a1', 'c1:b1'), [
-      ['head', [], ['c1']],
-      ['heads', [], ['c1']],
-      ['base', ['a1'], []],
-      ['+1', [], ['a1']],
-      ['+2', ['a1'], ['c1']],
-      ['-1', ['a1', 'b1', 'c1'], ['b1']],
-      ['-3', ['a1', 'b1', 'c1'], []],
-      ['-4', ['a1', 'b1', 'c1'], /^Cannot go 4 steps back: only 3 revisions are applied\. Use 'base'/],
-      ['+3', ['a1'], /^Cannot go 3 steps forward: only 2 revisions are pending\. Use 'head'/],
-      ['b', [], ['b1']],
-      ['c1_n', [], ['c1']],
-      ['b1@+1', [], ['c1']],
-      ['c1@-2', [], ['a1']],
-      ['c1@-4', [], /^Cannot go 4 steps back: only 3 revisions are below c1\./],
-      // Alembic: "Relative revision -0 didn't produce 0 migrations"; ours names the word.
-      ['-0', ['a1'], /^Invalid revision '-0': a relative step must not be zero/],
-      ['+0', ['a1'], /^Invalid revision '\+0'/],
-      ['b1@+0', [], /^Invalid revision 'b1@\+0'/],
-      ['', [], /^Invalid revision '': a revision word must not be empty/],
-      ['  ', [], /^Invalid revision ''/],
-      ['zz', [], /^Unknown revision 'zz'/],
-      ["a'; drop", [], /^Invalid revision 'a'; drop'\. Use head, base, -N, \+N, heads, <label>@head/],
-    ]);
+    resolves(
+      () => graphOf('a1:', 'b1:a1', 'c1:b1'),
+      [
+        ['head', [], ['c1']],
+        ['heads', [], ['c1']],
+        ['base', ['a1'], []],
+        ['+1', [], ['a1']],
+        ['+2', ['a1'], ['c1']],
+        ['-1', ['a1', 'b1', 'c1'], ['b1']],
+        ['-3', ['a1', 'b1', 'c1'], []],
+        ['-4', ['a1', 'b1', 'c1'], /^Cannot go 4 steps back: only 3 revisions are applied\. Use 'base'/],
+        ['+3', ['a1'], /^Cannot go 3 steps forward: only 2 revisions are pending\. Use 'head'/],
+        ['b', [], ['b1']],
+        ['c1_n', [], ['c1']],
+        ['b1@+1', [], ['c1']],
+        ['c1@-2', [], ['a1']],
+        ['c1@-4', [], /^Cannot go 4 steps back: only 3 revisions are below c1\./],
+        // Alembic: "Relative revision -0 didn't produce 0 migrations"; ours names the word.
+        ['-0', ['a1'], /^Invalid revision '-0': a relative step must not be zero/],
+        ['+0', ['a1'], /^Invalid revision '\+0'/],
+        ['b1@+0', [], /^Invalid revision 'b1@\+0'/],
+        ['', [], /^Invalid revision '': a revision word must not be empty/],
+        ['  ', [], /^Invalid revision ''/],
+        ['zz', [], /^Unknown revision 'zz'/],
+        ["a'; drop", [], /^Invalid revision 'a'; drop'\. Use head, base, -N, \+N, heads, <label>@head/],
+      ],
+    );
     test('an ambiguous prefix lists the candidates', () => {
-      throwsLine(() => resolveTarget(graphOf('ab1:', 'ab2:ab1'), applied(), 'ab'), /^Ambiguous revision 'ab': it starts 2 ids \(ab1, ab2\)\. Type more of the id\.$/);
+      throwsLine(
+        () => resolveTarget(graphOf('ab1:', 'ab2:ab1'), applied(), 'ab'),
+        /^Ambiguous revision 'ab': it starts 2 ids \(ab1, ab2\)\. Type more of the id\.$/,
+      );
     });
   });
 
   describe('with two heads', () => {
     resolves(forked, [
       // Alembic: "Multiple head revisions are present for given argument 'head'; please specify ...".
-      ['head', ['a'], /^Multiple head revisions are present \(b, c\) for 'head': specify a target revision, '<label>@head' to narrow to one head, or 'heads' for all of them; or join them with 'veloiq db merge/],
+      [
+        'head',
+        ['a'],
+        /^Multiple head revisions are present \(b, c\) for 'head': specify a target revision, '<label>@head' to narrow to one head, or 'heads' for all of them; or join them with 'veloiq db merge/,
+      ],
       ['heads', ['a'], ['b', 'c']],
       // Alembic warns "downgrade -1 from multiple heads is ambiguous; this usage will be disallowed": we refuse.
       ['-1', ['a', 'b', 'c'], /^Ambiguous revision '-1': the database stands on 2 branches \(b, c\)\. Say which: 'b@-1'/],
@@ -139,7 +149,11 @@ describe('revision words', () => {
     resolves(merged, [
       ['head', [], ['m']],
       // Alembic: "Ambiguous walk".
-      ['-1', ['a', 'b', 'c', 'm'], /^Ambiguous revision '-1': m is a mergepoint of b, c, so a step back has two ways\. Name the revision to go back to \(e\.g\. 'b', which keeps c\)/],
+      [
+        '-1',
+        ['a', 'b', 'c', 'm'],
+        /^Ambiguous revision '-1': m is a mergepoint of b, c, so a step back has two ways\. Name the revision to go back to \(e\.g\. 'b', which keeps c\)/,
+      ],
       ['b@-1', [], ['a']],
     ]);
   });

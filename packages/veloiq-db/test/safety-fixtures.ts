@@ -102,10 +102,8 @@ export function snapshotFiles(root: string): string {
 
 /** Backends connected to a database, other than the one asking. */
 export async function otherBackends(adminUrl: string, database: string): Promise<number> {
-  const [{ n }] = await adminQuery<{ n: number }>(
-    adminUrl,
-    'select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-    [database],
-  );
+  const [{ n }] = await adminQuery<{ n: number }>(adminUrl, 'select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [
+    database,
+  ]);
   return n;
 }

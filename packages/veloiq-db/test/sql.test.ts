@@ -41,7 +41,7 @@ describe('offline --sql', () => {
   });
 
   test('upgrade --sql prints every statement in order, with a comment naming each revision, and connects to nothing', async () => {
-    const result = await (upgrade({ ...off, sql: true }));
+    const result = await upgrade({ ...off, sql: true });
     assert.equal(result.kind, 'sql');
     assert.deepEqual([result.from, result.to], [null, C.id]);
     const { sql } = result;
@@ -63,7 +63,7 @@ describe('offline --sql', () => {
   });
 
   test('the upgrade script, run by hand, leaves the database where upgrade would', async () => {
-    const { sql } = await (upgrade({ ...off, sql: true }));
+    const { sql } = await upgrade({ ...off, sql: true });
     await db.query(sql);
     assert.deepEqual(await db.applied(), [A, B, C].map(nameOf));
     assert.deepEqual(await db.tables(), ['customer', 'mikro_orm_migrations', 'orders', 'product']);
@@ -73,7 +73,7 @@ describe('offline --sql', () => {
   });
 
   test('downgrade --sql assumes head unless given from:to; its script, run by hand, leaves the database at the target', async () => {
-    const fromHead = (await (downgrade({ ...off, revision: A.id, sql: true }))) as SqlResult;
+    const fromHead = (await downgrade({ ...off, revision: A.id, sql: true })) as SqlResult;
     assert.deepEqual([fromHead.from, fromHead.to], [C.id, A.id]);
     assert.match(fromHead.sql, new RegExp(`Assumes the database is at ${C.id} \\(give <from>:<to> to start elsewhere\\)`));
     assert.deepEqual(
@@ -81,7 +81,7 @@ describe('offline --sql', () => {
       [`-- Revision ${C.id}: ${C.description} (revert)`, `-- Revision ${B.id}: ${B.description} (revert)`],
     );
     assert.match(fromHead.sql, /delete from "public"\."mikro_orm_migrations" where name in \(/);
-    const ranged = (await (downgrade({ ...off, revision: `${C.id}:-1`, sql: true }))) as SqlResult;
+    const ranged = (await downgrade({ ...off, revision: `${C.id}:-1`, sql: true })) as SqlResult;
     assert.deepEqual([ranged.from, ranged.to], [C.id, B.id]);
     await db.query(ranged.sql);
     assert.equal((await current(o)).id, B.id);
@@ -90,10 +90,10 @@ describe('offline --sql', () => {
   });
 
   test('stamp --sql writes only the record statements', async () => {
-    const result = (await (stamp({ ...off, revision: `${B.id}:base`, sql: true }))) as SqlResult;
+    const result = (await stamp({ ...off, revision: `${B.id}:base`, sql: true })) as SqlResult;
     assert.doesNotMatch(result.sql, /create table "|drop table/);
     assert.match(result.sql, /-- Record: remove mx000002, mx000001/);
-    const all = (await (stamp({ ...off, sql: true }))) as SqlResult;
+    const all = (await stamp({ ...off, sql: true })) as SqlResult;
     assert.deepEqual([all.from, all.to], [null, C.id]);
     assert.match(all.sql, new RegExp(`-- Record: add ${A.id} \\(${A.description}\\), ${B.id}.*${C.id}`));
     await db.query(result.sql);
@@ -102,32 +102,35 @@ describe('offline --sql', () => {
   });
 
   test('upgrade --sql from:to covers only that range; +N counts from the start', async () => {
-    const ranged = await (upgrade({ ...off, revision: `${A.id}:head`, sql: true }));
+    const ranged = await upgrade({ ...off, revision: `${A.id}:head`, sql: true });
     assert.deepEqual(
       commentLines(ranged.sql).filter((l) => l.startsWith('-- Revision')),
       [B, C].map((r) => `-- Revision ${r.id}: ${r.description}`),
     );
-    const one = await (upgrade({ ...off, revision: '+1', sql: true }));
+    const one = await upgrade({ ...off, revision: '+1', sql: true });
     assert.equal(one.to, A.id);
     assert.deepEqual(JSON.parse(toJson(one)), { command: 'upgrade', from: null, to: A.id, sql: one.sql });
   });
 
   test('upgrade --sql --transaction-per-migration shows one transaction per revision', async () => {
-    const { sql } = await (upgrade({ ...off, sql: true, transactionPerMigration: true }));
+    const { sql } = await upgrade({ ...off, sql: true, transactionPerMigration: true });
     assert.equal(statements(sql).filter((l) => l === 'BEGIN;').length, 3);
     assert.equal(statements(sql).filter((l) => l === 'COMMIT;').length, 3);
     assert.equal(statements(sql).filter((l) => l.startsWith('insert into "public"."mikro_orm_migrations"')).length, 3);
   });
 
   test('nothing to run is said in the script', async () => {
-    const none = (await (downgrade({ ...off, revision: 'base:base', sql: true }))) as SqlResult;
+    const none = (await downgrade({ ...off, revision: 'base:base', sql: true })) as SqlResult;
     assert.match(none.sql, /-- Nothing to run: the database would already be at base\./);
     assert.deepEqual(statements(none.sql), []);
   });
 
   test('bad ranges are refused with one line each', async () => {
     {
-      await rejectsWith(upgrade({ ...off, revision: `${C.id}:${A.id}`, sql: true }), new RegExp(`^Revision ${A.id} is not after the script's starting point \\(${C.id}\\)`));
+      await rejectsWith(
+        upgrade({ ...off, revision: `${C.id}:${A.id}`, sql: true }),
+        new RegExp(`^Revision ${A.id} is not after the script's starting point \\(${C.id}\\)`),
+      );
       await rejectsWith(downgrade({ ...off, revision: `${A.id}:${C.id}`, sql: true }), /^Revision mx100003 is ahead of the current revision \(mx000001\)/);
       await rejectsWith(downgrade({ ...off, sql: true }), /^downgrade needs a revision/);
       await rejectsWith(downgrade({ ...off, revision: `${C.id}:`, sql: true }), /^downgrade needs a revision/);

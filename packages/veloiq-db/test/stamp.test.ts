@@ -46,7 +46,10 @@ describe('stamp brings a database made without migrations under their control', 
     assert.equal((await current(o)).id, null, 'nothing recorded yet');
 
     const result = (await stamp(o)) as StampResult;
-    assert.deepEqual(result.recorded.map((r) => r.id), listRevisions(project.migrations).map((r) => r.id));
+    assert.deepEqual(
+      result.recorded.map((r) => r.id),
+      listRevisions(project.migrations).map((r) => r.id),
+    );
     assert.equal(result.head, true);
     assert.match(toText(result), /Stamped at \w+ \(head\); no migration SQL was run\.$/);
     assert.deepEqual(await db.applied(), names);
@@ -66,7 +69,10 @@ describe('stamp brings a database made without migrations under their control', 
     const written = await migrate({ ...o, message: 'create customer table' });
     assert.ok(written.revision, 'migrate wrote a revision');
     const applied = await upgrade(o);
-    assert.deepEqual(applied.applied.map((r) => r.id), [written.revision!.id]);
+    assert.deepEqual(
+      applied.applied.map((r) => r.id),
+      [written.revision!.id],
+    );
     assert.ok((await db.tables()).includes('customer'));
     assert.equal((await current(o)).head, true);
   });
@@ -102,7 +108,10 @@ describe('stamp moves the record to exactly the revisions up to the target', () 
 
   test('stamp <id> records it and those before it', async () => {
     const result = (await stamp({ ...o, revision: B.id })) as StampResult;
-    assert.deepEqual(result.recorded.map((r) => r.id), [A.id, B.id]);
+    assert.deepEqual(
+      result.recorded.map((r) => r.id),
+      [A.id, B.id],
+    );
     assert.equal(result.head, false);
     await expectRecorded([A.id, B.id], B.id);
   });
@@ -111,7 +120,10 @@ describe('stamp moves the record to exactly the revisions up to the target', () 
     await stamp(o);
     await expectRecorded([A.id, B.id, C.id], C.id);
     const result = (await stamp({ ...o, revision: A.id.slice(0, 8) })) as StampResult;
-    assert.deepEqual(result.removed.map((r) => r.id), [C.id, B.id]);
+    assert.deepEqual(
+      result.removed.map((r) => r.id),
+      [C.id, B.id],
+    );
     assert.deepEqual(result.recorded, []);
     assert.equal(toText(result), `Unrecorded ${C.id} ${C.description}\nUnrecorded ${B.id} ${B.description}\nStamped at ${A.id}; no migration SQL was run.`);
     await expectRecorded([A.id], A.id);

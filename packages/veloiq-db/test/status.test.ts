@@ -20,7 +20,9 @@ describe('status', async () => {
   beforeEach(async () => {
     project = copySample();
     writeRevision(project.migrations, 'mx000001', 'status_probe', ['create table "status_item" ("id" serial primary key)']);
-    names = readdirSync(project.migrations).map((f) => f.replace(/\.ts$/, '')).sort();
+    names = readdirSync(project.migrations)
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
     db = await createTestDatabase('vq_status');
   });
   afterEach(async () => {
@@ -34,7 +36,10 @@ describe('status', async () => {
     assert.equal(result.stderr, '');
     const lines = result.stdout.trim().split('\n');
     assert.equal(lines[0], `At base (no revision applied); ${names.length} revisions pending.`);
-    assert.deepEqual(lines.slice(1).map((l) => l.split(' ')[1]), names.map((n) => n.slice(0, 8)));
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.split(' ')[1]),
+      names.map((n) => n.slice(0, 8)),
+    );
     assert.match(lines.at(-1)!, /^Pending: mx000001 status probe$/);
   });
 
@@ -78,7 +83,7 @@ describe('status', async () => {
     assert.match(result.stderr, /zz_typed_by_hand is recorded as applied but no revision file has that name/);
   });
 
-  test("check answers from the files alone: a live record that drifted does not change it", { skip }, async () => {
+  test('check answers from the files alone: a live record that drifted does not change it', { skip }, async () => {
     rmSync(join(project.migrations, 'mx000001_status_probe.ts')); // its table is no entity's
     await upgraded();
     appendFileSync(join(project.migrations, `${names[0]}.ts`), '// edited after it was applied\n');
@@ -92,7 +97,9 @@ describe('status', async () => {
   test('veloiq db status --json: the result alone on stdout, with drift too (exit 1)', { skip }, async () => {
     const result = await veloiq(['db', 'status', '--json'], { cwd: SAMPLE, env: { DATABASE_URL: db.url } });
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    const sample = readdirSync(join(SAMPLE, 'backend/migrations')).filter((f) => /^[0-9a-z]{8}_.*\.ts$/.test(f)).sort();
+    const sample = readdirSync(join(SAMPLE, 'backend/migrations'))
+      .filter((f) => /^[0-9a-z]{8}_.*\.ts$/.test(f))
+      .sort();
     const parsed = JSON.parse(result.stdout);
     assert.deepEqual(Object.keys(parsed), ['current', 'headId', 'pending', 'edited', 'missing', 'ok']);
     assert.equal(parsed.current, null);

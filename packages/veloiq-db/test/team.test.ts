@@ -41,7 +41,10 @@ describe('two branches that each add a revision, merged in git', () => {
     git('config', 'user.email', 'ci@veloiq.test');
     git('config', 'user.name', 'CI');
     // The team starts tracking the head (the next migrate would write the file too).
-    writeHeadFile(dir(), buildGraph(listRevisions(dir())).heads.map((r) => r.id));
+    writeHeadFile(
+      dir(),
+      buildGraph(listRevisions(dir())).heads.map((r) => r.id),
+    );
     base = commit('billing: track the head revision');
     db = await createTestDatabase('vq_team');
   });
@@ -71,7 +74,10 @@ describe('two branches that each add a revision, merged in git', () => {
   test('db-check fails naming the two heads and veloiq db merge', async () => {
     const run = await nx(['run', 'billing:db-check', '--skip-nx-cache'], { cwd: clone, env: { DATABASE_URL: db.url } });
     assert.notEqual(run.code, 0);
-    assert.match(run.stdout + run.stderr, /The revisions in \S+ have 2 heads \(mz00000a, mz00000b\): two branches each added a revision\. Join them: veloiq db merge -m "merge heads"/);
+    assert.match(
+      run.stdout + run.stderr,
+      /The revisions in \S+ have 2 heads \(mz00000a, mz00000b\): two branches each added a revision\. Join them: veloiq db merge -m "merge heads"/,
+    );
   });
 
   test('veloiq db merge joins them; db-check passes; nx affected picks billing', async () => {
@@ -97,7 +103,10 @@ describe('two branches that each add a revision, merged in git', () => {
     assert.deepEqual(only.parents, ['mz00000a', 'mz00000b']);
     const branches = await veloiq(['db', 'branches', '--json'], { cwd: join(clone, 'apps/billing') });
     assert.equal(branches.code, 0, branches.stderr);
-    assert.deepEqual(JSON.parse(branches.stdout).branchpoints[0].children.map((c: { id: string }) => c.id), ['mz00000a', 'mz00000b']);
+    assert.deepEqual(
+      JSON.parse(branches.stdout).branchpoints[0].children.map((c: { id: string }) => c.id),
+      ['mz00000a', 'mz00000b'],
+    );
     const shown = await nx(['run', 'billing:db-show', 'mz00000a'], { cwd: clone });
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /Revision: mz00000a\nParent: \w{8}\nChildren: \w{8}\n/);

@@ -21,7 +21,9 @@ describe('transaction modes', async () => {
 
   beforeEach(async () => {
     project = copySample();
-    sampleNames = readdirSync(project.migrations).map((f) => f.replace(/\.ts$/, '')).sort();
+    sampleNames = readdirSync(project.migrations)
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
     db = await createTestDatabase('vq_tx');
     process.env.DATABASE_URL = db.url;
   });
@@ -32,7 +34,10 @@ describe('transaction modes', async () => {
   });
 
   async function failure(promise: Promise<unknown>): Promise<string> {
-    const error = await promise.then(() => assert.fail('expected a failure'), (e: unknown) => e);
+    const error = await promise.then(
+      () => assert.fail('expected a failure'),
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof UserError, String(error));
     assert.doesNotMatch(error.message, /\n/);
     return error.message;
@@ -50,14 +55,19 @@ describe('transaction modes', async () => {
     writeRevision(project.migrations, 'mx000001', 'items', [TABLE]);
     writeRevision(project.migrations, 'mx000002', 'broken', ['insert into "tx_item" ("code") values (\'a\')', 'alter table "tx_item" add column "code" text']);
     const message = await failure(upgrade(options({ transactionPerMigration: true })));
-    assert.match(message, /Revision mx000002 \(broken\) failed to apply: .*already exists\. .*mx000001 were applied and committed before it; the rest was rolled back/);
+    assert.match(
+      message,
+      /Revision mx000002 \(broken\) failed to apply: .*already exists\. .*mx000001 were applied and committed before it; the rest was rolled back/,
+    );
     assert.deepEqual(await db.applied(), [...sampleNames, 'mx000001_items']);
     assert.deepEqual(await db.query('select count(*)::int as n from tx_item'), [{ n: 0 }], "the failing revision's own statements were rolled back");
   });
 
   test('a non-transactional revision (CREATE INDEX CONCURRENTLY) runs on its own between the others', { skip }, async () => {
     writeRevision(project.migrations, 'mx000001', 'items', [TABLE]);
-    writeRevision(project.migrations, 'mx000002', 'index_concurrently', ['create index concurrently if not exists "tx_item_code_idx" on "tx_item" ("code")'], { transactional: false });
+    writeRevision(project.migrations, 'mx000002', 'index_concurrently', ['create index concurrently if not exists "tx_item_code_idx" on "tx_item" ("code")'], {
+      transactional: false,
+    });
     writeRevision(project.migrations, 'mx000003', 'more', ['alter table "tx_item" add column "note" text']);
     const result = await upgrade(options());
     assert.deepEqual(result.applied.map((a) => a.id).slice(-3), ['mx000001', 'mx000002', 'mx000003']);
@@ -75,7 +85,10 @@ describe('transaction modes', async () => {
     await upgrade(options());
     const result = await downgrade(options({ revision: '-2' }));
     assert.ok('reverted' in result);
-    assert.deepEqual(result.reverted.map((r) => r.id), ['mx000002', 'mx000001']);
+    assert.deepEqual(
+      result.reverted.map((r) => r.id),
+      ['mx000002', 'mx000001'],
+    );
     assert.deepEqual(await db.applied(), sampleNames);
     assert.ok(!(await db.tables()).includes('tx_item'));
   });
@@ -103,7 +116,10 @@ describe('transaction modes', async () => {
       { transactional: false },
     );
     const message = await failure(upgrade(options()));
-    assert.match(message, /Revision mx000002 \(half done\) failed to apply: .*already exists\. .*mx000001 were applied and committed before it; it runs outside a transaction, so its statements before the failing one stay applied and it is not recorded/);
+    assert.match(
+      message,
+      /Revision mx000002 \(half done\) failed to apply: .*already exists\. .*mx000001 were applied and committed before it; it runs outside a transaction, so its statements before the failing one stay applied and it is not recorded/,
+    );
     assert.deepEqual(await db.applied(), [...sampleNames, 'mx000001_items']);
     assert.equal((await db.query(`select 1 from pg_indexes where indexname = 'tx_item_code_idx'`)).length, 1);
   });

@@ -87,6 +87,9 @@ export const Probe = defineEntity({
     writeFileSync(join(moduleDir, 'models.ts'), probe.replace('label: p.string(),', 'label: p.string(),\n    note: p.text().nullable(),'));
     const failed = await nx(['run', 'sample:db-check', '--skip-nx-cache']);
     assert.notEqual(failed.code, 0);
-    assert.match(failed.stdout + failed.stderr, /The entities have changes that no revision in apps\/sample\/backend\/migrations holds: added column probe\.note\./);
+    assert.match(
+      failed.stdout + failed.stderr,
+      /The entities have changes that no revision in apps\/sample\/backend\/migrations holds: added column probe\.note\./,
+    );
   });
 });

@@ -14,7 +14,21 @@ export const USAGE = `Usage: veloiq db <upgrade|migrate|downgrade|stamp|history|
        veloiq generate [--project NAME]
 Each command runs 'nx run <project>:<target>' for the Nx project that contains the current directory.`;
 
-const DB_COMMANDS: CommandName[] = ['upgrade', 'migrate', 'downgrade', 'stamp', 'history', 'current', 'check', 'status', 'lint', 'heads', 'branches', 'show', 'merge'];
+const DB_COMMANDS: CommandName[] = [
+  'upgrade',
+  'migrate',
+  'downgrade',
+  'stamp',
+  'history',
+  'current',
+  'check',
+  'status',
+  'lint',
+  'heads',
+  'branches',
+  'show',
+  'merge',
+];
 
 /** Takes veloiq's own options (`--project`, `--help`) out of the words, up to a `--`. */
 function ownOptions(words: string[]): { project?: string; help: boolean; rest: string[] } | string {
@@ -75,7 +89,13 @@ export function parseArgs(argv: string[]): Invocation | string {
   const args = [
     ...Object.entries(parsed.options).map(([name, value]) => `--${name}=${value}`),
     ...parsed.unknown,
-    ...(!positional ? parsed.positional : variadic ? (parsed.positional.length ? [`--${positional}=${parsed.positional.join(' ')}`] : []) : parsed.positional.map((word) => `--${positional}=${word}`)),
+    ...(!positional
+      ? parsed.positional
+      : variadic
+        ? parsed.positional.length
+          ? [`--${positional}=${parsed.positional.join(' ')}`]
+          : []
+        : parsed.positional.map((word) => `--${positional}=${word}`)),
   ];
   return {
     target: command === 'generate' ? 'generate' : `db-${command}`,

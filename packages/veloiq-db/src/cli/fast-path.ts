@@ -156,7 +156,11 @@ export function readFacts(workspaceRoot: string, projectDir: string, target: str
   const inferred = configs.some((file) => existsSync(join(workspaceRoot, file)) && projectRootForConfig(file, workspaceRoot)?.root === projectRoot);
   // Nx loads these into every task's environment (task-env-paths in Nx): the command would see other variables.
   const nxEnvFiles = [projectRoot, '']
-    .flatMap((root) => [target, ''].flatMap((id) => (id ? [`.env.${id}.local`, `.env.${id}`, `.${id}.local.env`, `.${id}.env`] : ['.env.local', '.local.env', '.env']).map((f) => join(root, f))))
+    .flatMap((root) =>
+      [target, ''].flatMap((id) =>
+        (id ? [`.env.${id}.local`, `.env.${id}`, `.${id}.local.env`, `.${id}.env`] : ['.env.local', '.local.env', '.env']).map((f) => join(root, f)),
+      ),
+    )
     .filter((file) => existsSync(join(workspaceRoot, file)));
   return {
     nxJson: readJson(join(workspaceRoot, 'nx.json')),
@@ -192,17 +196,17 @@ export async function runFastPath(
   const debug = (reason: string) => {
     if (process.env.VELOIQ_DEBUG_FAST_PATH) process.stderr.write(`veloiq: through nx run: ${reason}\n`);
   };
-  if (process.env.VELOIQ_NO_FAST_PATH) return debug('VELOIQ_NO_FAST_PATH is set'), undefined;
-  if (!projectDir) return debug('no project folder at or above this directory'), undefined;
+  if (process.env.VELOIQ_NO_FAST_PATH) return (debug('VELOIQ_NO_FAST_PATH is set'), undefined);
+  if (!projectDir) return (debug('no project folder at or above this directory'), undefined);
   let facts: WorkspaceFacts;
   try {
     facts = readFacts(workspaceRoot, projectDir, target);
   } catch (error) {
-    return debug(`unreadable project files (${(error as Error).message})`), undefined;
+    return (debug(`unreadable project files (${(error as Error).message})`), undefined);
   }
-  if (!facts.projectName || (project !== undefined && project !== facts.projectName)) return debug('another project was named'), undefined;
+  if (!facts.projectName || (project !== undefined && project !== facts.projectName)) return (debug('another project was named'), undefined);
   const decision = decideFastPath(facts, target, args);
-  if ('fallback' in decision) return debug(decision.fallback), undefined;
+  if ('fallback' in decision) return (debug(decision.fallback), undefined);
   const executor = executorFor(decision.run.executor);
   const context = {
     root: workspaceRoot,

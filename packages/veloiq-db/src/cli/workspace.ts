@@ -68,6 +68,7 @@ export function resolveProject(cwd: string, workspaceRoot: string, target: strin
   });
   const projects: string[] = JSON.parse(output);
   if (projects.length === 1) return projects[0];
-  if (projects.length === 0) throw new UserError(`No project in this workspace has a '${target}' target. Add a MikroORM project or run 'nx g @veloiq/db:init'.`);
+  if (projects.length === 0)
+    throw new UserError(`No project in this workspace has a '${target}' target. Add a MikroORM project or run 'nx g @veloiq/db:init'.`);
   throw new UserError(`Several projects have a '${target}' target (${projects.join(', ')}): run veloiq inside one of them, or pass --project NAME.`);
 }

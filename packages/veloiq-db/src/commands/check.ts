@@ -106,7 +106,11 @@ export function headsFailure({ heads, headFile, migrationsDir }: Pick<CheckResul
 export async function checkOrFail(options: CommandOptions): Promise<CheckResult> {
   // Read from the folder alone, before any database work: the quickest answer CI can give.
   const folder = await openFolder(options);
-  const heads = headsFailure({ heads: folder.graph.heads.map((r) => r.id), headFile: readHeadFile(folder.migrationsDir) ?? null, migrationsDir: folder.show(folder.migrationsDir) });
+  const heads = headsFailure({
+    heads: folder.graph.heads.map((r) => r.id),
+    headFile: readHeadFile(folder.migrationsDir) ?? null,
+    migrationsDir: folder.show(folder.migrationsDir),
+  });
   if (heads) throw heads;
   const result = await check(options);
   if (!result.ok) throw checkFailure(result);

@@ -29,21 +29,30 @@ export interface DowngradeResult extends Standing {
 export async function downgrade(options: DowngradeOptions): Promise<DowngradeResult | SqlResult> {
   const spec = requireDowngradeRevision(options.revision);
   if (options.sql) return downgradeSql(options);
-  return withDatabase(options, async (db) => {
-    const position = await readPosition(db);
-    const { revert, after } = downgradePlan(position, spec);
-    if (revert.length > 0) {
-      // One transaction (or one per revision); a revision whose isTransactional() is false is
-      // reverted on its own, outside any (see applyRevisions).
-      await applyRevisions(db, revert, 'down', {
-        perMigration: options.transactionPerMigration,
-        record: (done, ctx) => recordReverted(db, done.map((r) => r.name), ctx),
-      });
-    }
-    return {
-      kind: 'downgrade',
-      reverted: revert.map(({ id, description }) => ({ id, description })),
-      ...standingOf(position, after),
-    };
-  }, { lock: 'downgrade' });
+  return withDatabase(
+    options,
+    async (db) => {
+      const position = await readPosition(db);
+      const { revert, after } = downgradePlan(position, spec);
+      if (revert.length > 0) {
+        // One transaction (or one per revision); a revision whose isTransactional() is false is
+        // reverted on its own, outside any (see applyRevisions).
+        await applyRevisions(db, revert, 'down', {
+          perMigration: options.transactionPerMigration,
+          record: (done, ctx) =>
+            recordReverted(
+              db,
+              done.map((r) => r.name),
+              ctx,
+            ),
+        });
+      }
+      return {
+        kind: 'downgrade',
+        reverted: revert.map(({ id, description }) => ({ id, description })),
+        ...standingOf(position, after),
+      };
+    },
+    { lock: 'downgrade' },
+  );
 }

@@ -43,8 +43,13 @@ export function reviewText(losses: DataLoss[], findings: LintFinding[]): string[
   }
   const open = findings.filter((f) => !f.acknowledged);
   if (open.some((f) => f.rule === 'require-concurrent-index-creation')) {
-    lines.push("To build its indexes without blocking writes, delete the revision and run migrate again with --concurrent-indexes (they go in a revision of their own, outside a transaction).");
+    lines.push(
+      'To build its indexes without blocking writes, delete the revision and run migrate again with --concurrent-indexes (they go in a revision of their own, outside a transaction).',
+    );
   }
-  if (open.length > 0) lines.push(`'veloiq db lint' fails on ${open.length === 1 ? 'this finding' : `these ${open.length} findings`} until the revision is made safe or acknowledges ${open.length === 1 ? 'it' : 'them'}.`);
+  if (open.length > 0)
+    lines.push(
+      `'veloiq db lint' fails on ${open.length === 1 ? 'this finding' : `these ${open.length} findings`} until the revision is made safe or acknowledges ${open.length === 1 ? 'it' : 'them'}.`,
+    );
   return lines;
 }

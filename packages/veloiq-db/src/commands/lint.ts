@@ -2,7 +2,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../core/errors';
-import { acknowledgementLine, lintFile, mapFindings, parseAcknowledgements, ruleSelection, type Direction, type LintFile, type LintFinding } from '../core/lint-findings';
+import {
+  acknowledgementLine,
+  lintFile,
+  mapFindings,
+  parseAcknowledgements,
+  ruleSelection,
+  type Direction,
+  type LintFile,
+  type LintFinding,
+} from '../core/lint-findings';
 import { compileAhead } from '../core/loader';
 import { openOffline } from '../core/offline';
 import type { Database } from '../core/orm';
@@ -36,18 +45,28 @@ export interface LintResult {
 }
 
 const listOf = (value: string[] | string | undefined): string[] =>
-  (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((item) => String(item).split(',')).map((rule) => rule.trim()).filter(Boolean);
+  (Array.isArray(value) ? value : value === undefined ? [] : [value])
+    .flatMap((item) => String(item).split(','))
+    .map((rule) => rule.trim())
+    .filter(Boolean);
 
 /** The revisions a range names, oldest first. */
 export function revisionsInRange(revisions: Revision[], spec: string | number | undefined): Revision[] {
   if (spec === undefined || String(spec).trim() === '') return revisions;
   // Every revision counts as applied, so `-1` is the one before head, as in `history`.
-  const position = positionOf(revisions, revisions.map((r) => r.name));
+  const position = positionOf(
+    revisions,
+    revisions.map((r) => r.name),
+  );
   const text = String(spec).trim();
   const colon = text.indexOf(':');
   if (colon === -1) return resolveRevision(text, position).revisions;
   // A range is Alembic's: what `to` needs that `from` does not have (`from` itself excluded).
-  const ids = (target: Target<Revision>) => ancestors(position.graph, target.revisions.map((r) => r.id));
+  const ids = (target: Target<Revision>) =>
+    ancestors(
+      position.graph,
+      target.revisions.map((r) => r.id),
+    );
   const below = text.slice(0, colon).trim() ? ids(resolveRevision(text.slice(0, colon), position)) : new Set<string>();
   const upTo = text.slice(colon + 1).trim() ? ids(resolveRevision(text.slice(colon + 1), position)) : new Set(revisions.map((r) => r.id));
   return revisions.filter((r) => upTo.has(r.id) && !below.has(r.id));

@@ -32,7 +32,8 @@ function parentsOf(graph: RevisionGraph<Revision>, words: string[]): Revision[] 
   for (const r of parents) {
     const below = ancestors(graph, [r.id]);
     const inside = parents.find((other) => other !== r && below.has(other.id));
-    if (inside) throw new UserError(`${r.id} already includes ${inside.id} (it descends from it), so there is nothing to join. Give revisions on different branches.`);
+    if (inside)
+      throw new UserError(`${r.id} already includes ${inside.id} (it descends from it), so there is nothing to join. Give revisions on different branches.`);
   }
   return parents;
 }
@@ -45,7 +46,13 @@ export async function merge(options: MergeOptions): Promise<MergeResult> {
   const message = requireMessage(options.message, 'merge');
   const folder = await openFolder(options);
   assertWritableFolder(folder.migrationsDir, folder.show(folder.migrationsDir));
-  const given = options.revisions === undefined ? [] : [options.revisions].flat().flatMap((w) => String(w).trim().split(/\s+/)).filter(Boolean);
+  const given =
+    options.revisions === undefined
+      ? []
+      : [options.revisions]
+          .flat()
+          .flatMap((w) => String(w).trim().split(/\s+/))
+          .filter(Boolean);
   const parents = parentsOf(folder.graph, given.length > 0 ? given : ['heads']);
   const id = nextRevisionId(folder.revisions);
   const path = join(folder.migrationsDir, `${id}_${slugOf(message)}.ts`);

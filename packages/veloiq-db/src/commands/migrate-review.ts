@@ -51,7 +51,13 @@ export async function reviewRevision(
     );
     for (const file of files) writeFileSync(join(folder, file.name), file.text);
     const accepted = new Set(byRule.keys());
-    const { findings } = lintFiles(files.filter((f) => f.statements.length > 0), db.project, { folder }, show, () => accepted);
+    const { findings } = lintFiles(
+      files.filter((f) => f.statements.length > 0),
+      db.project,
+      { folder },
+      show,
+      () => accepted,
+    );
     return { losses, findings, acknowledgements };
   } finally {
     rmSync(folder, { recursive: true, force: true });

@@ -43,7 +43,9 @@ export interface MigrateResult {
 export function requireMessage(message: MigrateOptions['message'], command: 'migrate' | 'merge' = 'migrate'): string {
   const text = typeof message === 'string' || typeof message === 'number' ? String(message) : '';
   if (!text.trim()) {
-    throw new UserError(`A message is required: veloiq db ${command} -m "${command === 'merge' ? 'merge heads' : 'describe the change'}" (it becomes the revision's description).`);
+    throw new UserError(
+      `A message is required: veloiq db ${command} -m "${command === 'merge' ? 'merge heads' : 'describe the change'}" (it becomes the revision's description).`,
+    );
   }
   return text;
 }
@@ -55,7 +57,10 @@ function parentsOf(position: Position, head: MigrateOptions['head']): Revision[]
     return position.graph.heads;
   }
   const target = resolveRevision(head, position);
-  if (target.revisions.length > 1) throw new UserError(`--head '${head}' names ${target.revisions.length} revisions; a new revision has one parent. Name one revision (or run 'veloiq db merge').`);
+  if (target.revisions.length > 1)
+    throw new UserError(
+      `--head '${head}' names ${target.revisions.length} revisions; a new revision has one parent. Name one revision (or run 'veloiq db merge').`,
+    );
   return target.revisions;
 }
 
@@ -64,7 +69,9 @@ function labelsOption(label: MigrateOptions['branchLabel'], position: Position):
   if (label === undefined) return [];
   const text = String(label).trim();
   if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(text) || ['head', 'heads', 'base'].includes(text)) {
-    throw new UserError(`Invalid branch label '${text}': use a word of letters, digits, '_' or '-' starting with a letter (not head, heads or base). Nothing was written.`);
+    throw new UserError(
+      `Invalid branch label '${text}': use a word of letters, digits, '_' or '-' starting with a letter (not head, heads or base). Nothing was written.`,
+    );
   }
   if (position.graph.labelMembers.has(text)) throw new UserError(`The branch label '${text}' is already used. Pick another one; nothing was written.`);
   return [text];
@@ -108,7 +115,10 @@ async function migrateAtHead(
   const position = await readPosition(db);
   const parents = parentsOf(position, options.head);
   const labels = labelsOption(options.branchLabel, position);
-  const below = ancestors(position.graph, parents.map((r) => r.id));
+  const below = ancestors(
+    position.graph,
+    parents.map((r) => r.id),
+  );
   const pending = position.revisions.filter((r) => below.has(r.id) && !position.appliedNames.has(r.name));
   if (pending.length > 0) {
     const ids = pending.map((r) => r.id).join(', ');
@@ -148,7 +158,16 @@ async function migrateAtHead(
     written.push({ id, name, description: text, path, parents: revisionParents, labels: revisionLabels });
     const review = await reviewRevision(db, statements, { id, path }, show, transactional);
     const source = renderRevision(
-      { id, message: text, up: statements.up, down: statements.down, acknowledgements: review.acknowledgements, transactional, parents: revisionParents, labels: revisionLabels },
+      {
+        id,
+        message: text,
+        up: statements.up,
+        down: statements.down,
+        acknowledgements: review.acknowledgements,
+        transactional,
+        parents: revisionParents,
+        labels: revisionLabels,
+      },
       language,
     );
     writeRevisionFile(path, source, show(db.migrationsDir));

@@ -42,7 +42,9 @@ function behind(pending: number): string {
 /** A line naming the graph's heads when there are several: they wait for a merge. */
 function headsLine(graphHeads: string[]): string[] {
   if (graphHeads.length < 2) return [];
-  return [`The revisions have ${graphHeads.length} heads (${graphHeads.join(', ')}): apply them all with 'veloiq db upgrade heads', and join them with 'veloiq db merge -m "merge heads"'.`];
+  return [
+    `The revisions have ${graphHeads.length} heads (${graphHeads.join(', ')}): apply them all with 'veloiq db upgrade heads', and join them with 'veloiq db merge -m "merge heads"'.`,
+  ];
 }
 
 function currentText(r: CurrentResult): string[] {
@@ -153,10 +155,13 @@ function mergeText(r: MergeResult): string[] {
 function statusText(r: StatusResult): string[] {
   const pending = r.pending.length > 0 ? `${r.pending.length} revision${r.pending.length === 1 ? '' : 's'} pending` : '';
   const at =
-    r.headId === null && r.current === null ? 'No revisions exist yet.'
-    : r.current === null ? `At base (no revision applied)${pending ? `; ${pending}` : ''}.`
-    : pending ? `At ${r.current}; ${pending} (head is ${r.headId}).`
-    : `At ${r.current} (head).`;
+    r.headId === null && r.current === null
+      ? 'No revisions exist yet.'
+      : r.current === null
+        ? `At base (no revision applied)${pending ? `; ${pending}` : ''}.`
+        : pending
+          ? `At ${r.current}; ${pending} (head is ${r.headId}).`
+          : `At ${r.current} (head).`;
   return [
     at,
     ...r.pending.map((p) => `Pending: ${p.id} ${p.description}`),
@@ -173,8 +178,10 @@ export function failureOf(result: CommandResult): string | undefined {
   if (result.kind !== 'status' || result.ok) return undefined;
   const { edited, missing } = result;
   const problems = [
-    edited.length > 0 && `applied revision${edited.length === 1 ? '' : 's'} ${edited.map((e) => e.id).join(', ')} changed since ${edited.length === 1 ? 'it was' : 'they were'} applied`,
-    missing.length > 0 && `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} recorded as applied but no revision file has ${missing.length === 1 ? 'that name' : 'those names'}`,
+    edited.length > 0 &&
+      `applied revision${edited.length === 1 ? '' : 's'} ${edited.map((e) => e.id).join(', ')} changed since ${edited.length === 1 ? 'it was' : 'they were'} applied`,
+    missing.length > 0 &&
+      `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} recorded as applied but no revision file has ${missing.length === 1 ? 'that name' : 'those names'}`,
   ].filter(Boolean);
   return (
     `The database ran revisions that differ from the files: ${problems.join('; ')}. ` +

@@ -10,7 +10,10 @@ export function generateText(r: GenerateResult): string[] {
   const changed = r.files.filter((f) => f.changed);
   const what = `${plural(r.entities.length, 'entity').replace('entitys', 'entities')} (${r.entities.join(', ') || 'none'}) from ${plural(r.modules.length, 'module')}`;
   if (changed.length === 0) return [`Generated files are up to date: ${what}.`];
-  return [...changed.map((f) => `Wrote ${f.path}`), `Generated ${what}; ${r.files.length - changed.length} file${r.files.length - changed.length === 1 ? '' : 's'} unchanged.`];
+  return [
+    ...changed.map((f) => `Wrote ${f.path}`),
+    `Generated ${what}; ${r.files.length - changed.length} file${r.files.length - changed.length === 1 ? '' : 's'} unchanged.`,
+  ];
 }
 
 export function migrateText(r: MigrateResult): string[] {
@@ -25,7 +28,8 @@ export function migrateText(r: MigrateResult): string[] {
 }
 
 export function checkText(r: CheckResult): string[] {
-  if (r.ok) return [`No differences: the ${plural(r.revisions, 'revision')} in ${r.migrationsDir} ${r.revisions === 1 ? 'holds' : 'hold'} every entity change.`];
+  if (r.ok)
+    return [`No differences: the ${plural(r.revisions, 'revision')} in ${r.migrationsDir} ${r.revisions === 1 ? 'holds' : 'hold'} every entity change.`];
   return [
     ...r.changes.map((c) => `Not in any revision: ${describeChange(c)}`),
     `The entities have changes that no revision holds (${summarize(r.changes)}). Run: veloiq db migrate -m "describe the change"`,

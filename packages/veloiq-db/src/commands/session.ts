@@ -108,7 +108,10 @@ export async function readPosition(db: Database, warn?: (line: string) => void):
   if (warn) {
     const records = await appliedRecords(db);
     for (const line of driftWarnings(await driftOf(db, revisions, records))) warn(line);
-    return positionOf(revisions, records.map((r) => r.name));
+    return positionOf(
+      revisions,
+      records.map((r) => r.name),
+    );
   }
   return positionOf(revisions, await appliedNames(db));
 }

@@ -56,7 +56,12 @@ export async function offlineScript(
   return withEnvironment(options.env, () => writeScript(command, options, defaultFrom, work));
 }
 
-async function writeScript(command: SqlCommand, options: SqlOptions, defaultFrom: 'base' | 'head', work: (run: OfflineRun) => Promise<Iterable<string>>): Promise<SqlResult> {
+async function writeScript(
+  command: SqlCommand,
+  options: SqlOptions,
+  defaultFrom: 'base' | 'head',
+  work: (run: OfflineRun) => Promise<Iterable<string>>,
+): Promise<SqlResult> {
   const script = new SqlScript();
   const db = await openOffline(prepare(options), script);
   try {

@@ -28,20 +28,24 @@ export interface StampResult extends Standing {
  */
 export function stamp(options: StampOptions): Promise<StampResult | SqlResult> {
   if (options.sql) return stampSql(options);
-  return withDatabase(options, async (db) => {
-    const position = await readPosition(db);
-    const change = stampPlan(position, options.revision ?? 'head');
-    if (change.record.length + change.remove.length > 0) {
-      await db.orm.em.getConnection().transactional((ctx) => rewriteRecord(db, change, ctx));
-    }
-    const { revisions } = position;
-    const byName = new Map(revisions.map((r) => [r.name, r]));
-    const entry = (r: Revision): Entry => ({ id: r.id, description: r.description });
-    return {
-      kind: 'stamp',
-      recorded: change.record.map(entry),
-      removed: change.remove.map((name) => (byName.has(name) ? entry(byName.get(name)!) : { id: name, description: '(no revision file)' })),
-      ...standingOf(position, change.after),
-    };
-  }, { lock: 'stamp' });
+  return withDatabase(
+    options,
+    async (db) => {
+      const position = await readPosition(db);
+      const change = stampPlan(position, options.revision ?? 'head');
+      if (change.record.length + change.remove.length > 0) {
+        await db.orm.em.getConnection().transactional((ctx) => rewriteRecord(db, change, ctx));
+      }
+      const { revisions } = position;
+      const byName = new Map(revisions.map((r) => [r.name, r]));
+      const entry = (r: Revision): Entry => ({ id: r.id, description: r.description });
+      return {
+        kind: 'stamp',
+        recorded: change.record.map(entry),
+        removed: change.remove.map((name) => (byName.has(name) ? entry(byName.get(name)!) : { id: name, description: '(no revision file)' })),
+        ...standingOf(position, change.after),
+      };
+    },
+    { lock: 'stamp' },
+  );
 }

@@ -34,7 +34,10 @@ export function status(options: CommandOptions): Promise<StatusResult> {
   return withDatabase(options, async (db) => {
     const revisions = listRevisions(db.migrationsDir);
     const records = await appliedRecords(db);
-    const position = positionOf(revisions, records.map((r) => r.name));
+    const position = positionOf(
+      revisions,
+      records.map((r) => r.name),
+    );
     const { edited, missing, restamp } = await driftOf(db, revisions, records);
     const ref = ({ id, description }: RevisionRef) => ({ id, description });
     return {

@@ -31,22 +31,26 @@ export function upgrade(options: UpgradeOptions & { sql: true }): Promise<SqlRes
 export function upgrade(options: UpgradeOptions): Promise<UpgradeResult>;
 export function upgrade(options: UpgradeOptions): Promise<UpgradeResult | SqlResult> {
   if (options.sql) return upgradeSql(options);
-  return withDatabase(options, async (db) => {
-    const position = await readPosition(db, notifier(options));
-    const target = resolveRevision(options.revision ?? 'head', position);
-    const pending = upgradePlan(position.graph, position.appliedNames, target);
-    if (pending.length > 0) {
-      await applyRevisions(db, pending, 'up', {
-        perMigration: options.transactionPerMigration,
-        prepare: (ctx) => ensureRecordTable(db, ctx),
-        record: (done, ctx) => recordApplied(db, done, ctx),
-      });
-    }
-    return {
-      kind: 'upgrade',
-      applied: pending.map(({ id, description }) => ({ id, description })),
-      ...standingOf(position, [...position.appliedNames, ...pending.map((r) => r.name)]),
-      ...(target.spec === 'head' ? {} : { target: target.spec }),
-    };
-  }, { lock: 'upgrade' });
+  return withDatabase(
+    options,
+    async (db) => {
+      const position = await readPosition(db, notifier(options));
+      const target = resolveRevision(options.revision ?? 'head', position);
+      const pending = upgradePlan(position.graph, position.appliedNames, target);
+      if (pending.length > 0) {
+        await applyRevisions(db, pending, 'up', {
+          perMigration: options.transactionPerMigration,
+          prepare: (ctx) => ensureRecordTable(db, ctx),
+          record: (done, ctx) => recordApplied(db, done, ctx),
+        });
+      }
+      return {
+        kind: 'upgrade',
+        applied: pending.map(({ id, description }) => ({ id, description })),
+        ...standingOf(position, [...position.appliedNames, ...pending.map((r) => r.name)]),
+        ...(target.spec === 'head' ? {} : { target: target.spec }),
+      };
+    },
+    { lock: 'upgrade' },
+  );
 }

@@ -29,7 +29,10 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** The properties an API client sees: columns of this table, not collections or hidden fields. */
 function serializedProps(meta: EntityMetadata): EntityProperty[] {
   // An embeddable's own fields (`prop.embedded`) serialize inside its object, not beside it.
-  return meta.props.filter((prop) => !prop.hidden && !prop.embedded && (prop.kind === 'scalar' || prop.kind === 'm:1' || (prop.kind === '1:1' && prop.owner) || prop.kind === 'embedded'));
+  return meta.props.filter(
+    (prop) =>
+      !prop.hidden && !prop.embedded && (prop.kind === 'scalar' || prop.kind === 'm:1' || (prop.kind === '1:1' && prop.owner) || prop.kind === 'embedded'),
+  );
 }
 
 /** The JSON Schema of one property's serialized value (a relation serializes as the target's key). */
@@ -46,7 +49,9 @@ function valueSchema(prop: EntityProperty, byClass: Map<string, EntityMetadata>)
     schema = { enum: [...prop.items] };
   } else if (prop.runtimeType === 'array') {
     // ArrayType, `text[]`, `int[]`: the column type names the items' type before the brackets.
-    const item = String(prop.columnTypes?.[0] ?? 'text').replace(/\[\]$/, '').toLowerCase();
+    const item = String(prop.columnTypes?.[0] ?? 'text')
+      .replace(/\[\]$/, '')
+      .toLowerCase();
     const type = INTEGER_TYPES.has(item) ? 'integer' : /^(numeric|decimal|real|double|float)/.test(item) ? 'number' : /^bool/.test(item) ? 'boolean' : 'string';
     return { type: 'array', items: { type } };
   } else {
@@ -146,7 +151,9 @@ function renderTypes(schemas: JsonSchema[], metadata: EntityMetadata[]): string 
       const doc = propertyDoc(prop);
       return [...(doc ? [`  /** ${doc} */`] : []), `  ${name}: ${tsTypeOf(prop)};`];
     });
-    return [`/** ${schema.title}, as the API serializes it (table "${metadata[i].tableName}"). */`, `export interface ${schema.title} {`, ...lines, '}'].join('\n');
+    return [`/** ${schema.title}, as the API serializes it (table "${metadata[i].tableName}"). */`, `export interface ${schema.title} {`, ...lines, '}'].join(
+      '\n',
+    );
   });
   return [HEADER, '', ...blocks.flatMap((block) => [block, ''])].join('\n').replace(/\n\n$/, '\n');
 }
@@ -213,7 +220,9 @@ export async function assertRegistryCurrent(project: Project, show: (path: strin
   const registry = renderGenerated(found, project).filter((file) => file.path === join(project.backendDir, GENERATED_DIR, REGISTRY_FILE));
   const [stale] = staleFiles(registry);
   if (stale) {
-    throw new UserError(`${show(stale.path)} is out of date with the entity modules. Run 'veloiq generate' first ('nx run <project>:db-migrate' runs it for you).`);
+    throw new UserError(
+      `${show(stale.path)} is out of date with the entity modules. Run 'veloiq generate' first ('nx run <project>:db-migrate' runs it for you).`,
+    );
   }
   return found;
 }
@@ -227,7 +236,9 @@ export function assertConfigSeesEntities(orm: MikroORM, found: DiscoveredEntitie
   const known = new Set(Object.values(orm.getMetadata().getAll()).map((meta) => meta.className));
   const missing = found.metadata.filter((meta) => !meta.pivotTable && !meta.abstract && !known.has(meta.className)).map((meta) => meta.className);
   if (missing.length === 0) return;
-  const registry = relative(project.backendDir, join(project.backendDir, GENERATED_DIR, REGISTRY_FILE)).replace(/\\/g, '/').replace(/\.ts$/, '');
+  const registry = relative(project.backendDir, join(project.backendDir, GENERATED_DIR, REGISTRY_FILE))
+    .replace(/\\/g, '/')
+    .replace(/\.ts$/, '');
   throw new UserError(
     `${show(project.configPath)} does not register ${missing.join(', ')}, defined in ${MODULES_DIR}: set its entities from './${registry}' (written by 'veloiq generate'), so revisions hold every entity.`,
   );

@@ -17,7 +17,11 @@ export interface DataLoss {
 }
 
 const INTEGER_RANK: Record<string, number> = { int2: 1, smallint: 1, int4: 2, int: 2, integer: 2, int8: 3, bigint: 3 };
-const baseOf = (type: string) => type.replace(/\(.*\)/, '').trim().toLowerCase();
+const baseOf = (type: string) =>
+  type
+    .replace(/\(.*\)/, '')
+    .trim()
+    .toLowerCase();
 const TEXTUAL = new Set(['text', 'varchar', 'character varying', 'char', 'character', 'bpchar']);
 
 /** Whether a type change can hold every old value: a longer length, a larger integer, varchar to text. */
@@ -46,7 +50,8 @@ export function lossesOf(diff: SchemaDifference, tableName: (name: string, schem
       losses.push({ rule: 'renaming-column', table, column: from, what: `renames column ${table}.${from} to ${c.name}: code that still reads ${from} fails` });
     }
     for (const c of Object.values(t.changedColumns)) {
-      if (!c.changedProperties.has('type') && !c.changedProperties.has('length') && !c.changedProperties.has('precision') && !c.changedProperties.has('scale')) continue;
+      if (!c.changedProperties.has('type') && !c.changedProperties.has('length') && !c.changedProperties.has('precision') && !c.changedProperties.has('scale'))
+        continue;
       if (widens(c.fromColumn, c.column)) continue;
       losses.push({
         rule: 'changing-column-type',
@@ -60,7 +65,11 @@ export function lossesOf(diff: SchemaDifference, tableName: (name: string, schem
 }
 
 /** `schema.table` or `table` as a quoted identifier. */
-export const quotedTable = (table: string) => table.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
+export const quotedTable = (table: string) =>
+  table
+    .split('.')
+    .map((part) => `"${part.replace(/"/g, '""')}"`)
+    .join('.');
 
 /** The note an acknowledgement line carries: what the change loses, with the row count when known. */
 export function lossNote(loss: DataLoss): string {

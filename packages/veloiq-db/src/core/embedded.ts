@@ -42,8 +42,7 @@ function freePort(): Promise<number> {
  * with no database installed and a later command finds what an earlier one left.
  */
 export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
-  const url = (port: number) => (database: string) =>
-    `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const url = (port: number) => (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   const existing = runningPort(dataDir);
   if (existing) return { url: url(existing), stop: async () => undefined };
 

@@ -50,7 +50,9 @@ export function modelFiles(project: Project): { name: string; path: string }[] {
 /** `defineEntity` and `new EntitySchema` values; compared by shape, as the project may load its own copy of MikroORM. */
 function isEntitySchema(value: unknown): value is EntitySchema {
   const candidate = value as { constructor?: { name?: string }; meta?: unknown; init?: unknown } | null;
-  return !!candidate && typeof candidate === 'object' && candidate.constructor?.name === 'EntitySchema' && !!candidate.meta && typeof candidate.init === 'function';
+  return (
+    !!candidate && typeof candidate === 'object' && candidate.constructor?.name === 'EntitySchema' && !!candidate.meta && typeof candidate.init === 'function'
+  );
 }
 
 /** The decorators' metadata of every class loaded so far, shared by every copy of MikroORM. */

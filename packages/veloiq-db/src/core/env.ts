@@ -36,14 +36,18 @@ function checkSyntax(raw: string, shown: string): void {
     const value = match[2]?.trim() ?? '';
     const quote = value[0];
     if (quote && `'"\``.includes(quote) && (value.length === 1 || value.at(-1) !== quote)) {
-      throw new UserError(`Env file '${shown}' line ${lineOf(match.index! + match[0].indexOf(value))}: a ${quote} quote opens and never closes (the text is not shown: it may hold a secret). Close the quote.`);
+      throw new UserError(
+        `Env file '${shown}' line ${lineOf(match.index! + match[0].indexOf(value))}: a ${quote} quote opens and never closes (the text is not shown: it may hold a secret). Close the quote.`,
+      );
     }
   }
   // Blank out what dotenv understands, keeping line breaks so the line numbers stay right.
   const rest = text.replace(LINE, (m) => m.replace(/[^\n]/g, ' ')).split('\n');
   const bad = rest.findIndex((line) => line.trim() !== '' && !line.trim().startsWith('#'));
   if (bad !== -1) {
-    throw new UserError(`Env file '${shown}' line ${bad + 1} is not KEY=value (the text is not shown: it may hold a secret). Fix the line, or comment it out with #.`);
+    throw new UserError(
+      `Env file '${shown}' line ${bad + 1} is not KEY=value (the text is not shown: it may hold a secret). Fix the line, or comment it out with #.`,
+    );
   }
 }
 
@@ -62,7 +66,9 @@ export function loadEnvFile(options: EnvFileOptions): string | undefined {
   }
   const shown = relative(options.cwd, found) || found;
   if (statSync(found).isDirectory()) {
-    throw new UserError(`Env file '${options.envFile ?? DEFAULT_ENV_FILE}' is a folder (${shown}), not a file. Give --env-file the path of a file of KEY=value lines.`);
+    throw new UserError(
+      `Env file '${options.envFile ?? DEFAULT_ENV_FILE}' is a folder (${shown}), not a file. Give --env-file the path of a file of KEY=value lines.`,
+    );
   }
   const text = readFileSync(found, 'utf8');
   checkSyntax(text, shown);

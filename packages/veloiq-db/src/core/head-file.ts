@@ -10,7 +10,7 @@ export const HEAD_FILE = 'head.txt';
 
 const COMMENT =
   "# The head revision(s) of this folder, rewritten by 'veloiq db migrate' and 'veloiq db merge'.\n" +
-  "# A git conflict here means two branches each added a revision: keep both revision files, then run 'veloiq db merge -m \"merge heads\"'.\n";
+  '# A git conflict here means two branches each added a revision: keep both revision files, then run \'veloiq db merge -m "merge heads"\'.\n';
 
 export function writeHeadFile(migrationsDir: string, heads: string[]): void {
   const temporary = join(migrationsDir, `.veloiq-head-${process.pid}.tmp`);

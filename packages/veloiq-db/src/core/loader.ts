@@ -75,7 +75,9 @@ async function compileTogether(build: Esbuild, paths: string[], cache: CompiledC
     } catch {
       continue;
     }
-    const key = createHash('sha1').update([build.version, JSON.stringify(COMPILE_OPTIONS), path, source].join('\0')).digest('hex');
+    const key = createHash('sha1')
+      .update([build.version, JSON.stringify(COMPILE_OPTIONS), path, source].join('\0'))
+      .digest('hex');
     sources.set(path, { key, code: cache?.read(path, key) });
   }
   const misses = [...sources].filter(([, entry]) => entry.code === undefined).map(([path]) => path);
@@ -84,7 +86,8 @@ async function compileTogether(build: Esbuild, paths: string[], cache: CompiledC
     const outdir = '/veloiq-build';
     let outputs: { path: string; text: string }[];
     try {
-      outputs = (await build.build({ ...COMPILE_OPTIONS, entryPoints: misses, bundle: false, write: false, outdir, outbase: '/', logLevel: 'silent' })).outputFiles;
+      outputs = (await build.build({ ...COMPILE_OPTIONS, entryPoints: misses, bundle: false, write: false, outdir, outbase: '/', logLevel: 'silent' }))
+        .outputFiles;
     } catch {
       return; // a file esbuild rejects: each file is loaded, and its error reported, one by one
     }

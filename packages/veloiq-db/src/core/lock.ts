@@ -62,7 +62,9 @@ export function parseLockTimeout(value: unknown): number {
   if (value === undefined || value === null || value === '') return DEFAULT_LOCK_TIMEOUT_SECONDS;
   const seconds = typeof value === 'number' ? value : Number(String(value).trim());
   if (!Number.isFinite(seconds) || seconds < 0 || String(value).trim() === '') {
-    throw new UserError(`Invalid --lock-timeout '${String(value)}': give the seconds to wait for another run, 0 or more (default ${DEFAULT_LOCK_TIMEOUT_SECONDS}).`);
+    throw new UserError(
+      `Invalid --lock-timeout '${String(value)}': give the seconds to wait for another run, 0 or more (default ${DEFAULT_LOCK_TIMEOUT_SECONDS}).`,
+    );
   }
   return seconds;
 }
@@ -150,7 +152,10 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
   try {
     await client.connect();
   } catch (error) {
-    throw new UserError(`Cannot open the connection that holds the migration lock on ${where}: ${firstLine(error)}. Check that the server accepts one more connection.`, { cause: error });
+    throw new UserError(
+      `Cannot open the connection that holds the migration lock on ${where}: ${firstLine(error)}. Check that the server accepts one more connection.`,
+      { cause: error },
+    );
   }
   const fail = async (error: unknown): Promise<never> => {
     await client.end().catch(() => undefined);
@@ -166,7 +171,11 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
     if (!locked) {
       const holder = await holderOf(client, key);
       if (timeout === 0) {
-        throw new LockHeldError(where, holder?.pid, `The migration lock on ${where} is held by ${describeHolder(holder)}. Wait for that run to finish, or pass --lock-timeout to wait for it.`);
+        throw new LockHeldError(
+          where,
+          holder?.pid,
+          `The migration lock on ${where} is held by ${describeHolder(holder)}. Wait for that run to finish, or pass --lock-timeout to wait for it.`,
+        );
       }
       notify(`Waiting up to ${seconds(timeout)} for the migration lock on ${where}, held by ${describeHolder(holder)}...`);
       // PostgreSQL's limit is 2^31-1 ms (about 24 days); 0 there would mean forever.
@@ -187,7 +196,9 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
     }
   } catch (error) {
     if (error instanceof UserError) return fail(error);
-    return fail(new UserError(`Cannot take the migration lock on ${where}: ${firstLine(error)}. Check the connection and the user's rights.`, { cause: error }));
+    return fail(
+      new UserError(`Cannot take the migration lock on ${where}: ${firstLine(error)}. Check the connection and the user's rights.`, { cause: error }),
+    );
   }
 
   const held: HeldLock = {

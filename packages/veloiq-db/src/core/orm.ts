@@ -149,7 +149,8 @@ function checkUrl(url: string, dbName: string | undefined, project: Project): vo
     const parsed = new URL(url);
     if (!/^postgres(ql)?:$/.test(parsed.protocol)) problem = `it starts with '${parsed.protocol}//': start it with postgresql://`;
     else if (parsed.hash || /@.*@/.test(url.replace(/\?.*$/, ''))) problem = `the password seems to hold an unencoded @ or #: ${encode}`;
-    else if (!decodes(parsed.username) || !decodes(parsed.password)) problem = `the user or password holds a % that starts no percent escape: write % as %25 (and ${encode})`;
+    else if (!decodes(parsed.username) || !decodes(parsed.password))
+      problem = `the user or password holds a % that starts no percent escape: write % as %25 (and ${encode})`;
     else if (!parsed.hostname) problem = 'it names no host: put the server after the @';
     else if (parsed.pathname.length <= 1 && !dbName) problem = 'it names no database: end it with /<database>';
   } catch {
@@ -166,7 +167,10 @@ function checkUrl(url: string, dbName: string | undefined, project: Project): vo
  * older servers lack the setting and the query sets nothing. A value the user set wins.
  */
 const CLIENT_CHECK = `select set_config(name, '2000', false) from pg_settings where name = 'client_connection_check_interval' and setting = '0'`;
-type AfterCreate = (connection: { query(sql: string, done: (error?: Error) => void): void }, done: (error: Error | undefined, connection: unknown) => void) => void;
+type AfterCreate = (
+  connection: { query(sql: string, done: (error?: Error) => void): void },
+  done: (error: Error | undefined, connection: unknown) => void,
+) => void;
 
 function withClientCheck(pool: Options['pool']): Options['pool'] {
   const theirs = (pool as { afterCreate?: AfterCreate } | undefined)?.afterCreate;

@@ -89,5 +89,9 @@ export async function rewriteRecord(db: Database, { record, remove, removeShown 
 export async function revertAll(db: Database, revert: Revision[], ctx: Transaction, comment?: Comment): Promise<void> {
   await runRevisions(db, revert, 'down', ctx, undefined, (revision) => comment?.(`Revision ${revision.id}: ${revision.description} (revert)`));
   comment?.(`Record: remove ${revert.map((r) => r.id).join(', ')}`);
-  await recordReverted(db, revert.map((r) => r.name), ctx);
+  await recordReverted(
+    db,
+    revert.map((r) => r.name),
+    ctx,
+  );
 }

@@ -26,10 +26,7 @@ export function findProject(root: string): Project {
       if (existsSync(configPath)) return { root, backendDir: dir, configPath };
     }
   }
-  throw new UserError(
-    `No MikroORM config found: looked for ${CONFIG_NAMES[0]} in ${places.join(' and ')}. ` +
-      `Add one there (see the @veloiq/db README).`,
-  );
+  throw new UserError(`No MikroORM config found: looked for ${CONFIG_NAMES[0]} in ${places.join(' and ')}. ` + `Add one there (see the @veloiq/db README).`);
 }
 
 /**

@@ -50,7 +50,10 @@ export function renderRevision(
   { id, message, up, down, created = new Date(), acknowledgements = [], transactional = true, parents, labels = [] }: RevisionSource,
   emit: 'ts' | 'js' = 'ts',
 ): string {
-  const stamp = created.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const stamp = created
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
   const js = emit === 'js';
   return [
     '/**',
@@ -100,11 +103,16 @@ export function renderRevision(
 function unwritable(dir: string, shown: string, error: unknown): never {
   const code = (error as NodeJS.ErrnoException)?.code;
   const reason =
-    code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-    : code === 'EROFS' ? 'read-only file system'
-    : code === 'ENOTDIR' || code === 'EEXIST' ? 'it is not a folder'
-    : code ?? String(error);
-  throw new UserError(`Cannot write to the migrations folder ${shown} (${reason}). Make it a writable folder and run 'veloiq db migrate' again; nothing was written.`);
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'EROFS'
+        ? 'read-only file system'
+        : code === 'ENOTDIR' || code === 'EEXIST'
+          ? 'it is not a folder'
+          : (code ?? String(error));
+  throw new UserError(
+    `Cannot write to the migrations folder ${shown} (${reason}). Make it a writable folder and run 'veloiq db migrate' again; nothing was written.`,
+  );
 }
 
 /** Fails early, before any work, when the migrations folder cannot take a new file. */

@@ -35,7 +35,9 @@ export function buildGraph<R extends GraphRevision>(revisions: readonly R[]): Re
   for (const r of revisions) {
     for (const parent of r.parents) {
       if (!byId.has(parent)) {
-        throw new UserError(`Revision ${r.id} (${r.name}) names parent ${parent}, which no revision file has. Restore that revision's file (git), or fix the 'Parent:' line of ${r.id}.`);
+        throw new UserError(
+          `Revision ${r.id} (${r.name}) names parent ${parent}, which no revision file has. Restore that revision's file (git), or fix the 'Parent:' line of ${r.id}.`,
+        );
       }
       children.get(parent)!.push(r);
     }
@@ -58,7 +60,13 @@ export function buildGraph<R extends GraphRevision>(revisions: readonly R[]): Re
     const stuck = revisions.filter((r) => !ordered.includes(r));
     throw new UserError(`The revisions ${ids(stuck)} name each other as parents (a cycle). Fix their 'Parent:' lines so that each names an older revision.`);
   }
-  const graph: RevisionGraph<R> = { revisions: ordered, byId, children, heads: ordered.filter((r) => children.get(r.id)!.length === 0), labelMembers: new Map() };
+  const graph: RevisionGraph<R> = {
+    revisions: ordered,
+    byId,
+    children,
+    heads: ordered.filter((r) => children.get(r.id)!.length === 0),
+    labelMembers: new Map(),
+  };
   for (const r of ordered) {
     for (const label of r.labels) {
       const members = graph.labelMembers.get(label) ?? new Set<string>();
@@ -119,7 +127,10 @@ export function labelsOf(graph: RevisionGraph, r: GraphRevision): string[] {
  */
 export function appliedHeads<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>): R[] {
   const present = graph.revisions.filter((r) => applied.has(r.name));
-  const below = walk(present.flatMap((r) => r.parents), (id) => graph.byId.get(id)!.parents);
+  const below = walk(
+    present.flatMap((r) => r.parents),
+    (id) => graph.byId.get(id)!.parents,
+  );
   return present.filter((r) => !below.has(r.id));
 }
 
@@ -131,7 +142,8 @@ export function multipleHeadsError(graph: RevisionGraph, spec: string): UserErro
   );
 }
 
-export const REVISION_HINT = "Use head, base, -N, +N, heads, <label>@head, <label>@base, <rev>@+N, <rev>@-N, or a revision id or unique prefix (see 'veloiq db history').";
+export const REVISION_HINT =
+  "Use head, base, -N, +N, heads, <label>@head, <label>@base, <rev>@+N, <rev>@-N, or a revision id or unique prefix (see 'veloiq db history').";
 
 /** What a revision word names: a set of revisions (empty for base). */
 export interface Target<R extends GraphRevision = GraphRevision> {
@@ -153,7 +165,11 @@ export function findRevision<R extends GraphRevision>(graph: RevisionGraph<R>, t
   const matches = graph.revisions.filter((r) => r.id.startsWith(text.toLowerCase())).sort((a, b) => (a.id < b.id ? -1 : 1));
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
-    throw new AmbiguousRevisionError(text, matches.map((r) => r.id), `Ambiguous revision '${text}': it starts ${matches.length} ids (${ids(matches)}). Type more of the id.`);
+    throw new AmbiguousRevisionError(
+      text,
+      matches.map((r) => r.id),
+      `Ambiguous revision '${text}': it starts ${matches.length} ids (${ids(matches)}). Type more of the id.`,
+    );
   }
   throw new UnknownRevisionError(text, `Unknown revision '${text}': no revision id starts with it. Run 'veloiq db history' to see the ids.`);
 }
@@ -164,7 +180,9 @@ function step<R extends GraphRevision>(graph: RevisionGraph<R>, from: R[], steps
   for (let taken = 0; taken < Math.abs(steps); taken++) {
     if (steps < 0) {
       if (at.length === 0) {
-        const where = applied ? `only ${plural(taken, 'revision')} ${taken === 1 ? 'is' : 'are'} applied` : `only ${plural(taken, 'revision')} ${taken === 1 ? 'is' : 'are'} below ${ids(from)}`;
+        const where = applied
+          ? `only ${plural(taken, 'revision')} ${taken === 1 ? 'is' : 'are'} applied`
+          : `only ${plural(taken, 'revision')} ${taken === 1 ? 'is' : 'are'} below ${ids(from)}`;
         throw new UserError(`Cannot go ${plural(-steps, 'step')} back: ${where}. Use 'base' to revert everything.`);
       }
       const [r] = at;
@@ -178,10 +196,14 @@ function step<R extends GraphRevision>(graph: RevisionGraph<R>, from: R[], steps
       const next = at.length === 0 ? graph.revisions.filter((r) => r.parents.length === 0) : graph.children.get(at[0].id)!;
       if (next.length === 0) {
         const pending = applied ? graph.revisions.filter((r) => !applied.has(r.name)).length : taken;
-        throw new UserError(`Cannot go ${plural(steps, 'step')} forward: only ${plural(applied ? pending : taken, 'revision')} ${(applied ? pending : taken) === 1 ? 'is' : 'are'} pending. Use 'head' to apply them all.`);
+        throw new UserError(
+          `Cannot go ${plural(steps, 'step')} forward: only ${plural(applied ? pending : taken, 'revision')} ${(applied ? pending : taken) === 1 ? 'is' : 'are'} pending. Use 'head' to apply them all.`,
+        );
       }
       if (next.length > 1) {
-        throw new UserError(`Ambiguous revision '${spec}': ${at[0]?.id ?? 'base'} has ${next.length} children (${ids(next)}), one per branch. Name the branch: '<label>@+N', '<rev>@+N', or a revision id.`);
+        throw new UserError(
+          `Ambiguous revision '${spec}': ${at[0]?.id ?? 'base'} has ${next.length} children (${ids(next)}), one per branch. Name the branch: '<label>@+N', '<rev>@+N', or a revision id.`,
+        );
       }
       at = next;
     }
@@ -212,12 +234,26 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
       const heads = appliedHeads(graph, applied);
       if (heads.length > 1) {
         const labelled = heads.map((h) => labelsOf(graph, h)[0] ?? h.id);
-        throw new UserError(`Ambiguous revision '${text}': the database stands on ${heads.length} branches (${ids(heads)}). Say which: '${labelled[0]}@${relative[2]}${relative[3]}', or a revision id.`);
+        throw new UserError(
+          `Ambiguous revision '${text}': the database stands on ${heads.length} branches (${ids(heads)}). Say which: '${labelled[0]}@${relative[2]}${relative[3]}', or a revision id.`,
+        );
       }
-      return target(step(graph, heads, steps, text, applied), ancestors(graph, heads.map((h) => h.id)));
+      return target(
+        step(graph, heads, steps, text, applied),
+        ancestors(
+          graph,
+          heads.map((h) => h.id),
+        ),
+      );
     }
     const anchor = anchorOf(graph, applied, relative[1]);
-    return target(step(graph, anchor, steps, text), ancestors(graph, anchor.map((r) => r.id)));
+    return target(
+      step(graph, anchor, steps, text),
+      ancestors(
+        graph,
+        anchor.map((r) => r.id),
+      ),
+    );
   }
   if (anchored) {
     const members = branchOf(graph, anchored[1]);
@@ -228,7 +264,10 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
     }
     // The point below the branch's first revision: downgrading to it reverts the whole branch.
     const first = graph.revisions.find((r) => members.has(r.id))!;
-    return target(first.parents.map((id) => graph.byId.get(id)!), members);
+    return target(
+      first.parents.map((id) => graph.byId.get(id)!),
+      members,
+    );
   }
   return target([findRevision(graph, text)]);
 }
@@ -247,7 +286,10 @@ function anchorOf<R extends GraphRevision>(graph: RevisionGraph<R>, applied: Rea
 
 /** What `upgrade` applies: the targets' ancestors not applied yet, parents first. Empty when the targets are applied. */
 export function upgradePlan<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, target: Target<R>): R[] {
-  const wanted = ancestors(graph, target.revisions.map((r) => r.id));
+  const wanted = ancestors(
+    graph,
+    target.revisions.map((r) => r.id),
+  );
   return graph.revisions.filter((r) => wanted.has(r.id) && !applied.has(r.name));
 }
 
@@ -264,15 +306,29 @@ export function downgradePlan<R extends GraphRevision>(graph: RevisionGraph<R>, 
         : `Revision ${r.id} is ahead of the current revision (${ids(heads) || 'base'}); downgrade only goes back. To apply it use 'veloiq db upgrade ${r.id}'.`,
     );
   }
-  const keep = ancestors(graph, target.revisions.map((r) => r.id));
-  const revert = target.revisions.length === 0 ? graph.revisions : [...descendants(graph, target.revisions.map((r) => r.id))].map((id) => graph.byId.get(id)!);
+  const keep = ancestors(
+    graph,
+    target.revisions.map((r) => r.id),
+  );
+  const revert =
+    target.revisions.length === 0
+      ? graph.revisions
+      : [
+          ...descendants(
+            graph,
+            target.revisions.map((r) => r.id),
+          ),
+        ].map((id) => graph.byId.get(id)!);
   const names = new Set(revert.filter((r) => !keep.has(r.id) && (target.within?.has(r.id) ?? true)).map((r) => r.name));
   return graph.revisions.filter((r) => names.has(r.name) && applied.has(r.name)).reverse();
 }
 
 /** What `stamp` changes so that the record holds exactly the targets and their ancestors. */
 export function stampPlan<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, target: Target<R>): { record: R[]; remove: R[] } {
-  const wanted = ancestors(graph, target.revisions.map((r) => r.id));
+  const wanted = ancestors(
+    graph,
+    target.revisions.map((r) => r.id),
+  );
   return {
     record: graph.revisions.filter((r) => wanted.has(r.id) && !applied.has(r.name)),
     remove: graph.revisions.filter((r) => !wanted.has(r.id) && applied.has(r.name)).reverse(),

@@ -1,6 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { UserError } from './errors';
 import { ancestors, appliedHeads, buildGraph, resolveTarget, type RevisionGraph, type Target } from './revision-graph';
 
 export interface Revision {
@@ -58,7 +57,12 @@ function descriptionOf(header: string, slug: string | undefined): string {
 function headerList(header: string, key: string): string[] | undefined {
   const rest = header.split('\n').slice(2).join('\n');
   const match = new RegExp(`^\\s*\\*\\s*${key}:[ \\t]*(.*)$`, 'm').exec(rest);
-  return match ? match[1].split(',').map((word) => word.trim()).filter(Boolean) : undefined;
+  return match
+    ? match[1]
+        .split(',')
+        .map((word) => word.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 /** Every revision file in the folder, oldest first. One directory scan per command. */
@@ -96,7 +100,9 @@ export function listRevisions(dir: string): Revision[] {
  */
 export function nextRevisionId(existing: readonly Revision[], now = Date.now()): string {
   const newest = existing.reduce((max, r) => (OUR_NAME.test(r.name) ? Math.max(max, parseInt(r.id, 36)) : max), 0);
-  return Math.max(now, newest + 1).toString(36).padStart(8, '0');
+  return Math.max(now, newest + 1)
+    .toString(36)
+    .padStart(8, '0');
 }
 
 /** A file-name-safe slug of a message: lowercase words joined by `_`, never a path. */
@@ -159,6 +165,12 @@ export function standingOf(position: Position, applied: Iterable<string> = posit
 /** A position with exactly the target's revisions and their ancestors applied (offline scripts start there). */
 export function positionAt(revisions: Revision[], target: Target<Revision>): Position {
   const graph = buildGraph(revisions);
-  const names = ancestors(graph, target.revisions.map((r) => r.id));
-  return positionOf(revisions, revisions.filter((r) => names.has(r.id)).map((r) => r.name));
+  const names = ancestors(
+    graph,
+    target.revisions.map((r) => r.id),
+  );
+  return positionOf(
+    revisions,
+    revisions.filter((r) => names.has(r.id)).map((r) => r.name),
+  );
 }

@@ -114,7 +114,13 @@ function failure(revision: Revision, direction: Direction, consequence: string, 
 }
 
 /** Runs a revision's statements one by one; a failure names the revision. */
-async function runOneByOne(connection: Connection, { revision, queries }: Planned, direction: Direction, ctx: Transaction | undefined, consequence: string): Promise<void> {
+async function runOneByOne(
+  connection: Connection,
+  { revision, queries }: Planned,
+  direction: Direction,
+  ctx: Transaction | undefined,
+  consequence: string,
+): Promise<void> {
   try {
     for (const sql of queries) await connection.execute(sql as string, [], 'run', ctx);
   } catch (error) {
@@ -159,7 +165,9 @@ export async function runRevisions(
       return;
     }
     // A line break before each `;`, so a statement ending in a `--` comment cannot swallow it.
-    const text = [`savepoint ${SAVEPOINT}`, ...(first ? [first] : []), ...batch.flatMap((p) => p.queries as string[]), `release savepoint ${SAVEPOINT}`].join('\n;\n');
+    const text = [`savepoint ${SAVEPOINT}`, ...(first ? [first] : []), ...batch.flatMap((p) => p.queries as string[]), `release savepoint ${SAVEPOINT}`].join(
+      '\n;\n',
+    );
     try {
       await connection.execute(text, [], 'run', ctx);
       return;
@@ -226,7 +234,10 @@ export interface ApplyOptions {
  */
 export async function applyRevisions(db: Database, revisions: Revision[], direction: Direction, options: ApplyOptions): Promise<void> {
   // Many revisions compile faster together: in the background, while the first ones run.
-  const compiling = compileAhead(revisions.map((r) => r.path), () => localStatePath(db.project, 'compiled'));
+  const compiling = compileAhead(
+    revisions.map((r) => r.path),
+    () => localStatePath(db.project, 'compiled'),
+  );
   const connection = db.orm.em.getConnection();
   const lock = heldLockOf(db);
   // MikroORM's own options: `transactional: false` runs every revision outside a transaction,
@@ -265,7 +276,13 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
             yield revisions[next++];
           } while (!perMigration && next < revisions.length && (await nextIsTransactional()));
         }
-        const claim = lock && claimSql(db, (perMigration ? [revisions[next]] : revisions.slice(next)).map((r) => r.name), direction);
+        const claim =
+          lock &&
+          claimSql(
+            db,
+            (perMigration ? [revisions[next]] : revisions.slice(next)).map((r) => r.name),
+            direction,
+          );
         await connection.transactional(async (ctx) => {
           if (!prepared) await options.prepare!(ctx);
           if (settings.disableForeignKeys) await connection.execute(`set local session_replication_role = 'replica'`, [], 'run', ctx);

@@ -110,8 +110,7 @@ export function describeChange(change: SchemaChange): string {
 
 /** `1 table added; 2 columns added, 1 column dropped`: the short summary of a change set. */
 export function summarize(changes: SchemaChange[]): string {
-  const count = (object: SchemaChange['object'], action: SchemaChange['action']) =>
-    changes.filter((c) => c.object === object && c.action === action).length;
+  const count = (object: SchemaChange['object'], action: SchemaChange['action']) => changes.filter((c) => c.object === object && c.action === action).length;
   const tableOf = (c: SchemaChange) => c.name.slice(0, c.name.lastIndexOf('.'));
   const altered = new Set(changes.filter((c) => c.object !== 'table' && c.object !== 'schema' && c.object !== 'enum').map(tableOf));
   const parts: string[] = [];

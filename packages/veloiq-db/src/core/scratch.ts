@@ -11,7 +11,12 @@ export const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 
 /** This machine, as it appears in scratch database names: letters and digits only. */
 function hostTag(): string {
-  return hostname().toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 16) || 'host';
+  return (
+    hostname()
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, 16) || 'host'
+  );
 }
 
 /**

@@ -37,7 +37,8 @@ export function tsconfigOptions(path: string, ts: TypeScript): CompilerOptions {
   const { options, errors } = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(path), undefined, path);
   // 18003: no file matches `include`, which says nothing about how a file compiles.
   const error = errors.find((e) => e.category === ts.DiagnosticCategory.Error && e.code !== 18003);
-  if (error) throw new UserError(`Cannot read ${path}: ${ts.flattenDiagnosticMessageText(error.messageText, ' ').replace(/\.$/, '')}. Fix the tsconfig and run again.`);
+  if (error)
+    throw new UserError(`Cannot read ${path}: ${ts.flattenDiagnosticMessageText(error.messageText, ' ').replace(/\.$/, '')}. Fix the tsconfig and run again.`);
   optionsByTsconfig.set(key, options);
   return options;
 }
@@ -56,7 +57,9 @@ function swc(): Swc {
   try {
     return require('@swc/core') as Swc;
   } catch (error) {
-    throw new UserError(`Cannot load @swc/core, which compiles decorator entities: ${String((error as Error).message).split('\n')[0]}. Reinstall @veloiq/db (npm install).`);
+    throw new UserError(
+      `Cannot load @swc/core, which compiles decorator entities: ${String((error as Error).message).split('\n')[0]}. Reinstall @veloiq/db (npm install).`,
+    );
   }
 }
 
@@ -82,7 +85,9 @@ function decoratorSetting(filename: string): { ts: TypeScript; options: Compiler
   }
   const options = tsconfigOptions(tsconfig, ts);
   if (!options.experimentalDecorators) {
-    throw new UserError(`${shown} uses decorators, but ${shownPath(tsconfig, dirname(tsconfig), process.cwd())} does not enable them: ${fix} in its compilerOptions.`);
+    throw new UserError(
+      `${shown} uses decorators, but ${shownPath(tsconfig, dirname(tsconfig), process.cwd())} does not enable them: ${fix} in its compilerOptions.`,
+    );
   }
   return { ts, options };
 }

@@ -38,9 +38,12 @@ export function assertNoTypeErrors(files: string[], show: (path: string) => stri
     rootNames: files,
     options: { ...projectOptions, noEmit: true, skipLibCheck: true, incremental: true, tsBuildInfoFile: buildInfoFile, composite: false, declaration: false },
   });
-  const errors = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(), ...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics()].filter(
-    (d) => d.category === ts.DiagnosticCategory.Error && d.file && !d.file.fileName.includes('/node_modules/'),
-  );
+  const errors = [
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...program.getSyntacticDiagnostics(),
+    ...program.getSemanticDiagnostics(),
+  ].filter((d) => d.category === ts.DiagnosticCategory.Error && d.file && !d.file.fileName.includes('/node_modules/'));
   try {
     program.emit(); // with noEmit, writes only the build info
   } catch {

@@ -29,23 +29,25 @@ interface OptionSchema {
   'x-variadic'?: boolean;
 }
 
-const SCHEMAS: Record<string, { properties: Record<string, OptionSchema> }> = { branches, check, current, downgrade, generate, heads, history, lint, merge, migrate, show, stamp, status, upgrade };
+const SCHEMAS: Record<string, { properties: Record<string, OptionSchema> }> = {
+  branches,
+  check,
+  current,
+  downgrade,
+  generate,
+  heads,
+  history,
+  lint,
+  merge,
+  migrate,
+  show,
+  stamp,
+  status,
+  upgrade,
+};
 
 export type CommandName =
-  | 'branches'
-  | 'check'
-  | 'current'
-  | 'downgrade'
-  | 'generate'
-  | 'heads'
-  | 'history'
-  | 'lint'
-  | 'merge'
-  | 'migrate'
-  | 'show'
-  | 'stamp'
-  | 'status'
-  | 'upgrade';
+  'branches' | 'check' | 'current' | 'downgrade' | 'generate' | 'heads' | 'history' | 'lint' | 'merge' | 'migrate' | 'show' | 'stamp' | 'status' | 'upgrade';
 
 export const COMMAND_NAMES = Object.keys(SCHEMAS) as CommandName[];
 

@@ -1,12 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type {
-  CreateNodes,
-  CreateNodesContext,
-  CreateNodesResult,
-  CreateNodesResultArray,
-  TargetConfiguration,
-} from '@nx/devkit';
+import type { CreateNodes, CreateNodesContext, CreateNodesResult, CreateNodesResultArray, TargetConfiguration } from '@nx/devkit';
 import { CONFIG_NAMES, PROJECT_FILES } from '../core/project';
 
 /**
@@ -103,11 +97,7 @@ export function buildTargets(backend: boolean, options: NormalizedOptions): Reco
   // of every project that uses it; `^default` makes a new plugin version a miss.
   const entityInputs = [`${base}/**/*`, `!${generated}/**/*`, `!${base}/.veloiq/**/*`];
   const technologies = ['mikro-orm', 'postgresql'];
-  const target = (
-    executor: string,
-    description: string,
-    extra: Partial<TargetConfiguration> = {},
-  ): TargetConfiguration => ({
+  const target = (executor: string, description: string, extra: Partial<TargetConfiguration> = {}): TargetConfiguration => ({
     executor: `@veloiq/db:${executor}`,
     cache: false,
     ...extra,
@@ -127,10 +117,7 @@ export function buildTargets(backend: boolean, options: NormalizedOptions): Reco
       { dependsOn: [options.generateTargetName], outputs: [migrations] },
     ),
     [options.downgradeTargetName]: target('downgrade', 'Revert to an earlier revision: -1, base or a revision id (veloiq db downgrade).'),
-    [options.stampTargetName]: target(
-      'stamp',
-      'Mark the database as being at a revision (default head) without running migrations (veloiq db stamp).',
-    ),
+    [options.stampTargetName]: target('stamp', 'Mark the database as being at a revision (default head) without running migrations (veloiq db stamp).'),
     [options.headsTargetName]: target('heads', 'List the head revisions; more than one waits for db-merge (veloiq db heads).'),
     [options.branchesTargetName]: target('branches', 'List branchpoints and their children (veloiq db branches).'),
     [options.showTargetName]: target('show', 'Show one revision: parents, children, labels and file (veloiq db show <rev>).'),

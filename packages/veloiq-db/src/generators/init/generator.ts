@@ -91,7 +91,10 @@ export function addPluginToNxJson(tree: Tree): boolean {
 function isWorkspacePackage(tree: Tree, pkg: { workspaces?: string[] | { packages?: string[] } }): boolean {
   const patterns = Array.isArray(pkg.workspaces) ? pkg.workspaces : (pkg.workspaces?.packages ?? []);
   if (patterns.length === 0) return false;
-  const manifests = glob(tree, patterns.map((pattern) => `${pattern.replace(/\/+$/, '')}/package.json`));
+  const manifests = glob(
+    tree,
+    patterns.map((pattern) => `${pattern.replace(/\/+$/, '')}/package.json`),
+  );
   return manifests.some((file) => readJson(tree, file).name === PLUGIN_NAME);
 }
 
