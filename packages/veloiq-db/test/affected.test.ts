@@ -81,13 +81,13 @@ describe('nx affected -t db-check, in a clone of the repository', () => {
     assert.doesNotMatch(run.stdout, /sample:/);
   });
 
-  test('a change in packages/veloiq-db affects both apps', async (t) => {
+  test('a change in packages/veloiq-db affects every app that uses it', async (t) => {
     if (skip) return t.skip(skip);
     const from = git('rev-parse', 'HEAD');
     const file = join(clone, 'packages/veloiq-db/src/core/env.ts');
     writeFileSync(file, readFileSync(file, 'utf8') + '\n// a change to the plugin\n');
     const head = commit('plugin change');
-    assert.deepEqual(await affected(from, head), ['billing', 'sample']);
+    assert.deepEqual(await affected(from, head), ['billing', 'fixture-decorators', 'sample']);
     // And a change in sample alone leaves billing out.
     const sampleModels = join(clone, 'apps/sample/backend/src/modules/products/models.ts');
     writeFileSync(sampleModels, readFileSync(sampleModels, 'utf8') + '\n// touched\n');

@@ -63,6 +63,7 @@ describe('upgrade, current, history on the system PostgreSQL', () => {
   });
 
   test('upgrade to an applied revision has nothing to do, as in Alembic', async () => {
+    await upgrade({ ...options(), revision: '+1' });
     const result = await upgrade({ ...options(), revision: ids[0] });
     assert.deepEqual(result.applied, []);
     assert.equal(toText(result), `Nothing to upgrade: ${ids[0]} is already applied (now at ${ids[0]}).`);
