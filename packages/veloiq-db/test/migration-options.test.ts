@@ -57,6 +57,7 @@ describe('MikroORM migration options', () => {
     assert.deepEqual(
       (await s.db.query<{ name: string }>('select name from schema_history order by id')).map((r) => r.name),
       readdirSync(s.project.migrations)
+        .filter((file) => /\.(ts|js)$/.test(file))
         .map((file) => file.replace(/\.(ts|js)$/, ''))
         .sort(),
     );
