@@ -22,7 +22,7 @@ describe('revision descriptions', () => {
   cases.forEach(([name, message], i) => {
     test(name, () => {
       const id = `mx00000${i}`;
-      writeFileSync(join(dir, `${id}_m.ts`), renderRevision({ id, message, up: ['select 1'], down: [] }));
+      writeFileSync(join(dir, `${id}_m.ts`), renderRevision({ id, message, up: ['select 1'], down: [], parents: [] }));
       const revision = listRevisions(dir).find((r) => r.id === id)!;
       assert.equal(revision.description, headerLine(message));
     });

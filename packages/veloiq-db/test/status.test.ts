@@ -62,7 +62,10 @@ describe('status', async () => {
     assert.match(result.stdout, /^Edited since applied: mx000001 status probe$/m);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
     assert.match(result.stderr, DRIFT);
-    assert.match(result.stderr, /applied revision mx000001 changed since it was applied\. Restore the files \(git checkout\)/);
+    assert.match(
+      result.stderr,
+      /applied revision mx000001 changed since it was applied\. If the edit was a mistake, restore the file \(git checkout\)\. .*veloiq db stamp mwwywzue && veloiq db stamp mx000001\./,
+    );
   });
 
   test('an applied file deleted since: reported by name, exit 1', { skip }, async () => {
