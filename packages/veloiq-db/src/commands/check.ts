@@ -1,11 +1,10 @@
 import { assertConfigSeesEntities, assertRegistryCurrent } from '../core/codegen';
 import { UserError } from '../core/errors';
-import type { Database } from '../core/orm';
+import { loadConfig, migrationsDirOf, type Database } from '../core/orm';
 import { shownPath } from '../core/paths';
-import { openFolder } from './folder';
 import { HEAD_FILE, readHeadFile } from '../core/head-file';
 import { buildGraph } from '../core/revision-graph';
-import { listRevisions } from '../core/revisions';
+import { listRevisions, type Revision } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import { withScratchDatabase } from '../core/scratch';
 import { describeChange, diffEntities, type SchemaChange } from '../core/schema-diff';
@@ -40,26 +39,29 @@ export function check(options: CommandOptions): Promise<CheckResult> {
   return withEnvironment(options.env, async () => {
     const project = prepare(options);
     const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
+    const config = await loadConfig(project);
+    const folder = migrationsDirOf(config, project);
+    const graph = buildGraph(listRevisions(folder));
+    const heads = graph.heads.map((r) => r.id);
+    const headFile = readHeadFile(folder) ?? null;
     const found = await assertRegistryCurrent(project, show);
     return withDatabase(
       options,
-      (db) => {
+      async (db) => {
         assertConfigSeesEntities(db.orm, found, project, show);
-        return replay(db, show);
+        return { ...(await replay(db, graph.revisions)), migrationsDir: show(db.migrationsDir), heads, headFile };
       },
-      { project },
+      { project, config },
     );
   });
 }
 
-/** Replays every revision on a scratch database beside `db` and diffs the entities against it. */
-async function replay(db: Database, show: (path: string) => string): Promise<CheckResult> {
-  const revisions = listRevisions(db.migrationsDir);
-  const graph = buildGraph(revisions);
+/** Replays the revisions (parents first) on a scratch database beside `db` and diffs the entities against it. */
+async function replay(db: Database, revisions: Revision[]): Promise<Omit<CheckResult, 'migrationsDir' | 'heads' | 'headFile'>> {
   const diff = await withScratchDatabase(db, async (scratch) => {
     if (revisions.length > 0) {
       // As upgrade runs them: a revision that declares isTransactional() false runs on its own.
-      await applyRevisions(scratch, graph.revisions, 'up', { record: async () => undefined });
+      await applyRevisions(scratch, revisions, 'up', { record: async () => undefined });
     }
     return diffEntities(scratch.orm);
   });
@@ -70,9 +72,6 @@ async function replay(db: Database, show: (path: string) => string): Promise<Che
     revisions: revisions.length,
     changes: ok ? [] : diff.changes,
     sql: ok ? [] : diff.up.filter(Boolean),
-    migrationsDir: show(db.migrationsDir),
-    heads: graph.heads.map((r) => r.id),
-    headFile: readHeadFile(db.migrationsDir) ?? null,
   };
 }
 
@@ -104,15 +103,9 @@ export function headsFailure({ heads, headFile, migrationsDir }: Pick<CheckResul
 
 /** `check`, failing (non-zero exit under Nx) when the entities have a change no revision holds, or the folder has several heads. */
 export async function checkOrFail(options: CommandOptions): Promise<CheckResult> {
-  // Read from the folder alone, before any database work: the quickest answer CI can give.
-  const folder = await openFolder(options);
-  const heads = headsFailure({
-    heads: folder.graph.heads.map((r) => r.id),
-    headFile: readHeadFile(folder.migrationsDir) ?? null,
-    migrationsDir: folder.show(folder.migrationsDir),
-  });
-  if (heads) throw heads;
   const result = await check(options);
+  const split = headsFailure(result);
+  if (split) throw split;
   if (!result.ok) throw checkFailure(result);
   return result;
 }
