@@ -48,6 +48,24 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
     await expectAt(A.id, [A], [RECORD, 'product']);
   });
 
+  test('relative to a revision (head-1, <id>+1) as Alembic; a bare step the wrong way is refused and changes nothing', async () => {
+    await upgrade({ ...o, revision: 'head-1' });
+    await expectAt(B.id, [A, B], [RECORD, 'product', 'orders']);
+    await rejectsWith(
+      upgrade({ ...o, revision: '-1' }),
+      /^upgrade goes forward, and '-1' counts back from the current revision\. To revert, run 'veloiq db downgrade -- -1'\.$/,
+    );
+    await rejectsWith(
+      downgrade({ ...o, revision: '+1' }),
+      /^downgrade goes back, and '\+1' counts forward from the current revision\. To apply, run 'veloiq db upgrade \+1'\.$/,
+    );
+    await expectAt(B.id, [A, B], [RECORD, 'product', 'orders']);
+    await upgrade({ ...o, revision: `${B.id}+1` });
+    await expectAt(C.id, [A, B, C], [RECORD, 'product', 'orders', 'customer']);
+    await downgrade({ ...o, revision: 'head-2' });
+    await expectAt(A.id, [A], [RECORD, 'product']);
+  });
+
   test('upgrade head applies the rest', async () => {
     await upgrade({ ...o, revision: '+1' });
     await upgrade(o);

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   appliedHeads,
+  assertDirection,
   buildGraph,
   downgradePlan,
+  historyRange,
   resolveTarget,
   stampPlan,
   upgradePlan,
@@ -106,9 +108,14 @@ describe('revision words', () => {
         ['+3', ['a1'], /^Cannot go 3 steps forward: only 2 revisions are pending\. Use 'head'/],
         ['b', [], ['b1']],
         ['c1_n', [], ['c1']],
-        ['b1@+1', [], ['c1']],
-        ['c1@-2', [], ['a1']],
-        ['c1@-4', [], /^Cannot go 4 steps back: only 3 revisions are below c1\./],
+        // `rev@±N` walks from where the database stands on rev's line, not from rev (Alembic 1.8:
+        // at base `upgrade b@+1` goes to a; at c `downgrade d@-1` goes to b).
+        ['b1@+1', [], ['a1']],
+        ['a1@+2', ['a1'], ['c1']],
+        ['c1@-1', ['a1', 'b1'], ['a1']],
+        ['c1@-2', ['a1', 'b1', 'c1'], ['a1']],
+        ['c1@-2', [], /^Cannot go 2 steps back: only 0 revisions are applied\./],
+        ['c1@-4', ['a1', 'b1', 'c1'], /^Cannot go 4 steps back: only 3 revisions are applied\./],
         // Alembic: "Relative revision -0 didn't produce 0 migrations"; ours names the word.
         ['-0', ['a1'], /^Invalid revision '-0': a relative step must not be zero/],
         ['+0', ['a1'], /^Invalid revision '\+0'/],
@@ -117,6 +124,17 @@ describe('revision words', () => {
         ['  ', [], /^Invalid revision ''/],
         ['zz', [], /^Unknown revision 'zz'/],
         ["a'; drop", [], /^Invalid revision 'a'; drop'\. Use head, base, -N, \+N, heads, <label>@head/],
+        // Alembic's `symbol±N`: counted from the revision named, not from the database's position.
+        ['head-1', [], ['b1']],
+        ['head-2', ['a1', 'b1', 'c1'], ['a1']],
+        ['head-3', [], []],
+        ['a1+1', ['a1', 'b1', 'c1'], ['b1']],
+        ['b+1', [], ['c1']],
+        ['base+2', ['a1', 'b1', 'c1'], ['b1']],
+        ['c1+1', [], /^Cannot go 1 step forward/],
+        ['head-4', [], /^Cannot go 4 steps back: only 3 revisions are below c1\./],
+        ['zz+1', [], /^Unknown revision 'zz'/],
+        ['head+0', [], /^Invalid revision 'head\+0'/],
       ],
     );
     test('an ambiguous prefix lists the candidates', () => {
@@ -141,7 +159,11 @@ describe('revision words', () => {
       ['c@-1', ['a', 'b', 'c'], ['a']],
       // Alembic: "Relative revision +1 didn't produce 1 migrations" from a branchpoint.
       ['+1', ['a'], /^Ambiguous revision '\+1': a has 2 children \(b, c\), one per branch/],
-      ['a@+1', [], /^Ambiguous revision 'a@\+1'/],
+      // Alembic: a's line is the whole graph; from base one step is a itself.
+      ['a@+1', [], ['a']],
+      ['a@+1', ['a'], /^Ambiguous revision 'a@\+1': a has 2 children \(b, c\)/],
+      ['b@+1', ['a'], ['b']],
+      ['a@-1', ['a', 'b', 'c'], /^Ambiguous revision 'a@-1': the database stands at b, c on that line/],
     ]);
   });
 
@@ -154,7 +176,7 @@ describe('revision words', () => {
         ['a', 'b', 'c', 'm'],
         /^Ambiguous revision '-1': m is a mergepoint of b, c, so a step back has two ways\. Name the revision to go back to \(e\.g\. 'b', which keeps c\)/,
       ],
-      ['b@-1', [], ['a']],
+      ['b@-1', ['a', 'b'], ['a']],
     ]);
   });
 
@@ -164,8 +186,13 @@ describe('revision words', () => {
       ['feat@base', [], ['a']],
       ['feat@-1', ['a', 'b', 'b2'], ['b']],
       ['feat@+1', ['a', 'b'], ['b2']],
+      // The label's line runs down to a: from a, one step along it is b, not c.
+      ['feat@+1', ['a'], ['b']],
+      ['feat@+2', [], ['b']],
       ['head', [], /^Multiple head revisions are present \(b2, c\) for 'head': specify a target revision, 'feat@head'/],
       ['nope@head', [], /^Unknown revision 'nope'/],
+      ['feat@head-1', [], ['b']],
+      ['heads-1', [], /^Multiple head revisions are present \(b2, c\) for 'heads-1'/],
     ]);
     test('label@base of a branch from base is base', () => {
       assert.deepEqual(resolveTarget(graphOf('a:@feat', 'b:a'), applied(), 'feat@base').revisions, []);
@@ -185,6 +212,57 @@ function plans(plan: typeof upgradePlan, cases: PlanCase[]) {
     });
   }
 }
+
+describe('history ranges', () => {
+  // Each as `alembic history -r<range>` printed it on a → b → c → d with b applied (Alembic 1.8).
+  const linear = () => graphOf('a:', 'b:a', 'c:b', 'd:c');
+  const cases: [range: string, expected: string[] | RegExp][] = [
+    ['b:c', ['b', 'c']],
+    ['b:', ['b', 'c', 'd']],
+    [':b', ['a', 'b']],
+    ['base:head', ['a', 'b', 'c', 'd']],
+    ['-1:', ['c', 'd']],
+    ['current:', ['b', 'c', 'd']],
+    [':current', ['a', 'b']],
+    ['c:b', []],
+    ['b', /^History range 'b' needs a colon: \[start\]:\[end\], \[start\]: or :\[end\]/],
+    ['zz:', /^Unknown revision 'zz'/],
+    ['-5:', /^Cannot go 5 steps back/],
+  ];
+  for (const [range, expected] of cases) {
+    test(`-r ${range}`, () => {
+      const run = () => idsOf(historyRange(linear(), applied('a', 'b'), range));
+      if (expected instanceof RegExp) throwsLine(run, expected);
+      else assert.deepEqual(run(), expected);
+    });
+  }
+  test('on two heads, an end of heads shows both branches', () => {
+    assert.deepEqual(idsOf(historyRange(forked(), applied(), 'b:')), ['b']);
+    assert.deepEqual(idsOf(historyRange(forked(), applied(), 'a:heads')), ['a', 'b', 'c']);
+    throwsLine(() => historyRange(forked(), applied(), '-1:'), /^Multiple head revisions are present \(b, c\) for '-1:'/);
+  });
+});
+
+describe('a relative step the wrong way', () => {
+  // Alembic: "Relative revision -1 didn't produce 1 migrations" for both, wherever the database stands.
+  const cases: [command: 'upgrade' | 'downgrade', word: string, expected: RegExp | undefined][] = [
+    ['upgrade', '-1', /^upgrade goes forward, and '-1' counts back from the current revision\. To revert, run 'veloiq db downgrade -- -1'\.$/],
+    ['downgrade', '+2', /^downgrade goes back, and '\+2' counts forward from the current revision\. To apply, run 'veloiq db upgrade \+2'\.$/],
+    ['upgrade', '+1', undefined],
+    ['downgrade', '-1', undefined],
+    ['upgrade', 'head-1', undefined],
+    ['downgrade', 'base+1', undefined],
+    ['upgrade', 'feat@-1', /^upgrade goes forward, and 'feat@-1' counts back/],
+    ['downgrade', 'b1@+1', /^downgrade goes back, and 'b1@\+1' counts forward/],
+    ['downgrade', 'b1+1', undefined],
+  ];
+  for (const [command, word, expected] of cases) {
+    test(`${command} ${word}`, () => {
+      if (expected) throwsLine(() => assertDirection(command, word), expected);
+      else assertDirection(command, word);
+    });
+  }
+});
 
 describe('upgrade plans', () => {
   plans(upgradePlan, [

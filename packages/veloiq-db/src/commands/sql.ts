@@ -3,7 +3,7 @@ import { openOffline, SqlScript } from '../core/offline';
 import type { Database } from '../core/orm';
 import { downgradePlan, requireDowngradeRevision, revertAll, rewriteRecord, stampPlan } from '../core/plans';
 import { ensureRecordTable, recordApplied } from '../core/record';
-import { upgradePlan } from '../core/revision-graph';
+import { assertDirection, upgradePlan } from '../core/revision-graph';
 import { listRevisions, positionAt, resolveRevision, standingOf, type Position } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import { prepare, withEnvironment, type CommandOptions } from './session';
@@ -94,6 +94,7 @@ async function writeScript(
  */
 export function upgradeSql(options: SqlOptions): Promise<SqlResult> {
   return offlineScript('upgrade', options, 'base', async ({ db, script, position, target }) => {
+    assertDirection('upgrade', target ?? 'head');
     const to = resolveRevision(target ?? 'head', position);
     const pending = upgradePlan(position.graph, position.appliedNames, to);
     if (target !== undefined && target !== 'head' && pending.length === 0) {

@@ -1,5 +1,5 @@
 import { recordApplied, ensureRecordTable } from '../core/record';
-import { upgradePlan } from '../core/revision-graph';
+import { assertDirection, upgradePlan } from '../core/revision-graph';
 import { resolveRevision, standingOf, type Revision, type Standing } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import { notifier, withDatabase, readPosition, type CommandOptions } from './session';
@@ -34,6 +34,7 @@ export function upgrade(options: UpgradeOptions): Promise<UpgradeResult | SqlRes
   return withDatabase(
     options,
     async (db) => {
+      assertDirection('upgrade', options.revision ?? 'head');
       const position = await readPosition(db, notifier(options));
       const target = resolveRevision(options.revision ?? 'head', position);
       const pending = upgradePlan(position.graph, position.appliedNames, target);

@@ -2,7 +2,7 @@ import type { Transaction } from '@mikro-orm/core';
 import { UserError } from './errors';
 import type { Database } from './orm';
 import { ensureRecordTable, recordApplied, recordReverted } from './record';
-import { downgradePlan as revertsOnGraph, stampPlan as stampOnGraph } from './revision-graph';
+import { assertDirection, downgradePlan as revertsOnGraph, stampPlan as stampOnGraph } from './revision-graph';
 import { resolveRevision, type Position, type Revision } from './revisions';
 import { runRevisions } from './runner';
 
@@ -23,6 +23,7 @@ export interface DowngradePlan {
  * back to one parent of a mergepoint keeps the other branch applied.
  */
 export function downgradePlan(position: Position, spec: string | number): DowngradePlan {
+  assertDirection('downgrade', spec);
   const revert = revertsOnGraph(position.graph, position.appliedNames, resolveRevision(spec, position));
   const reverted = new Set(revert.map((r) => r.name));
   return { revert, after: [...position.appliedNames].filter((name) => !reverted.has(name)) };

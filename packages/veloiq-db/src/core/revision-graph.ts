@@ -142,8 +142,11 @@ export function multipleHeadsError(graph: RevisionGraph, spec: string): UserErro
   );
 }
 
+/** `[label@][symbol]±N`, Alembic's relative word: label, symbol (an id, head, base...), sign, count. */
+const RELATIVE = /^(?:([^@]+)@)?(\w+)?([+-])(\d+)$/;
+
 export const REVISION_HINT =
-  "Use head, base, -N, +N, heads, <label>@head, <label>@base, <rev>@+N, <rev>@-N, or a revision id or unique prefix (see 'veloiq db history').";
+  "Use head, base, -N, +N, heads, <label>@head, <label>@base, <rev>@+N, <rev>@-N, <rev>+N, head-N, or a revision id or unique prefix (see 'veloiq db history').";
 
 /** What a revision word names: a set of revisions (empty for base). */
 export interface Target<R extends GraphRevision = GraphRevision> {
@@ -175,7 +178,14 @@ export function findRevision<R extends GraphRevision>(graph: RevisionGraph<R>, t
 }
 
 /** N steps from `from` (ids; empty = base) towards the heads (+) or base (-), never across a fork. */
-function step<R extends GraphRevision>(graph: RevisionGraph<R>, from: R[], steps: number, spec: string, applied?: ReadonlySet<string>): R[] {
+function step<R extends GraphRevision>(
+  graph: RevisionGraph<R>,
+  from: R[],
+  steps: number,
+  spec: string,
+  applied?: ReadonlySet<string>,
+  lineage?: ReadonlySet<string>,
+): R[] {
   let at = from;
   for (let taken = 0; taken < Math.abs(steps); taken++) {
     if (steps < 0) {
@@ -193,7 +203,9 @@ function step<R extends GraphRevision>(graph: RevisionGraph<R>, from: R[], steps
       }
       at = r.parents.map((id) => graph.byId.get(id)!);
     } else {
-      const next = at.length === 0 ? graph.revisions.filter((r) => r.parents.length === 0) : graph.children.get(at[0].id)!;
+      const next = (at.length === 0 ? graph.revisions.filter((r) => r.parents.length === 0) : graph.children.get(at[0].id)!).filter(
+        (r) => !lineage || lineage.has(r.id),
+      );
       if (next.length === 0) {
         const pending = applied ? graph.revisions.filter((r) => !applied.has(r.name)).length : taken;
         throw new UserError(
@@ -225,33 +237,46 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
     return target(graph.heads);
   }
   if (text === 'base') return target([]);
-  const relative = /^(?:(.+)@)?([+-])(\d+)$/.exec(text);
+  const relative = RELATIVE.exec(text);
   const anchored = /^(.+)@(head|base)$/.exec(text);
   if (relative) {
-    const steps = Number(relative[3]) * (relative[2] === '-' ? -1 : 1);
+    const [, label, symbol, sign, count] = relative;
+    const steps = Number(count) * (sign === '-' ? -1 : 1);
     if (steps === 0) throw new UserError(`Invalid revision '${text}': a relative step must not be zero. ${REVISION_HINT}`);
-    if (relative[1] === undefined) {
-      const heads = appliedHeads(graph, applied);
-      if (heads.length > 1) {
-        const labelled = heads.map((h) => labelsOf(graph, h)[0] ?? h.id);
-        throw new UserError(
-          `Ambiguous revision '${text}': the database stands on ${heads.length} branches (${ids(heads)}). Say which: '${labelled[0]}@${relative[2]}${relative[3]}', or a revision id.`,
-        );
-      }
+    if (symbol !== undefined) {
+      const lineage = label !== undefined ? lineageOf(graph, label) : undefined;
+      const from = symbolAnchor(graph, applied, label, symbol, text);
       return target(
-        step(graph, heads, steps, text, applied),
+        step(graph, from, steps, text, undefined, lineage),
         ancestors(
           graph,
-          heads.map((h) => h.id),
+          from.map((r) => r.id),
         ),
       );
     }
-    const anchor = anchorOf(graph, applied, relative[1]);
+    if (label !== undefined) {
+      const lineage = lineageOf(graph, label);
+      const from = standingOn(graph, applied, lineage, text);
+      return target(
+        step(graph, from, steps, text, applied, lineage),
+        ancestors(
+          graph,
+          from.map((r) => r.id),
+        ),
+      );
+    }
+    const heads = appliedHeads(graph, applied);
+    if (heads.length > 1) {
+      const labelled = heads.map((h) => labelsOf(graph, h)[0] ?? h.id);
+      throw new UserError(
+        `Ambiguous revision '${text}': the database stands on ${heads.length} branches (${ids(heads)}). Say which: '${labelled[0]}@${sign}${count}', or a revision id.`,
+      );
+    }
     return target(
-      step(graph, anchor, steps, text),
+      step(graph, heads, steps, text, applied),
       ancestors(
         graph,
-        anchor.map((r) => r.id),
+        heads.map((h) => h.id),
       ),
     );
   }
@@ -272,16 +297,71 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
   return target([findRevision(graph, text)]);
 }
 
+/**
+ * Where `head-1`, `abc+2`, `base+1` and `feat@head-1` count from (Alembic's `[label@]symbol±N`):
+ * the revision the symbol names, not the database's position.
+ */
+function symbolAnchor<R extends GraphRevision>(
+  graph: RevisionGraph<R>,
+  applied: ReadonlySet<string>,
+  label: string | undefined,
+  symbol: string,
+  spec: string,
+): R[] {
+  const word = label !== undefined && (symbol === 'head' || symbol === 'base') ? `${label}@${symbol}` : symbol;
+  const anchor = resolveTarget(graph, applied, word).revisions;
+  if (anchor.length > 1) throw multipleHeadsError(graph, spec);
+  return anchor;
+}
+
+/**
+ * A bare `-N` for upgrade or `+N` for downgrade counts the wrong way from where the database
+ * stands; Alembic refuses both ("Relative revision -1 didn't produce 1 migrations").
+ */
+export function assertDirection(command: 'upgrade' | 'downgrade', spec: string | number): void {
+  const word = String(spec).trim();
+  const match = RELATIVE.exec(word);
+  if (!match || match[2] !== undefined || Number(match[4]) === 0) return;
+  if (command === 'upgrade' && match[3] === '-') {
+    throw new UserError(`upgrade goes forward, and '${word}' counts back from the current revision. To revert, run 'veloiq db downgrade -- ${word}'.`);
+  }
+  if (command === 'downgrade' && match[3] === '+') {
+    throw new UserError(`downgrade goes back, and '${word}' counts forward from the current revision. To apply, run 'veloiq db upgrade ${word}'.`);
+  }
+}
+
 /** A label's members, or a revision and its descendants. */
 function branchOf(graph: RevisionGraph, word: string): Set<string> {
   return graph.labelMembers.get(word) ?? descendants(graph, [findRevision(graph, word).id]);
 }
 
-/** Where `label@±N` and `rev@±N` count from: the database's position on that branch, or the revision. */
-function anchorOf<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, word: string): R[] {
-  const members = graph.labelMembers.get(word);
-  if (!members) return [findRevision(graph, word)];
-  return appliedHeads(graph, applied).filter((h) => members.has(h.id));
+/**
+ * What shares a line with a label or a revision: the labelled revision's (or the revision's)
+ * ancestors and descendants. `label@±N` and `rev@±N` walk only along it, as Alembic does.
+ */
+function lineageOf(graph: RevisionGraph, word: string): Set<string> {
+  const labelled = graph.revisions.filter((r) => r.labels.includes(word)).map((r) => r.id);
+  const from = labelled.length > 0 ? labelled : [findRevision(graph, word).id];
+  return new Set([...ancestors(graph, from), ...descendants(graph, from)]);
+}
+
+/**
+ * Where `label@±N` and `rev@±N` count from: where the database stands on that line (base when
+ * nothing on it is applied), not the label's revision.
+ */
+function standingOn<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, lineage: ReadonlySet<string>, spec: string): R[] {
+  const standing = ancestors(
+    graph,
+    appliedHeads(graph, applied).map((h) => h.id),
+  );
+  const onLine = new Set([...standing].filter((id) => lineage.has(id)));
+  const tips = graph.revisions.filter((r) => onLine.has(r.id) && !graph.children.get(r.id)!.some((c) => onLine.has(c.id)));
+  if (tips.length > 1) {
+    throw new UserError(
+      `Ambiguous revision '${spec}': the database stands at ${ids(tips)} on that line. Name a revision id, or a branch label that covers only one of them.`,
+    );
+  }
+  return tips;
 }
 
 /** What `upgrade` applies: the targets' ancestors not applied yet, parents first. Empty when the targets are applied. */
@@ -333,4 +413,35 @@ export function stampPlan<R extends GraphRevision>(graph: RevisionGraph<R>, appl
     record: graph.revisions.filter((r) => wanted.has(r.id) && !applied.has(r.name)),
     remove: graph.revisions.filter((r) => !wanted.has(r.id) && applied.has(r.name)).reverse(),
   };
+}
+
+/**
+ * The revisions `history -r start:end` shows, as Alembic's history range: descendants of start
+ * and ancestors of end, both included (an empty start is base, an empty end the heads).
+ * `current` is where the database stands; a bare `-N` start counts back from the end.
+ */
+export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, range: string): R[] {
+  const colon = range.indexOf(':');
+  if (colon === -1) throw new UserError(`History range '${range}' needs a colon: [start]:[end], [start]: or :[end] (e.g. 'base:head', '-3:', 'current:').`);
+  const [start, end] = [range.slice(0, colon).trim(), range.slice(colon + 1).trim()];
+  const word = (text: string): R[] => (text === 'current' ? appliedHeads(graph, applied) : resolveTarget(graph, applied, text).revisions);
+  const upper = end ? word(end) : graph.heads;
+  const back = /^-(\d+)$/.exec(start);
+  const lower = !start || start === 'base' ? undefined : back ? fromEnd(graph, upper, -Number(back[1]), range) : word(start);
+  const below = ancestors(
+    graph,
+    upper.map((r) => r.id),
+  );
+  const above = lower
+    ? descendants(
+        graph,
+        lower.map((r) => r.id),
+      )
+    : undefined;
+  return graph.revisions.filter((r) => below.has(r.id) && (!above || above.has(r.id)));
+}
+
+function fromEnd<R extends GraphRevision>(graph: RevisionGraph<R>, upper: R[], steps: number, range: string): R[] {
+  if (upper.length > 1) throw multipleHeadsError(graph, range);
+  return step(graph, upper, steps, range);
 }
