@@ -73,7 +73,9 @@ async function main(): Promise<void> {
       mkdirSync(root, { recursive: true });
       writeFileSync(join(root, 'project.json'), JSON.stringify({ name: names[k], root: relative(workspace.root, root), targets: {} }, null, 2));
     }
-    await mustRun('project generator', process.execPath, [join(__dirname, 'scale-generate.cjs'), workspace.root, ...names], workspace.root);
+    // The generator's TypeScript sources need tsx in this repository; the installed package is JavaScript.
+    const tsx = workspace === SOURCE_WORKSPACE ? ['--import', 'tsx'] : [];
+    await mustRun('project generator', process.execPath, [...tsx, join(__dirname, 'scale-generate.cjs'), workspace.root, ...names], workspace.root);
     for (const root of roots) {
       for (const [module, text] of modelFiles(SCALE_ENTITIES, false)) {
         mkdirSync(join(root, 'backend/src/modules', module), { recursive: true });
