@@ -47,7 +47,10 @@ describe('check on a copy of the sample', () => {
   test('each entity file runs once a check: the config imports the modules the registry check loaded', async () => {
     const original = readFileSync(products(), 'utf8');
     const runs = globalThis as { veloiqEntityRuns?: number };
-    writeFileSync(products(), `${original}\n(globalThis as { veloiqEntityRuns?: number }).veloiqEntityRuns = ((globalThis as { veloiqEntityRuns?: number }).veloiqEntityRuns ?? 0) + 1;\n`);
+    writeFileSync(
+      products(),
+      `${original}\n(globalThis as { veloiqEntityRuns?: number }).veloiqEntityRuns = ((globalThis as { veloiqEntityRuns?: number }).veloiqEntityRuns ?? 0) + 1;\n`,
+    );
     try {
       runs.veloiqEntityRuns = 0;
       assert.equal((await check(o)).ok, true);

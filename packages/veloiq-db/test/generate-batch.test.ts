@@ -37,12 +37,18 @@ describe('entity files of many projects checked together', () => {
     for (const project of [broken, importer]) {
       const path = relative(join(project.backend, 'src/modules/products'), lengths).replace(/\.ts$/, '');
       const from = path.startsWith('.') ? path : `./${path}`;
-      writeFileSync(PRODUCTS(project), `import { EMAIL_LENGTH } from '${from}';\nexport const length = EMAIL_LENGTH;\n${readFileSync(PRODUCTS(project), 'utf8')}`);
+      writeFileSync(
+        PRODUCTS(project),
+        `import { EMAIL_LENGTH } from '${from}';\nexport const length = EMAIL_LENGTH;\n${readFileSync(PRODUCTS(project), 'utf8')}`,
+      );
     }
     checkEntitiesTogether([clean.root, broken.root, importer.root]);
     assert.deepEqual([clean, broken, importer].map(stamped), [true, false, false]);
     for (const project of [broken, importer]) {
-      assert.match(await errorAlone(project), /^TypeScript error in .*products\/lengths\.ts:1:14: Type 'string' is not assignable to type 'number'\. Fix the entity file and run again\.$/);
+      assert.match(
+        await errorAlone(project),
+        /^TypeScript error in .*products\/lengths\.ts:1:14: Type 'string' is not assignable to type 'number'\. Fix the entity file and run again\.$/,
+      );
     }
     await generate({ projectRoot: clean.root, cwd: clean.root });
   });
@@ -78,7 +84,11 @@ describe('nx run-many -t generate --batch', () => {
 
     const generated = (app: string) => readFileSync(join(workspace.root, 'apps', app, 'backend/src/generated/entities.ts'), 'utf8');
     const before = ['sample', 'billing', 'fixture-decorators'].map(generated);
-    const batch = await nx(['run-many', '-t', 'generate', '--batch', '--skip-nx-cache', '--output-style=static'], { cwd: workspace.root, env, timeoutMs: 300_000 });
+    const batch = await nx(['run-many', '-t', 'generate', '--batch', '--skip-nx-cache', '--output-style=static'], {
+      cwd: workspace.root,
+      env,
+      timeoutMs: 300_000,
+    });
     const output = batch.stdout + batch.stderr;
     assert.notEqual(batch.code, 0, output);
     assert.match(output, /Running 4 tasks with @veloiq\/db:generate/, 'the four tasks ran in one batch');
