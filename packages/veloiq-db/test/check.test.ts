@@ -44,6 +44,25 @@ describe('check on a copy of the sample', () => {
     assert.deepEqual(await leftoverScratch(), []);
   });
 
+  test('each entity file runs once a check: the config imports the modules the registry check loaded', async () => {
+    const original = readFileSync(products(), 'utf8');
+    const runs = globalThis as { veloiqEntityRuns?: number };
+    writeFileSync(
+      products(),
+      `${original}\n(globalThis as { veloiqEntityRuns?: number }).veloiqEntityRuns = ((globalThis as { veloiqEntityRuns?: number }).veloiqEntityRuns ?? 0) + 1;\n`,
+    );
+    try {
+      runs.veloiqEntityRuns = 0;
+      assert.equal((await check(o)).ok, true);
+      assert.equal(runs.veloiqEntityRuns, 1);
+      runs.veloiqEntityRuns = 0;
+      await assert.rejects(migrate({ ...o, message: 'nothing to do' }), /no changes|not at head/i);
+      assert.equal(runs.veloiqEntityRuns, 1, 'migrate loads them once too');
+    } finally {
+      writeFileSync(products(), original);
+    }
+  });
+
   test('fails, naming what differs, when an entity change has no revision; passes once migrate wrote one', async () => {
     const original = readFileSync(products(), 'utf8');
     writeFileSync(products(), original.replace('priceCents: p.integer(),', 'priceCents: p.integer(),\n    color: p.string().length(30).nullable(),'));

@@ -105,7 +105,9 @@ describe('npm package', () => {
     assert.equal(pkg.devDependencies, undefined);
     assert.equal(pkg.scripts, undefined, 'no scripts (the workspace prepack guard stays behind)');
     const has = (path: string) => entries.includes(`package/${path.replace(/^\.\//, '')}`);
-    const executors = Object.entries(read('executors.json').executors as Record<string, { implementation: string; schema: string }>);
+    const executors = Object.entries(
+      read('executors.json').executors as Record<string, { implementation: string; batchImplementation?: string; schema: string }>,
+    );
     const generators = Object.entries(read('generators.json').generators as Record<string, { factory: string; schema: string }>);
     assert.deepEqual(
       executors.map(([name]) => name).sort(),
@@ -114,6 +116,7 @@ describe('npm package', () => {
     assert.deepEqual(generators.map(([name]) => name).sort(), ['init', 'project']);
     for (const [name, e] of executors) {
       assert.ok(has(`${e.implementation}.js`), `executor ${name}: ${e.implementation}.js`);
+      if (e.batchImplementation) assert.ok(has(`${e.batchImplementation}.js`), `executor ${name}: ${e.batchImplementation}.js`);
       assert.ok(has(e.schema), `executor ${name}: ${e.schema}`);
     }
     for (const [name, g] of generators) {

@@ -39,12 +39,14 @@ export function check(options: CommandOptions): Promise<CheckResult> {
   return withEnvironment(options.env, async () => {
     const project = prepare(options);
     const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
+    // First, as migrate does: the config then imports the entity modules this just loaded
+    // (loading them afresh after the config would run every entity file a second time).
+    const found = await assertRegistryCurrent(project, show);
     const config = await loadConfig(project);
     const folder = migrationsDirOf(config, project);
     const graph = buildGraph(listRevisions(folder));
     const heads = graph.heads.map((r) => r.id);
     const headFile = readHeadFile(folder) ?? null;
-    const found = await assertRegistryCurrent(project, show);
     return withDatabase(
       options,
       async (db) => {

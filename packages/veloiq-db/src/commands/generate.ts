@@ -1,10 +1,11 @@
 import { renderGenerated, writeGenerated } from '../core/codegen';
 import { discoverEntities, modelFiles } from '../core/entities';
 import { shownPath } from '../core/paths';
-import { findProject, localStatePath } from '../core/project';
+import { findProject, localStatePath, type Project } from '../core/project';
 import type { CommandOptions } from './session';
 import { assertDecoratorsCompile } from '../core/transpile';
 import { assertNoTypeErrors } from '../core/typecheck';
+import { checkTogether } from '../core/typecheck-together';
 
 export interface GenerateResult {
   kind: 'generate';
@@ -28,7 +29,7 @@ export async function generate(options: CommandOptions): Promise<GenerateResult>
   const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
   const modelPaths = modelFiles(project).map((file) => file.path);
   assertDecoratorsCompile(modelPaths);
-  assertNoTypeErrors(modelPaths, show, localStatePath(project, 'entities.tsbuildinfo'));
+  assertNoTypeErrors(modelPaths, show, typeCheckState(project));
   const found = await discoverEntities(project, show);
   const files = renderGenerated(found, project);
   const written = new Set(writeGenerated(files, show).map((file) => file.path));
@@ -38,4 +39,24 @@ export async function generate(options: CommandOptions): Promise<GenerateResult>
     modules: found.modules.filter((m) => m.entities.length > 0).map((m) => m.name),
     files: files.map((file) => ({ path: show(file.path), changed: written.has(file.path) })),
   };
+}
+
+const typeCheckState = (project: Project) => localStatePath(project, 'entities.tsbuildinfo');
+
+/**
+ * For many `generate` runs in one process (Nx's batch): the entity files of every project are
+ * type-checked together first, and each project whose check that settles skips its own. A
+ * project this cannot read is left to its own `generate`, which says what is wrong.
+ */
+export function checkEntitiesTogether(projectRoots: string[]): void {
+  checkTogether(
+    projectRoots.flatMap((root) => {
+      try {
+        const project = findProject(root);
+        return [{ files: modelFiles(project).map((file) => file.path), buildInfoFile: typeCheckState(project) }];
+      } catch {
+        return [];
+      }
+    }),
+  );
 }

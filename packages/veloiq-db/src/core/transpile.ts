@@ -5,7 +5,7 @@ import type { CompilerOptions } from 'typescript';
 import { UserError } from './errors';
 import { shownPath } from './paths';
 
-type TypeScript = typeof import('typescript');
+export type TypeScript = typeof import('typescript');
 
 /** The project's own TypeScript compiler, or undefined when it has none. */
 export function projectTypeScript(fromDir: string): TypeScript | undefined {

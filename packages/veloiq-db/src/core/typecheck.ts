@@ -1,7 +1,8 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from './errors';
-import { nearestTsconfig, projectTypeScript, tsconfigOptions } from './transpile';
+import type { CompilerHost, CompilerOptions, Diagnostic, SourceFile } from 'typescript';
+import { nearestTsconfig, projectTypeScript, tsconfigOptions, type TypeScript } from './transpile';
 
 /**
  * Type-checks the entity files with the project's TypeScript, because the loader that runs
@@ -17,33 +18,22 @@ import { nearestTsconfig, projectTypeScript, tsconfigOptions } from './transpile
  */
 export function assertNoTypeErrors(files: string[], show: (path: string) => string, buildInfoFile: string): void {
   if (files.length === 0) return;
-  const stampFile = buildInfoFile.replace(/(\.tsbuildinfo)?$/, '.passed.json');
+  const stampFile = stampFileOf(buildInfoFile);
   if (passedBefore(stampFile, files)) return;
-  const ts = projectTypeScript(dirname(files[0]));
-  if (!ts) return;
-  const tsconfig = nearestTsconfig(dirname(files[0]));
-  const projectOptions = tsconfig
-    ? tsconfigOptions(tsconfig, ts)
-    : {
-        strict: false,
-        esModuleInterop: true,
-        target: ts.ScriptTarget.ES2022,
-        // ES2022 without the DOM typings the target's default library adds: entity files have no
-        // use for them, and they are a large share of the declarations parsed for every check.
-        lib: ['lib.es2022.d.ts'],
-        module: ts.ModuleKind.CommonJS,
-        moduleResolution: ts.ModuleResolutionKind.Node10,
-      };
+  const setting = checkSetting(files);
+  if (!setting) return;
+  const { ts, tsconfig, options } = setting;
   const program = ts.createIncrementalProgram({
     rootNames: files,
-    options: { ...projectOptions, noEmit: true, skipLibCheck: true, incremental: true, tsBuildInfoFile: buildInfoFile, composite: false, declaration: false },
+    options: { ...options, incremental: true, tsBuildInfoFile: buildInfoFile },
+    host: sharedHost(ts, options),
   });
-  const errors = [
+  const errors = projectErrors(ts, [
     ...program.getOptionsDiagnostics(),
     ...program.getGlobalDiagnostics(),
     ...program.getSyntacticDiagnostics(),
     ...program.getSemanticDiagnostics(),
-  ].filter((d) => d.category === ts.DiagnosticCategory.Error && d.file && !d.file.fileName.includes('/node_modules/'));
+  ]);
   try {
     program.emit(); // with noEmit, writes only the build info
   } catch {
@@ -60,6 +50,71 @@ export function assertNoTypeErrors(files: string[], show: (path: string) => stri
   throw new UserError(`TypeScript error in ${show(first.file!.fileName)}:${line + 1}:${character + 1}: ${message}${more}. Fix the entity file and run again.`);
 }
 
+export interface CheckSetting {
+  ts: TypeScript;
+  /** The tsconfig whose rules apply, if any. */
+  tsconfig?: string;
+  /** Its options, made to check only (no emit, library typings not checked). */
+  options: CompilerOptions;
+}
+
+/** How `files` are checked: the project's TypeScript and tsconfig; undefined without TypeScript. */
+export function checkSetting(files: string[]): CheckSetting | undefined {
+  const ts = projectTypeScript(dirname(files[0]));
+  if (!ts) return undefined;
+  const tsconfig = nearestTsconfig(dirname(files[0]));
+  const projectOptions = tsconfig
+    ? tsconfigOptions(tsconfig, ts)
+    : {
+        strict: false,
+        esModuleInterop: true,
+        target: ts.ScriptTarget.ES2022,
+        // ES2022 without the DOM typings the target's default library adds: entity files have no
+        // use for them, and they are a large share of the declarations parsed for every check.
+        lib: ['lib.es2022.d.ts'],
+        module: ts.ModuleKind.CommonJS,
+        moduleResolution: ts.ModuleResolutionKind.Node10,
+      };
+  return { ts, tsconfig, options: { ...projectOptions, noEmit: true, skipLibCheck: true, incremental: false, composite: false, declaration: false } };
+}
+
+/** The errors that count: those in the project's own files, not in library typings. */
+export function projectErrors(ts: TypeScript, diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error && d.file && !d.file.fileName.includes('/node_modules/'));
+}
+
+/**
+ * Parsed declaration files (TypeScript's libraries, the packages' typings) by TypeScript copy
+ * and options. They are most of what a check parses, and the same for every project: a process
+ * that checks several (Nx's batch, a test run) parses each once. An entry is used only while
+ * the file's text is the same; a project's own files are parsed afresh.
+ */
+const declarationFiles = new WeakMap<TypeScript, Map<string, SourceFile>>();
+
+/** A compiler host that reads declaration files through `declarationFiles` (versioned, as incremental programs need). */
+export function sharedHost(ts: TypeScript, options: CompilerOptions): CompilerHost {
+  const host = ts.createIncrementalCompilerHost(options);
+  // What tsc itself parses: JSDoc only where it carries types (JavaScript files).
+  host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
+  let parsed = declarationFiles.get(ts);
+  if (!parsed) declarationFiles.set(ts, (parsed = new Map()));
+  // Binding, which the parsed file keeps, depends on the options: one set per distinct options.
+  const optionsKey = JSON.stringify(options);
+  const parse = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    if (!/\.d\.[cm]?ts$/.test(fileName)) return parse(fileName, languageVersion, onError, shouldCreate);
+    const key = `${fileName}\0${optionsKey}\0${JSON.stringify(languageVersion)}`;
+    const known = parsed.get(key);
+    if (known && known.text === host.readFile(fileName)) return known;
+    const file = parse(fileName, languageVersion, onError, shouldCreate);
+    if (file) parsed.set(key, file);
+    return file;
+  };
+  return host;
+}
+
+export const stampFileOf = (buildInfoFile: string) => buildInfoFile.replace(/(\.tsbuildinfo)?$/, '.passed.json');
+
 /** A file as the stamp knows it: when the same, its contents are taken to be the same (as tsc -b does). */
 const fingerprint = (path: string) => {
   const { size, mtimeMs } = statSync(path);
@@ -72,7 +127,7 @@ const fingerprint = (path: string) => {
  * Then TypeScript is not even loaded: a `generate` after an edit elsewhere in the backend (or
  * a run whose Nx cache missed for another reason) skips the ~1 s the check costs at least.
  */
-function passedBefore(stampFile: string, files: string[]): boolean {
+export function passedBefore(stampFile: string, files: string[]): boolean {
   try {
     const stamp = JSON.parse(readFileSync(stampFile, 'utf8')) as { roots: string[]; read: Record<string, string> };
     if (stamp.roots.join('\n') !== files.join('\n')) return false;
@@ -82,7 +137,7 @@ function passedBefore(stampFile: string, files: string[]): boolean {
   }
 }
 
-function rememberPassed(stampFile: string, roots: string[], read: string[]): void {
+export function rememberPassed(stampFile: string, roots: string[], read: string[]): void {
   try {
     writeFileSync(stampFile, JSON.stringify({ roots, read: Object.fromEntries(read.map((path) => [path, fingerprint(path)])) }));
   } catch {

@@ -42,6 +42,14 @@ export function typedOptions<O extends ExecutorOptions>(options: O, context: Exe
   return revision === undefined ? options : { ...options, [argumentsOf(command).positional!]: revision };
 }
 
+/** Where a command's report and its error line go: the console, or a batch task's own output. */
+export interface Print {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const CONSOLE: Print = { out: (line) => console.log(line), err: (line) => console.error(line) };
+
 /**
  * The one adapter between Nx and a command: Nx's context becomes plain options, the result
  * becomes text (or JSON), and a user error becomes one line on stderr and a failed run.
@@ -50,6 +58,7 @@ export async function runCommand<O extends ExecutorOptions>(
   command: (options: O & CommandOptions) => Promise<CommandResult>,
   options: O,
   context: ExecutorContext,
+  print: Print = CONSOLE,
 ): Promise<{ success: boolean }> {
   const project = context.projectsConfigurations.projects[context.projectName as string];
   try {
@@ -58,19 +67,19 @@ export async function runCommand<O extends ExecutorOptions>(
       // `veloiq ... --sql > file.sql` reads the script from here, likewise.
       writeFileSync(process.env.VELOIQ_JSON_OUTPUT, redactResult(toText(result)) + '\n');
     } else if (!options.json) {
-      console.log(redactResult(toText(result)));
+      print.out(redactResult(toText(result)));
     } else if (process.env.VELOIQ_JSON_OUTPUT) {
       // `veloiq ... --json` reads the JSON from here, so Nx's own lines never mix into it.
       writeFileSync(process.env.VELOIQ_JSON_OUTPUT, redactResult(toJson(result)) + '\n');
     } else {
-      console.log(redactResult(toJson(result)));
+      print.out(redactResult(toJson(result)));
     }
     // A result that reports problems (status's drift, db-lint's findings) is shown in full, then fails the run.
     const failure = failureOf(result);
-    if (failure) console.error(describeError(new UserError(failure)));
+    if (failure) print.err(describeError(new UserError(failure)));
     return { success: !failure && (!('ok' in result) || result.ok !== false) };
   } catch (error) {
-    console.error(describeError(error));
+    print.err(describeError(error));
     return { success: false };
   }
 }
