@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, run, systemPgAvailable, type TestDatabase } from './support';
+import { createTestDatabase, run, missingSystemPg, type TestDatabase } from './support';
 
 const PKG = join(__dirname, '..');
 const ROOT_PKG = JSON.parse(readFileSync(join(PKG, '../../package.json'), 'utf8'));
@@ -123,7 +123,8 @@ describe('npm package', () => {
   });
 
   test('installs into a brand-new Nx workspace: init (twice), project, db-migrate, db-upgrade, veloiq db current', async (t) => {
-    if (!(await systemPgAvailable())) return t.skip('no PostgreSQL on 127.0.0.1:5432');
+    const skip = await missingSystemPg();
+    if (skip) return t.skip(skip);
     const ws = join(scratch, 'fresh-workspace');
     mkdirSync(ws);
     writeFileSync(
@@ -205,7 +206,8 @@ describe('npm package', () => {
   });
 
   test("the package README's install and project steps work as written, in an empty folder", async (t) => {
-    if (!(await systemPgAvailable())) return t.skip('no PostgreSQL on 127.0.0.1:5432');
+    const skip = await missingSystemPg();
+    if (skip) return t.skip(skip);
     const ws = join(scratch, 'readme-workspace');
     mkdirSync(ws);
     // The README installs ./veloiq-db-0.1.0.tgz: the tarball, where a user has downloaded it.

@@ -6,10 +6,10 @@ import { appendFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { runEngine, writeRevision } from './safety-fixtures';
-import { SAMPLE, copySample, createTestDatabase, systemPgAvailable, veloiq, type TestDatabase, type TestProject } from './support';
+import { SAMPLE, copySample, createTestDatabase, missingSystemPg, veloiq, type TestDatabase, type TestProject } from './support';
 
 describe('status', async () => {
-  const skip = !(await systemPgAvailable()) && 'no PostgreSQL on 127.0.0.1:5432';
+  const skip = await missingSystemPg();
   let project: TestProject;
   let db: TestDatabase;
   let names: string[];
