@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { upgrade } from '../src/commands/upgrade';
+import { runEngine } from './safety-fixtures';
 import { cloneWorkspace, createTestDatabase, nx as nxIn, veloiq, withoutDatabaseUrl, type TestDatabase, type WorkspaceClone } from './support';
 
 describe('sample app through nx run and veloiq', () => {
@@ -26,9 +26,14 @@ describe('sample app through nx run and veloiq', () => {
       await db.drop();
     }
   };
-  /** The sample's revisions applied to `db`: the state a test starts from, not what it checks. */
+  /**
+   * The sample's revisions applied to `db`: the state a test starts from, not what it checks. In
+   * a process of its own, as the executors run it: a process loads a project's config (and the
+   * DATABASE_URL it reads) once.
+   */
   const atHead = async (db: TestDatabase) => {
-    await upgrade({ projectRoot: SAMPLE, cwd: SAMPLE, env: { DATABASE_URL: db.url }, notify: () => undefined });
+    const result = await runEngine('upgrade', SAMPLE, {}, { DATABASE_URL: db.url });
+    assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(await db.tables(), ['mikro_orm_migrations', 'orders', 'product']);
   };
   /** An env file in the clone's backend/ naming `db`. */
