@@ -13,13 +13,17 @@ import { createTestDatabase, run, missingSystemPg, type TestDatabase } from './s
 const PKG = join(__dirname, '..');
 const ROOT_PKG = JSON.parse(readFileSync(join(PKG, '../../package.json'), 'utf8'));
 
-/** The environment a user's shell would have: no npm_* variables from a surrounding `npm test`. */
+/**
+ * The environment a user's shell would have: no npm_* variables from a surrounding `npm test`,
+ * and Nx's own default of loading plugins in isolated workers (the other tests load them
+ * in-process, which is faster).
+ */
 function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!/^npm_/i.test(key) && !key.startsWith('NX_') && key !== 'DATABASE_URL') env[key] = value;
   }
-  return { ...env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', ...extra };
+  return { ...env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: undefined, ...extra };
 }
 
 const ITEM_MODELS = `import { defineEntity, p } from '@mikro-orm/core';
