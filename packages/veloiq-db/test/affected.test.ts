@@ -52,9 +52,9 @@ describe('nx affected -t db-check, in a clone of the repository', () => {
   });
   beforeEach(async () => {
     if (skip) return;
-    // Nx's cache and the node_modules link stay; commits and edits of an earlier test go.
+    // Commits and edits of an earlier test go; ignored files (Nx's cache, node_modules) stay.
     git('reset', '-q', '--hard', base);
-    git('clean', '-q', '-f', '-d', '--exclude=node_modules');
+    git('clean', '-q', '-f', '-d');
     db = await createTestDatabase('vq_affected');
   });
   afterEach(async () => {

@@ -77,7 +77,7 @@ describe('Nx caching of the inferred targets, in a clone of the repository', () 
   beforeEach(async () => {
     if (skip) return;
     workspace!.git('checkout', '-q', '--', '.');
-    workspace!.git('clean', '-q', '-f', '-d', '--exclude=node_modules');
+    workspace!.git('clean', '-q', '-f', '-d');
     cacheDirectory = join(clone, '.nx', `test-cache-${++tests}`);
     db = await createTestDatabase('vq_cache');
   });

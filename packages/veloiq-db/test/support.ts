@@ -1,6 +1,6 @@
 // Shared test fixtures: real PostgreSQL databases and throwaway projects. No mocks.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -121,6 +121,9 @@ export function cloneWorkspace(): WorkspaceClone {
   chmodSync(root, 0o755);
   execFileSync('git', ['clone', '--quiet', '--no-hardlinks', WORKSPACE, root]);
   symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
+  // The link is no folder to the .gitignore's `node_modules/`: without this, `git add -A` commits
+  // it and a later reset or clean removes it.
+  appendFileSync(join(root, '.git/info/exclude'), '/node_modules\n');
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
   git('config', 'user.email', 'ci@veloiq.test');
   git('config', 'user.name', 'CI');
