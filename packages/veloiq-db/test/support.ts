@@ -168,7 +168,7 @@ export interface RunResult {
  * in its own process (isolated plugin workers cost seconds of startup per `nx` run and change
  * nothing these tests look at).
  */
-export const QUIET_NX = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: 'false', FORCE_COLOR: '0' };
+const QUIET_NX = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: 'false', FORCE_COLOR: '0' };
 
 /** Runs a command to completion; never throws on a non-zero exit. */
 export function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult> {
