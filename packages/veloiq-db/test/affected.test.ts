@@ -4,12 +4,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { generate } from '../src/commands/generate';
+import { migrate } from '../src/commands/migrate';
+import { upgrade } from '../src/commands/upgrade';
 import { cloneWorkspace, createTestDatabase, missingSystemPg, nx, type TestDatabase, type WorkspaceClone } from './support';
 
 const INVOICE = 'apps/billing/backend/src/modules/invoices/models.ts';
 
 describe('nx affected -t db-check, in a clone of the repository', () => {
+  // One clone for the file; each test starts from its first commit (`base`), with its own database.
   let workspace: WorkspaceClone | undefined;
   let clone: string;
   let base: string;
@@ -29,6 +33,15 @@ describe('nx affected -t db-check, in a clone of the repository', () => {
     assert.equal(result.code, 0, result.stderr);
     return (JSON.parse(result.stdout) as string[]).sort();
   };
+  /** Billing's invoice gains a column that no revision holds yet. */
+  const addDueDate = () => {
+    const models = readFileSync(join(clone, INVOICE), 'utf8');
+    writeFileSync(
+      join(clone, INVOICE),
+      models.replace('    paidAt: p.datetime().nullable(),\n', '    paidAt: p.datetime().nullable(),\n    dueAt: p.datetime().nullable(),\n'),
+    );
+    assert.notEqual(readFileSync(join(clone, INVOICE), 'utf8'), models, 'the entity changed');
+  };
 
   before(async () => {
     skip = await missingSystemPg();
@@ -36,22 +49,23 @@ describe('nx affected -t db-check, in a clone of the repository', () => {
     workspace = cloneWorkspace();
     clone = workspace.root;
     base = git('rev-parse', 'HEAD');
+  });
+  beforeEach(async () => {
+    if (skip) return;
+    // Commits and edits of an earlier test go; ignored files (Nx's cache, node_modules) stay.
+    git('reset', '-q', '--hard', base);
+    git('clean', '-q', '-f', '-d');
     db = await createTestDatabase('vq_affected');
   });
-
-  after(async () => {
+  afterEach(async () => {
     await db?.drop();
-    workspace?.remove();
+    db = undefined;
   });
+  after(() => workspace?.remove());
 
   test('an entity change in billing checks billing alone, and fails naming the missing column', async (t) => {
     if (skip) return t.skip(skip);
-    const models = readFileSync(join(clone, INVOICE), 'utf8');
-    writeFileSync(
-      join(clone, INVOICE),
-      models.replace('    paidAt: p.datetime().nullable(),\n', '    paidAt: p.datetime().nullable(),\n    dueAt: p.datetime().nullable(),\n'),
-    );
-    assert.notEqual(readFileSync(join(clone, INVOICE), 'utf8'), models, 'the entity changed');
+    addDueDate();
     const head = commit('billing: invoice due date');
 
     assert.deepEqual(await affected(base, head), ['billing']);
@@ -67,11 +81,16 @@ describe('nx affected -t db-check, in a clone of the repository', () => {
 
   test('with its revision committed, the same affected run passes, still for billing alone', async (t) => {
     if (skip) return t.skip(skip);
-    const upgrade = await nx(['run', 'billing:db-upgrade'], { cwd: clone, env: { DATABASE_URL: db!.url } });
-    assert.equal(upgrade.code, 0, upgrade.stdout + upgrade.stderr);
-    const migrate = await nx(['run', 'billing:db-migrate', '-m', 'add due date to invoice'], { cwd: clone, env: { DATABASE_URL: db!.url } });
-    assert.equal(migrate.code, 0, migrate.stdout + migrate.stderr);
-    assert.ok(readdirSync(join(clone, 'apps/billing/backend/migrations')).some((f) => f.endsWith('_add_due_date_to_invoice.ts')));
+    addDueDate();
+    commit('billing: invoice due date');
+    // The revision is written as a developer would (generate, upgrade, migrate): through the
+    // engine, since what this test checks is the affected run.
+    const billing = join(clone, 'apps/billing');
+    const o = { projectRoot: billing, cwd: billing, env: { DATABASE_URL: db!.url }, notify: () => undefined };
+    await generate(o);
+    await upgrade(o);
+    await migrate({ ...o, message: 'add due date to invoice' });
+    assert.ok(readdirSync(join(billing, 'backend/migrations')).some((f) => f.endsWith('_add_due_date_to_invoice.ts')));
     const head = commit('billing: revision for the due date');
 
     assert.deepEqual(await affected(base, head), ['billing']);
@@ -83,11 +102,10 @@ describe('nx affected -t db-check, in a clone of the repository', () => {
 
   test('a change in packages/veloiq-db affects every app that uses it', async (t) => {
     if (skip) return t.skip(skip);
-    const from = git('rev-parse', 'HEAD');
     const file = join(clone, 'packages/veloiq-db/src/core/env.ts');
     writeFileSync(file, readFileSync(file, 'utf8') + '\n// a change to the plugin\n');
     const head = commit('plugin change');
-    assert.deepEqual(await affected(from, head), ['billing', 'fixture-decorators', 'sample']);
+    assert.deepEqual(await affected(base, head), ['billing', 'fixture-decorators', 'sample']);
     // And a change in sample alone leaves billing out.
     const sampleModels = join(clone, 'apps/sample/backend/src/modules/products/models.ts');
     writeFileSync(sampleModels, readFileSync(sampleModels, 'utf8') + '\n// touched\n');

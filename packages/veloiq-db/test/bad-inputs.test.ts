@@ -459,7 +459,6 @@ const ROWS: Row[] = [
 
 describe('bad inputs', { concurrency: 4 }, async () => {
   const skip = await missingSystemPg();
-  delete process.env.DATABASE_URL;
   const dir = mkdtempSync(join(tmpdir(), 'veloiq-bad-'));
   chmodSync(dir, 0o777); // the embedded server runs as the postgres user when we are root
   // A server that checks passwords, for the wrong-password row: ours, so failing to start fails.

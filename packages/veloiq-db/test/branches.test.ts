@@ -5,7 +5,7 @@ import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { current, type CurrentResult } from '../src/commands/current';
-import { downgrade } from '../src/commands/downgrade';
+import { downgrade, type DowngradeResult } from '../src/commands/downgrade';
 import { heads } from '../src/commands/heads';
 import { history } from '../src/commands/history';
 import { merge } from '../src/commands/merge';
@@ -24,7 +24,7 @@ const A = {
   message: 'create product table',
   up: ['create table "product" ("id" serial primary key)'],
   down: ['drop table "product"'],
-  parents: [],
+  parents: [] as string[],
 };
 const B = {
   id: 'mz000002',
@@ -61,10 +61,11 @@ describe('two branches, two revisions: the out-of-order story on two databases',
   let dev: TestDatabase;
   let prod: TestDatabase;
   let target: TestProject;
-  const o = () => ({ projectRoot: target.root, cwd: target.root, notify: () => undefined });
+  let url: string;
+  const o = () => ({ projectRoot: target.root, cwd: target.root, env: { DATABASE_URL: url }, notify: () => undefined });
   /** Runs a command in the checkout of `db`, with the same revision files as the developer's. */
   const on = <T>(db: TestDatabase, run: () => Promise<T>): Promise<T> => {
-    process.env.DATABASE_URL = db.url;
+    url = db.url;
     target = db === dev ? project : deployed;
     if (db === prod) {
       for (const file of readdirSync(deployed.migrations)) rmSync(join(deployed.migrations, file));
@@ -83,7 +84,6 @@ describe('two branches, two revisions: the out-of-order story on two databases',
     prod = await createTestDatabase('vq_branch_prod');
   });
   after(async () => {
-    delete process.env.DATABASE_URL;
     await dev?.drop();
     await prod?.drop();
     project?.remove();
@@ -200,7 +200,7 @@ describe('two branches, two revisions: the out-of-order story on two databases',
     const result = await on(dev, () => downgrade({ ...o(), revision: B.id }));
     assert.equal(toText(result), `Reverted ${mergeId} merge heads\n1 revision reverted; now at ${B.id} and ${C.id} (2 branches).`);
     assert.deepEqual(await dev.tables(), ['customer', 'mikro_orm_migrations', 'orders', 'product']);
-    const back = await on(dev, () => downgrade({ ...o(), revision: `${C.id}@-1` }));
+    const back = (await on(dev, () => downgrade({ ...o(), revision: `${C.id}@-1` }))) as DowngradeResult;
     assert.deepEqual(
       back.reverted.map((r) => r.id),
       [C.id],

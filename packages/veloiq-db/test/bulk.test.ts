@@ -56,13 +56,12 @@ async function failsWith(promise: Promise<unknown>): Promise<string> {
 describe('long upgrades', () => {
   let project: TestProject;
   let db: TestDatabase;
-  const options = () => ({ projectRoot: project.root, cwd: project.root });
+  const options = () => ({ projectRoot: project.root, cwd: project.root, env: { DATABASE_URL: db.url } });
 
   before(async () => {
     project = copySample();
     // One database for the file: the project's config module, and so its URL, is loaded once.
     db = await createTestDatabase('vq_bulk');
-    process.env.DATABASE_URL = db.url;
   });
   beforeEach(async () => {
     round += 1;
@@ -71,7 +70,6 @@ describe('long upgrades', () => {
     await db.query('drop schema public cascade; create schema public');
   });
   after(async () => {
-    delete process.env.DATABASE_URL;
     await db.drop();
     project.remove();
   });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { cloneWorkspace, createTestDatabase, missingSystemPg, nx, type TestDatabase, type WorkspaceClone } from './support';
 
 const BACKEND = 'apps/billing/backend';
@@ -50,11 +50,14 @@ describe('Nx caching of the inferred targets, in a clone of the repository', () 
   let clone: string;
   let db: TestDatabase | undefined;
   let skip: string | false;
+  /** Each test's own Nx cache folder. */
+  let cacheDirectory: string;
+  let tests = 0;
 
   const run = async (args: string[]): Promise<Outcome> => {
-    // Nx 23 shares one cache between every clone of a repository (~/.nx/<id>/cache): this clone
-    // gets its own, so results from the workspace or an earlier run cannot answer here.
-    const env = { DATABASE_URL: db!.url, NX_CACHE_DIRECTORY: join(clone, '.nx', 'test-cache') };
+    // Nx 23 shares one cache between every clone of a repository (~/.nx/<id>/cache): each test
+    // gets its own, so results from the workspace, an earlier run or another test cannot answer.
+    const env = { DATABASE_URL: db!.url, NX_CACHE_DIRECTORY: cacheDirectory };
     const result = await nx(['run', ...args], { cwd: clone, env });
     const output = result.stdout + result.stderr;
     const counted = countTasks(output);
@@ -68,13 +71,21 @@ describe('Nx caching of the inferred targets, in a clone of the repository', () 
     if (skip) return;
     workspace = cloneWorkspace();
     clone = workspace.root;
+  });
+  // One clone for the file; each test starts from its committed files, an empty database and
+  // an empty cache.
+  beforeEach(async () => {
+    if (skip) return;
+    workspace!.git('checkout', '-q', '--', '.');
+    workspace!.git('clean', '-q', '-f', '-d');
+    cacheDirectory = join(clone, '.nx', `test-cache-${++tests}`);
     db = await createTestDatabase('vq_cache');
   });
-
-  after(async () => {
+  afterEach(async () => {
     await db?.drop();
-    workspace?.remove();
+    db = undefined;
   });
+  after(() => workspace?.remove());
 
   test('generate: miss, then hit; a new revision leaves it a hit; an entity change is a miss', async (t) => {
     if (skip) return t.skip(skip);
@@ -104,6 +115,8 @@ describe('Nx caching of the inferred targets, in a clone of the repository', () 
 
   test('db-check: hit when nothing changed; miss on a new revision, an entity change, or another --env-file', async (t) => {
     if (skip) return t.skip(skip);
+    const generated = await run(['billing:generate']);
+    assert.equal(generated.code, 0, generated.output);
     const first = await run(['billing:db-check']);
     assert.equal(first.code, 0, first.output);
     assert.equal(first.tasks, 2, 'generate runs first');

@@ -1,8 +1,8 @@
 // `veloiq db check`: do the revisions hold every entity change? Real PostgreSQL, no mocks.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { check, checkOrFail } from '../src/commands/check';
 import { downgrade } from '../src/commands/downgrade';
 import { generate } from '../src/commands/generate';
@@ -21,16 +21,16 @@ async function leftoverScratch(): Promise<string[]> {
 describe('check on a copy of the sample', () => {
   let project: TestProject;
   let db: TestDatabase;
-  let o: { projectRoot: string; cwd: string };
+  let o: { projectRoot: string; cwd: string; env: { DATABASE_URL: string | undefined } };
   const products = () => join(project.backend, 'src/modules/products/models.ts');
 
-  before(async () => {
+  // Each test edits its own copy and database.
+  beforeEach(async () => {
     project = copySample();
     db = await createTestDatabase('vq_check');
-    process.env.DATABASE_URL = db.url;
-    o = { projectRoot: project.root, cwd: project.root };
+    o = { projectRoot: project.root, cwd: project.root, env: { DATABASE_URL: db.url } };
   });
-  after(async () => {
+  afterEach(async () => {
     await db.drop();
     project.remove();
   });
@@ -90,21 +90,13 @@ describe('check on a copy of the sample', () => {
 
   test('a removed entity is named as a dropped table', async () => {
     const registry = join(project.backend, 'src/generated/entities.ts');
-    const orders = join(project.backend, 'src/modules/orders/models.ts');
-    const original = readFileSync(orders, 'utf8');
     // The module goes away with its entity (a models.ts left without one is an error of its own).
     rmSync(join(project.backend, 'src/modules/orders'), { recursive: true });
-    try {
-      await generate(o);
-      assert.doesNotMatch(readFileSync(registry, 'utf8'), /Order/);
-      const result = await check(o);
-      assert.equal(result.ok, false);
-      assert.deepEqual(result.changes, [{ action: 'dropped', object: 'table', name: 'orders' }]);
-    } finally {
-      mkdirSync(join(project.backend, 'src/modules/orders'), { recursive: true });
-      writeFileSync(orders, original);
-      await generate(o);
-    }
+    await generate(o);
+    assert.doesNotMatch(readFileSync(registry, 'utf8'), /Order/);
+    const result = await check(o);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.changes, [{ action: 'dropped', object: 'table', name: 'orders' }]);
   });
 
   test('a revision that fails to replay is named, and the temporary database is dropped', async () => {
@@ -113,23 +105,13 @@ describe('check on a copy of the sample', () => {
       broken,
       `/**\n * broken on purpose\n */\nimport { Migration } from '@mikro-orm/migrations';\n\nexport class Migration_zzzzzzzz extends Migration {\n  override async up(): Promise<void> {\n    this.addSql('alter table "nope" add column "x" int;');\n  }\n}\n`,
     );
-    try {
-      await assert.rejects(check(o), /Revision zzzzzzzz \(broken on purpose\) failed to apply: .*"nope"/);
-      assert.deepEqual(await leftoverScratch(), []);
-    } finally {
-      rmSync(broken);
-    }
+    await assert.rejects(check(o), /Revision zzzzzzzz \(broken on purpose\) failed to apply: .*"nope"/);
+    assert.deepEqual(await leftoverScratch(), []);
   });
 
   test('with no DATABASE_URL it runs on the embedded PostgreSQL: no server to install', async () => {
-    const saved = process.env.DATABASE_URL;
-    delete process.env.DATABASE_URL;
-    try {
-      const result = await check(o);
-      assert.equal(result.ok, true);
-      assert.equal(result.revisions, 3);
-    } finally {
-      process.env.DATABASE_URL = saved;
-    }
+    const result = await check({ ...o, env: { DATABASE_URL: undefined } });
+    assert.equal(result.ok, true);
+    assert.equal(result.revisions, 2);
   });
 });

@@ -14,15 +14,21 @@ import { status } from '../src/commands/status';
 import { upgrade } from '../src/commands/upgrade';
 import { fileChecksum } from '../src/core/record';
 import { writeRevision } from './safety-fixtures';
-import { copySample, createTestDatabase, systemPgAvailable, type TestDatabase, type TestProject } from './support';
+import { copySample, createTestDatabase, missingSystemPg, type TestDatabase, type TestProject } from './support';
 
 describe('revision checksums', async () => {
-  const skip = !(await systemPgAvailable()) && 'no PostgreSQL on 127.0.0.1:5432';
+  const skip = await missingSystemPg();
   let project: TestProject;
   let db: TestDatabase;
   let names: string[];
   let warnings: string[];
-  const options = (extra: object = {}) => ({ projectRoot: project.root, cwd: project.root, notify: (line: string) => warnings.push(line), ...extra });
+  const options = (extra: object = {}) => ({
+    projectRoot: project.root,
+    cwd: project.root,
+    env: { DATABASE_URL: db.url },
+    notify: (line: string) => warnings.push(line),
+    ...extra,
+  });
   const file = (name: string) => join(project.migrations, `${name}.ts`);
 
   beforeEach(async () => {
@@ -32,11 +38,9 @@ describe('revision checksums', async () => {
       .map((f) => f.replace(/\.ts$/, ''))
       .sort();
     db = await createTestDatabase('vq_sum');
-    process.env.DATABASE_URL = db.url;
     warnings = [];
   });
   afterEach(async () => {
-    delete process.env.DATABASE_URL;
     await db.drop();
     project.remove();
   });

@@ -10,15 +10,14 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runEngine, writeRevision } from './safety-fixtures';
-import { copySample, createTestDatabase, systemPgAvailable, type TestDatabase, type TestProject } from './support';
+import { copySample, createTestDatabase, missingSystemPg, type TestDatabase, type TestProject } from './support';
 
 /** More pending revisions than the loader's threshold for compiling ahead (20). */
 const COUNT = 24;
 const id = (n: number) => `cc0000${String(n).padStart(2, '0')}`;
 
 describe('compiled-module cache', async () => {
-  const available = await systemPgAvailable();
-  const skip = !available && 'no PostgreSQL on 127.0.0.1:5432';
+  const skip = await missingSystemPg();
   let project: TestProject;
   let db: TestDatabase;
   let marker: string;
@@ -46,7 +45,7 @@ exports.Migration_${id(n)} = Migration_${id(n)};
   const engine = (command: string, options: object = {}) => runEngine(command, project.root, options, { DATABASE_URL: db.url });
 
   before(async () => {
-    if (!available) return;
+    if (skip) return;
     project = copySample();
     db = await createTestDatabase('vq_cc');
     marker = join(project.root, 'planted-code-ran');

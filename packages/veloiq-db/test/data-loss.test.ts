@@ -13,7 +13,7 @@ import { upgrade } from '../src/commands/upgrade';
 import { splitConcurrentIndexes } from '../src/core/concurrent-indexes';
 import { runnableReverts } from '../src/core/revert';
 import { toText } from '../src/commands/report';
-import { sampleWithDatabase, type TestDatabase, type TestProject } from './support';
+import { sampleWithDatabase, type SampleWithDatabase, type TestDatabase, type TestProject } from './support';
 
 describe('runnableReverts (table-driven)', () => {
   const cases: [string, string][] = [
@@ -57,7 +57,7 @@ describe('splitConcurrentIndexes', () => {
 describe('migrate on tables with rows', () => {
   let project: TestProject;
   let db: TestDatabase;
-  let o: { projectRoot: string; cwd: string };
+  let o: SampleWithDatabase['options'];
   let dispose: () => Promise<void>;
   const products = () => join(project.backend, 'src/modules/products/models.ts');
   const edit = (change: (text: string) => string) => writeFileSync(products(), change(readFileSync(products(), 'utf8')));

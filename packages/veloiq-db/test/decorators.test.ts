@@ -16,6 +16,7 @@ import { UserError } from '../src/core/errors';
 import { loadConfig } from '../src/core/orm';
 import { findProject } from '../src/core/project';
 import { toText } from '../src/commands/report';
+import { withEnvironment } from '../src/commands/session';
 import { copySample, createTestDatabase, FIXTURE_DECORATORS, WORKSPACE, type TestDatabase, type TestProject } from './support';
 
 /** A copy of the fixture whose tsconfig still extends the workspace's base config. */
@@ -56,17 +57,16 @@ describe('decorator fixture: revisions against MikroORM createSchema()', () => {
   let project: TestProject;
   let ours: TestDatabase;
   let theirs: TestDatabase;
-  let o: { projectRoot: string; cwd: string };
+  let o: { projectRoot: string; cwd: string; env: { DATABASE_URL: string } };
 
   before(async () => {
     project = copyFixture();
     for (const file of readdirSync(project.migrations)) rmSync(join(project.migrations, file));
     ours = await createTestDatabase('vq_deco');
     theirs = await createTestDatabase('vq_deco_orm');
-    o = { projectRoot: project.root, cwd: project.root };
+    o = { projectRoot: project.root, cwd: project.root, env: { DATABASE_URL: ours.url } };
   });
   after(async () => {
-    delete process.env.DATABASE_URL;
     await ours.drop();
     await theirs.drop();
     project.remove();
@@ -77,13 +77,11 @@ describe('decorator fixture: revisions against MikroORM createSchema()', () => {
     assert.deepEqual(generated.entities, ['Address', 'Author', 'AuthorStats', 'Book', 'Tag']);
     assert.deepEqual(generated.modules, ['authors', 'books', 'stats', 'tags']);
 
-    process.env.DATABASE_URL = ours.url;
     const migrated = await migrate({ ...o, message: 'create the schema' });
     assert.ok(migrated.revision, 'a revision was written');
     await upgrade(o);
 
-    process.env.DATABASE_URL = theirs.url;
-    const config = await loadConfig(findProject(project.root));
+    const config = await withEnvironment({ DATABASE_URL: theirs.url }, () => loadConfig(findProject(project.root)));
     const orm = await MikroORM.init({ ...config, clientUrl: theirs.url, dbName: undefined, debug: false });
     try {
       await orm.schema.createSchema();
@@ -97,7 +95,6 @@ describe('decorator fixture: revisions against MikroORM createSchema()', () => {
     assert.match(expected, /CREATE TABLE public\.author_follows/);
     assert.equal(schemaOf(ours), expected);
 
-    process.env.DATABASE_URL = ours.url;
     const checked = await check(o);
     assert.equal(checked.ok, true);
     assert.match(toText(checked), /^No differences: the 1 revision in backend\/migrations holds every entity change\.$/);
@@ -113,7 +110,6 @@ describe('decorator fixture: revisions against MikroORM createSchema()', () => {
   });
 
   test('a config that leaves out an entity of the modules: migrate and check refuse, never "no changes"', async () => {
-    process.env.DATABASE_URL = ours.url;
     const config = join(project.backend, 'mikro-orm.config.ts');
     const saved = readFileSync(config, 'utf8');
     writeFileSync(config, saved.replace('  entities,', "  entities: entities.filter((entity) => entity.name !== 'AuthorStats'),"));
@@ -213,15 +209,13 @@ describe('decorator entities read by TsMorphMetadataProvider (@mikro-orm/reflect
     db = await createTestDatabase('vq_deco_tsm');
   });
   after(async () => {
-    delete process.env.DATABASE_URL;
     await db.drop();
     project.remove();
   });
 
   test('generate and migrate write the revision the reflect-metadata fixture holds', async () => {
-    const o = { projectRoot: project.root, cwd: project.root };
+    const o = { projectRoot: project.root, cwd: project.root, env: { DATABASE_URL: db.url } };
     assert.deepEqual((await generate(o)).entities, ['Address', 'Author', 'AuthorStats', 'Book', 'Tag']);
-    process.env.DATABASE_URL = db.url;
     const { revision } = await migrate({ ...o, message: 'create the schema' });
     assert.ok(revision);
     const upOf = (path: string) => readFileSync(path, 'utf8').slice(readFileSync(path, 'utf8').indexOf('override async up'));

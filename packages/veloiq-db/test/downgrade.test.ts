@@ -12,14 +12,24 @@ import { upgrade } from '../src/commands/upgrade';
 import { toJson, toText } from '../src/commands/report';
 import { listRevisions } from '../src/core/revisions';
 import { A, B, C, nameOf, rejectsWith, snapshot, useRevisions, type RevisionSpec } from './revision-fixtures';
-import { SAMPLE, copySample, createTestDatabase, sampleWithDatabase, nx, veloiq, type TestDatabase, type TestProject } from './support';
+import {
+  SAMPLE,
+  copySample,
+  createTestDatabase,
+  sampleWithDatabase,
+  type SampleWithDatabase,
+  nx,
+  veloiq,
+  type TestDatabase,
+  type TestProject,
+} from './support';
 
 const RECORD = 'mikro_orm_migrations';
 
 describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
   let project: TestProject;
   let db: TestDatabase;
-  let o: { projectRoot: string; cwd: string };
+  let o: SampleWithDatabase['options'];
 
   /** `current` says `id` (null: base), and exactly `revisions` are recorded and their tables exist. */
   async function expectAt(id: string | null, revisions: RevisionSpec[], tables: string[]): Promise<void> {

@@ -20,7 +20,7 @@ describe('upgrade, current, history on the system PostgreSQL', () => {
   let db: TestDatabase;
   let ids: string[];
   let dispose: () => Promise<void>;
-  const options = () => ({ projectRoot: project.root, cwd: project.root });
+  const options = () => ({ projectRoot: project.root, cwd: project.root, env: { DATABASE_URL: db.url } });
 
   beforeEach(async () => {
     ({ project, db, dispose } = await sampleWithDatabase('vq_engine'));

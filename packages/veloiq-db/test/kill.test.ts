@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { otherBackends, runEngine, snapshotDatabase, startEngine, until, writeRevision } from './safety-fixtures';
-import { SYSTEM_PG, copySample, createTestDatabase, systemPgAvailable, type TestDatabase, type TestProject } from './support';
+import { SYSTEM_PG, copySample, createTestDatabase, missingSystemPg, type TestDatabase, type TestProject } from './support';
 
 /** A revision that sleeps in the database for as long as VQ_SLEEP says (0 when unset). */
 const SLEEPY_BODY = `    this.addSql('create table "kill_marker" ("id" serial primary key)');
@@ -12,8 +12,7 @@ const SLEEPY_BODY = `    this.addSql('create table "kill_marker" ("id" serial pr
     this.addSql('insert into "kill_marker" default values');`;
 
 describe('killed mid-run', async () => {
-  const available = await systemPgAvailable();
-  const skip = !available && 'no PostgreSQL on 127.0.0.1:5432';
+  const skip = await missingSystemPg();
   let project: TestProject;
   let names: string[];
   const databases: TestDatabase[] = [];

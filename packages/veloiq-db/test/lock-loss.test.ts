@@ -10,8 +10,9 @@ import { Client } from 'pg';
 import { ensureRecordTable } from '../src/core/record';
 import { openDatabase, type Database } from '../src/core/orm';
 import { findProject } from '../src/core/project';
+import { withEnvironment } from '../src/commands/session';
 import { runEngine, startEngine, until, writeRevision } from './safety-fixtures';
-import { copySample, createTestDatabase, systemPgAvailable, type TestDatabase, type TestProject } from './support';
+import { copySample, createTestDatabase, missingSystemPg, type TestDatabase, type TestProject } from './support';
 
 /** Revisions after the sample's: each counts its own runs in loss_runs. */
 const COUNT = 30;
@@ -61,8 +62,7 @@ function oneLine(stderr: string): string {
 }
 
 describe('lock lost, connection lost', async () => {
-  const available = await systemPgAvailable();
-  const skip = !available && 'no PostgreSQL on 127.0.0.1:5432';
+  const skip = await missingSystemPg();
   let project: TestProject;
   let names: string[];
   const databases: TestDatabase[] = [];
@@ -164,10 +164,10 @@ describe('lock lost, connection lost', async () => {
 
   test('two first runs that create the record table side by side: the second waits, both succeed', { skip }, async () => {
     const db = await fresh();
-    process.env.DATABASE_URL = db.url;
     const open: Database[] = [];
     try {
-      const [one, two] = [await openDatabase(findProject(project.root)), await openDatabase(findProject(project.root))];
+      const opened = () => openDatabase(findProject(project.root));
+      const [one, two] = await withEnvironment({ DATABASE_URL: db.url }, async () => [await opened(), await opened()]);
       open.push(one, two);
       let created!: () => void;
       const firstCreated = new Promise<void>((resolve) => (created = resolve));
@@ -189,7 +189,6 @@ describe('lock lost, connection lost', async () => {
       await second;
       assert.deepEqual(await db.tables(), ['mikro_orm_migrations']);
     } finally {
-      delete process.env.DATABASE_URL;
       for (const db of open) await db.close();
     }
   });

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
 import { lockKey } from '../src/core/lock';
 import { runEngine, snapshotDatabase, startEngine, until, writeRevision } from './safety-fixtures';
-import { SAMPLE, copySample, createTestDatabase, systemPgAvailable, veloiq, type TestDatabase, type TestProject } from './support';
+import { SAMPLE, copySample, createTestDatabase, missingSystemPg, veloiq, type TestDatabase, type TestProject } from './support';
 
 /** The sample's revisions as they are now (others may add revisions while these tests run). */
 function revisionNames(dir: string): string[] {
@@ -26,7 +26,7 @@ async function holdLock(db: TestDatabase, applicationName: string): Promise<Clie
 }
 
 describe('migration lock', async () => {
-  const available = await systemPgAvailable();
+  const skip = await missingSystemPg();
   const databases: TestDatabase[] = [];
   let project: TestProject;
   let names: string[];
@@ -49,27 +49,23 @@ describe('migration lock', async () => {
     project?.remove();
   });
 
-  test(
-    '8 parallel `veloiq db upgrade` on one fresh database: all succeed, each revision recorded once',
-    { skip: !available && 'no PostgreSQL on 127.0.0.1:5432' },
-    async () => {
-      const db = await fresh();
-      const sampleNames = revisionNames(join(SAMPLE, 'backend/migrations'));
-      const runs = await Promise.all(Array.from({ length: 8 }, () => veloiq(['db', 'upgrade'], { cwd: SAMPLE, env: { DATABASE_URL: db.url } })));
-      runs.forEach((r, i) => assert.equal(r.code, 0, `run ${i} failed:\n${r.stdout}\n${r.stderr}`));
-      assert.deepEqual(await db.applied(), sampleNames, 'each revision recorded once, in order');
-      // Each revision was applied by exactly one run; the others waited and saw it done.
-      const appliedByRuns = runs.flatMap((r) => [...r.stdout.matchAll(/^Applied (\w+) /gm)].map((m) => m[1])).sort();
-      assert.deepEqual(
-        appliedByRuns,
-        sampleNames.map((name) => name.slice(0, 8)),
-      );
-      assert.deepEqual(await db.tables(), ['mikro_orm_migrations', 'orders', 'product']);
-      assert.equal(runs.filter((r) => /Already at head/.test(r.stdout)).length, 7, 'the other runs saw what was done');
-    },
-  );
+  test('8 parallel `veloiq db upgrade` on one fresh database: all succeed, each revision recorded once', { skip }, async () => {
+    const db = await fresh();
+    const sampleNames = revisionNames(join(SAMPLE, 'backend/migrations'));
+    const runs = await Promise.all(Array.from({ length: 8 }, () => veloiq(['db', 'upgrade'], { cwd: SAMPLE, env: { DATABASE_URL: db.url } })));
+    runs.forEach((r, i) => assert.equal(r.code, 0, `run ${i} failed:\n${r.stdout}\n${r.stderr}`));
+    assert.deepEqual(await db.applied(), sampleNames, 'each revision recorded once, in order');
+    // Each revision was applied by exactly one run; the others waited and saw it done.
+    const appliedByRuns = runs.flatMap((r) => [...r.stdout.matchAll(/^Applied (\w+) /gm)].map((m) => m[1])).sort();
+    assert.deepEqual(
+      appliedByRuns,
+      sampleNames.map((name) => name.slice(0, 8)),
+    );
+    assert.deepEqual(await db.tables(), ['mikro_orm_migrations', 'orders', 'product']);
+    assert.equal(runs.filter((r) => /Already at head/.test(r.stdout)).length, 7, 'the other runs saw what was done');
+  });
 
-  test('8 parallel engine runs with a slow revision: every revision once, every table once', { skip: !available && 'no PostgreSQL' }, async () => {
+  test('8 parallel engine runs with a slow revision: every revision once, every table once', { skip }, async () => {
     const db = await fresh();
     const runs = await Promise.all(Array.from({ length: 8 }, () => runEngine('upgrade', project.root, {}, { DATABASE_URL: db.url })));
     runs.forEach((r, i) => assert.equal(r.code, 0, `run ${i} failed:\n${r.stdout}\n${r.stderr}`));
@@ -83,7 +79,7 @@ describe('migration lock', async () => {
     assert.equal(runs.filter((r) => /Already at head/.test(r.stdout)).length, 7, 'the others saw it');
   });
 
-  test('a run waits for the lock, names who holds it once, then sees the state and applies', { skip: !available && 'no PostgreSQL' }, async () => {
+  test('a run waits for the lock, names who holds it once, then sees the state and applies', { skip }, async () => {
     const db = await fresh();
     const holder = await holdLock(db, 'deploy-job-42');
     const waiting = startEngine('upgrade', project.root, { lockTimeout: 120 }, { DATABASE_URL: db.url });
@@ -109,7 +105,7 @@ describe('migration lock', async () => {
     assert.deepEqual((await db.applied()).sort(), names);
   });
 
-  test('past --lock-timeout it fails with a clear message and changes nothing', { skip: !available && 'no PostgreSQL' }, async () => {
+  test('past --lock-timeout it fails with a clear message and changes nothing', { skip }, async () => {
     const db = await fresh();
     const holder = await holdLock(db, 'stuck-replica');
     try {
@@ -131,7 +127,7 @@ describe('migration lock', async () => {
     }
   });
 
-  test('the lock belongs to one database: a lock held on another one does not block', { skip: !available && 'no PostgreSQL' }, async () => {
+  test('the lock belongs to one database: a lock held on another one does not block', { skip }, async () => {
     const [a, b] = [await fresh(), await fresh()];
     const holder = await holdLock(a, 'other-db');
     try {
@@ -143,7 +139,7 @@ describe('migration lock', async () => {
     }
   });
 
-  test('every command that changes state takes the lock; the read-only ones do not wait for it', { skip: !available && 'no PostgreSQL' }, async () => {
+  test('every command that changes state takes the lock; the read-only ones do not wait for it', { skip }, async () => {
     const db = await fresh();
     assert.equal((await runEngine('upgrade', project.root, {}, { DATABASE_URL: db.url })).code, 0);
     const holder = await holdLock(db, 'busy-deploy');
@@ -171,7 +167,7 @@ describe('migration lock', async () => {
     }
   });
 
-  test('a bad --lock-timeout is refused before connecting', { skip: !available && 'no PostgreSQL' }, async () => {
+  test('a bad --lock-timeout is refused before connecting', { skip }, async () => {
     const db = await fresh();
     for (const value of ['soon', -5, '']) {
       const result = await runEngine('upgrade', project.root, { lockTimeout: value }, { DATABASE_URL: db.url });

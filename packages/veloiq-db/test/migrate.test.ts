@@ -12,7 +12,7 @@ import { upgrade } from '../src/commands/upgrade';
 import { UserError } from '../src/core/errors';
 import { toText } from '../src/commands/report';
 import { listRevisions } from '../src/core/revisions';
-import { sampleWithDatabase, type TestDatabase, type TestProject } from './support';
+import { sampleWithDatabase, type SampleWithDatabase, type TestDatabase, type TestProject } from './support';
 
 const CUSTOMERS = `import { defineEntity, p } from '@mikro-orm/core';
 
@@ -49,7 +49,7 @@ async function columns(db: TestDatabase, table: string): Promise<string[]> {
 describe('migrate on a copy of the sample', () => {
   let project: TestProject;
   let db: TestDatabase;
-  let o: { projectRoot: string; cwd: string };
+  let o: SampleWithDatabase['options'];
   const products = () => join(project.backend, 'src/modules/products/models.ts');
   const customers = () => join(project.backend, 'src/modules/customers/models.ts');
   const revisionText = (result: MigrateResult) => readFileSync(join(project.root, result.revision!.path), 'utf8');

@@ -8,18 +8,22 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, run, systemPgAvailable, type TestDatabase } from './support';
+import { createTestDatabase, run, missingSystemPg, type TestDatabase } from './support';
 
 const PKG = join(__dirname, '..');
 const ROOT_PKG = JSON.parse(readFileSync(join(PKG, '../../package.json'), 'utf8'));
 
-/** The environment a user's shell would have: no npm_* variables from a surrounding `npm test`. */
+/**
+ * The environment a user's shell would have: no npm_* variables from a surrounding `npm test`,
+ * and Nx's own default of loading plugins in isolated workers (the other tests load them
+ * in-process, which is faster).
+ */
 function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!/^npm_/i.test(key) && !key.startsWith('NX_') && key !== 'DATABASE_URL') env[key] = value;
   }
-  return { ...env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', ...extra };
+  return { ...env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: undefined, ...extra };
 }
 
 const ITEM_MODELS = `import { defineEntity, p } from '@mikro-orm/core';
@@ -126,7 +130,8 @@ describe('npm package', () => {
   });
 
   test('installs into a brand-new Nx workspace: init (twice), project, db-migrate, db-upgrade, veloiq db current', async (t) => {
-    if (!(await systemPgAvailable())) return t.skip('no PostgreSQL on 127.0.0.1:5432');
+    const skip = await missingSystemPg();
+    if (skip) return t.skip(skip);
     const ws = join(scratch, 'fresh-workspace');
     mkdirSync(ws);
     writeFileSync(
@@ -208,7 +213,8 @@ describe('npm package', () => {
   });
 
   test("the package README's install and project steps work as written, in an empty folder", async (t) => {
-    if (!(await systemPgAvailable())) return t.skip('no PostgreSQL on 127.0.0.1:5432');
+    const skip = await missingSystemPg();
+    if (skip) return t.skip(skip);
     const ws = join(scratch, 'readme-workspace');
     mkdirSync(ws);
     // The README installs ./veloiq-db-0.1.0.tgz: the tarball, where a user has downloaded it.

@@ -7,14 +7,14 @@ import { failureOf, toText, type CommandResult } from '../src/commands/report';
 import type { CommandOptions } from '../src/commands/session';
 
 const commands: Record<string, () => Promise<(options: CommandOptions & Record<string, unknown>) => Promise<CommandResult>>> = {
-  upgrade: async () => (await import('../src/commands/upgrade')).upgrade,
-  current: async () => (await import('../src/commands/current')).current,
-  history: async () => (await import('../src/commands/history')).history,
-  downgrade: async () => (await import('../src/commands/downgrade')).downgrade as never,
-  stamp: async () => (await import('../src/commands/stamp')).stamp as never,
-  migrate: async () => (await import('../src/commands/migrate')).migrate as never,
-  check: async () => (await import('../src/commands/check')).checkOrFail as never,
-  status: async () => (await import('../src/commands/status')).status,
+  upgrade: async () => (await import('../src/commands/upgrade.js')).upgrade,
+  current: async () => (await import('../src/commands/current.js')).current,
+  history: async () => (await import('../src/commands/history.js')).history,
+  downgrade: async () => (await import('../src/commands/downgrade.js')).downgrade as never,
+  stamp: async () => (await import('../src/commands/stamp.js')).stamp as never,
+  migrate: async () => (await import('../src/commands/migrate.js')).migrate as never,
+  check: async () => (await import('../src/commands/check.js')).checkOrFail as never,
+  status: async () => (await import('../src/commands/status.js')).status,
 };
 
 async function main(): Promise<number> {

@@ -7,10 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
 import { ABANDONED_AFTER_MS, parseScratchName, scratchName } from '../src/core/scratch';
 import { runEngine } from './safety-fixtures';
-import { SYSTEM_PG, adminQuery, copySample, createTestDatabase, systemPgAvailable, type TestDatabase, type TestProject } from './support';
+import { SYSTEM_PG, adminQuery, copySample, createTestDatabase, missingSystemPg, type TestDatabase, type TestProject } from './support';
 
 describe('scratch databases of dead runs', async () => {
-  const skip = !(await systemPgAvailable()) && 'no PostgreSQL on 127.0.0.1:5432';
+  const skip = await missingSystemPg();
   let project: TestProject;
   let db: TestDatabase;
   const created: string[] = [];

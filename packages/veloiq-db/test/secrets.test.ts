@@ -17,6 +17,9 @@ const SIGNING = 'zq9-very-private-signing-value';
 const WRONG = 'Wr0ng-Pa55word-XYZ';
 
 /** Neither stream holds any of the secrets, nor a telling piece of one. */
+/** For runs whose DATABASE_URL comes from an env file: one set in the environment would win over it. */
+const FROM_ENV_FILE = { DATABASE_URL: undefined };
+
 function assertClean(result: RunResult, secrets: string[]): void {
   const output = result.stdout + result.stderr;
   for (const secret of secrets) {
@@ -29,7 +32,6 @@ function assertClean(result: RunResult, secrets: string[]): void {
 
 describe('secrets stay out of every output', async () => {
   const skip = await missingSystemPg();
-  delete process.env.DATABASE_URL;
   const dir = mkdtempSync(join(tmpdir(), 'veloiq-secrets-'));
   chmodSync(dir, 0o777); // the embedded server runs as the postgres user when we are root
   // A server that checks passwords (the system one trusts every login): ours, so failing to start fails.
@@ -57,7 +59,7 @@ describe('secrets stay out of every output', async () => {
 
   test('a wrong password from an env file: the login is refused, neither it nor other env values shown', async () => {
     const file = envFile('.env.wrong', [`DATABASE_URL=${embeddedUrl(WRONG)}`, `API_TOKEN=${TOKEN}`, `SIGNING_KEY="${SIGNING}"`]);
-    const result = await runEngine('current', project.root, { envFile: file });
+    const result = await runEngine('current', project.root, { envFile: file }, FROM_ENV_FILE);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /PostgreSQL at 127\.0\.0\.1:\d+\/postgres refused the login: password authentication failed for user "postgres"/);
     assertClean(result, [WRONG, TOKEN, SIGNING]);
@@ -84,11 +86,11 @@ describe('secrets stay out of every output', async () => {
 
   test('a wrong password through `nx run` and `veloiq` with an env file', async () => {
     const file = envFile('.env.nx', [`DATABASE_URL=${embeddedUrl(WRONG)}`, `API_TOKEN=${TOKEN}`]);
-    const viaNx = await nx(['run', 'sample:db-upgrade', `--envFile=${file}`]);
+    const viaNx = await nx(['run', 'sample:db-upgrade', `--envFile=${file}`], { env: FROM_ENV_FILE });
     assert.notEqual(viaNx.code, 0);
     assert.match(viaNx.stderr + viaNx.stdout, /refused the login/);
     assertClean(viaNx, [WRONG, TOKEN]);
-    const viaVeloiq = await veloiq(['db', 'current', '-e', file, '--json'], { cwd: SAMPLE });
+    const viaVeloiq = await veloiq(['db', 'current', '-e', file, '--json'], { cwd: SAMPLE, env: FROM_ENV_FILE });
     assert.notEqual(viaVeloiq.code, 0);
     assert.match(viaVeloiq.stderr, /refused the login/);
     assertClean(viaVeloiq, [WRONG, TOKEN]);
@@ -151,7 +153,7 @@ describe('secrets stay out of every output', async () => {
 
   test('results hide passwords but not ordinary words that equal an env value', { skip }, async () => {
     const file = envFile('.env.words', [`DATABASE_URL=${db.url}`, 'APP_MODULE=orders', `API_TOKEN=${TOKEN}`]);
-    const result = await runEngine('history', project.root, { envFile: file });
+    const result = await runEngine('history', project.root, { envFile: file }, FROM_ENV_FILE);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /create orders table/);
   });

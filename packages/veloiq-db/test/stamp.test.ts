@@ -12,8 +12,9 @@ import { upgrade } from '../src/commands/upgrade';
 import { toJson, toText } from '../src/commands/report';
 import { listRevisions } from '../src/core/revisions';
 import { createVeloiqApp } from '../src/runtime';
+import { withEnvironment } from '../src/commands/session';
 import { A, B, C, nameOf, rejectsWith, snapshot, useRevisions } from './revision-fixtures';
-import { sampleWithDatabase, type TestDatabase, type TestProject } from './support';
+import { sampleWithDatabase, type SampleWithDatabase, type TestDatabase, type TestProject } from './support';
 
 const CUSTOMERS = `import { defineEntity, p } from '@mikro-orm/core';
 
@@ -29,7 +30,7 @@ export const Customer = defineEntity({
 describe('stamp brings a database made without migrations under their control', () => {
   let project: TestProject;
   let db: TestDatabase;
-  let o: { projectRoot: string; cwd: string };
+  let o: SampleWithDatabase['options'];
 
   let dispose: () => Promise<void>;
   before(async () => {
@@ -39,7 +40,7 @@ describe('stamp brings a database made without migrations under their control', 
 
   test("the app's automatic table creation -> stamp -> current at head -> upgrade does nothing -> migrate and upgrade work", async () => {
     const names = listRevisions(project.migrations).map((r) => r.name);
-    const app = await createVeloiqApp({ projectRoot: project.root, createTablesOnStartup: true, warn: () => undefined });
+    const app = await withEnvironment(o.env, () => createVeloiqApp({ projectRoot: project.root, createTablesOnStartup: true, warn: () => undefined }));
     await app.close();
     const made = await db.tables();
     assert.ok(made.includes('product') && made.includes('orders'), `the app made its tables: ${made}`);
@@ -81,7 +82,7 @@ describe('stamp brings a database made without migrations under their control', 
 describe('stamp moves the record to exactly the revisions up to the target', () => {
   let project: TestProject;
   let db: TestDatabase;
-  let o: { projectRoot: string; cwd: string };
+  let o: SampleWithDatabase['options'];
   const HAND_MADE = ['customer', 'orders', 'product'];
 
   let dispose: () => Promise<void>;

@@ -1,6 +1,6 @@
 // Shared test fixtures: real PostgreSQL databases and throwaway projects. No mocks.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -121,6 +121,9 @@ export function cloneWorkspace(): WorkspaceClone {
   chmodSync(root, 0o755);
   execFileSync('git', ['clone', '--quiet', '--no-hardlinks', WORKSPACE, root]);
   symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
+  // The link is no folder to the .gitignore's `node_modules/`: without this, `git add -A` commits
+  // it and a later reset or clean removes it.
+  appendFileSync(join(root, '.git/info/exclude'), '/node_modules\n');
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
   git('config', 'user.email', 'ci@veloiq.test');
   git('config', 'user.name', 'CI');
@@ -130,25 +133,24 @@ export function cloneWorkspace(): WorkspaceClone {
 export interface SampleWithDatabase {
   project: TestProject;
   db: TestDatabase;
-  /** What a command is told when run from the copy's root. */
-  options: { projectRoot: string; cwd: string };
+  /** What a command is told when run from the copy's root, DATABASE_URL naming the database. */
+  options: { projectRoot: string; cwd: string; env: { DATABASE_URL: string } };
   dispose(): Promise<void>;
 }
 
 /**
- * A sample copy and a fresh database, with DATABASE_URL naming it: what most engine tests start
- * from. dispose() unsets DATABASE_URL, drops the database and removes the copy.
+ * A sample copy and a fresh database: what most engine tests start from. The commands get the
+ * database through `options.env` (never through this process's own environment); dispose()
+ * drops the database and removes the copy.
  */
 export async function sampleWithDatabase(prefix: string): Promise<SampleWithDatabase> {
   const project = copySample();
   const db = await createTestDatabase(prefix);
-  process.env.DATABASE_URL = db.url;
   return {
     project,
     db,
-    options: { projectRoot: project.root, cwd: project.root },
+    options: { projectRoot: project.root, cwd: project.root, env: { DATABASE_URL: db.url } },
     dispose: async () => {
-      delete process.env.DATABASE_URL;
       await db.drop();
       project.remove();
     },
@@ -161,12 +163,19 @@ export interface RunResult {
   stderr: string;
 }
 
+/**
+ * What every child process runs with: no Nx daemon or cloud, no colours, and Nx's plugins loaded
+ * in its own process (isolated plugin workers cost seconds of startup per `nx` run and change
+ * nothing these tests look at).
+ */
+const QUIET_NX = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: 'false', FORCE_COLOR: '0' };
+
 /** Runs a command to completion; never throws on a non-zero exit. */
 export function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', ...options.env },
+      env: { ...process.env, ...QUIET_NX, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -8,16 +8,16 @@ import { downgrade } from '../src/commands/downgrade';
 import { upgrade } from '../src/commands/upgrade';
 import { UserError } from '../src/core/errors';
 import { writeRevision } from './safety-fixtures';
-import { copySample, createTestDatabase, systemPgAvailable, type TestDatabase, type TestProject } from './support';
+import { copySample, createTestDatabase, missingSystemPg, type TestDatabase, type TestProject } from './support';
 
 const TABLE = 'create table "tx_item" ("id" serial primary key, "code" text)';
 
 describe('transaction modes', async () => {
-  const skip = !(await systemPgAvailable()) && 'no PostgreSQL on 127.0.0.1:5432';
+  const skip = await missingSystemPg();
   let project: TestProject;
   let db: TestDatabase;
   let sampleNames: string[];
-  const options = (extra: object = {}) => ({ projectRoot: project.root, cwd: project.root, ...extra });
+  const options = (extra: object = {}) => ({ projectRoot: project.root, cwd: project.root, env: { DATABASE_URL: db.url }, ...extra });
 
   beforeEach(async () => {
     project = copySample();
@@ -25,10 +25,8 @@ describe('transaction modes', async () => {
       .map((f) => f.replace(/\.ts$/, ''))
       .sort();
     db = await createTestDatabase('vq_tx');
-    process.env.DATABASE_URL = db.url;
   });
   afterEach(async () => {
-    delete process.env.DATABASE_URL;
     await db.drop();
     project.remove();
   });
