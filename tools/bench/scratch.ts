@@ -106,10 +106,25 @@ export async function createDatabase(label: string): Promise<BenchDatabase> {
   return { name, url, drop: async () => void (await adminQuery(SYSTEM_PG, `drop database if exists "${name}" with (force)`)) };
 }
 
-/** Drops databases a killed run left behind. */
+/** Whether the process that made a bench database is still running (then the database is its own). */
+function ownerRunning(name: string): boolean {
+  const pid = Number(/_(\d+)_[a-z0-9]+$/.exec(name)?.[1]);
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Drops databases a killed run left behind (not those of a bench running beside this one). */
 export async function dropLeftovers(): Promise<void> {
   const rows = await adminQuery(SYSTEM_PG, `select datname from pg_database where datname like 'vqbench\\_%'`);
-  for (const { datname } of rows) await adminQuery(SYSTEM_PG, `drop database if exists "${datname}" with (force)`);
+  for (const { datname } of rows) {
+    if (ownerRunning(String(datname))) continue;
+    await adminQuery(SYSTEM_PG, `drop database if exists "${datname}" with (force)`);
+  }
 }
 
 const BASE_MS = Date.UTC(2026, 0, 1);
