@@ -5,6 +5,7 @@
 //   npm run bench -- --only apply,noop    some sections (apply, noop, interactive, autogen, scale; generate = autogen)
 //   npm run bench -- --sizes 1000         other revision counts for the apply section
 //   npm run bench -- --repeat 5           runs per no-op figure (default 3; the best is reported)
+//   npm run bench -- --rounds 2           interleaved apply rounds (default 3; the best is reported)
 //
 // Needs the PostgreSQL on 127.0.0.1:5432 (VELOIQ_BENCH_PG to use another) and the npm cache
 // `npm ci` filled; creates and drops its own databases, a workspace with the packed @veloiq/db
@@ -206,7 +207,7 @@ async function growthRun(project: ScratchProject): Promise<GrowthFigures> {
 }
 
 /** Apply rounds of psql, nx run and the engine, interleaved. */
-const APPLY_ROUNDS = 3;
+const APPLY_ROUNDS = Number(arg('rounds') ?? 3);
 
 const samplesOf = (runs: Timed[]) => runs.map((r) => (r.ms / 1000).toFixed(2)).join(' / ');
 const bestOf = (runs: Timed[]) => Math.min(...runs.map((r) => r.ms));
