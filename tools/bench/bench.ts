@@ -5,6 +5,7 @@
 //   npm run bench -- --only apply,noop    some sections (apply, noop, interactive, autogen, scale; generate = autogen)
 //   npm run bench -- --sizes 1000         other revision counts for the apply section
 //   npm run bench -- --repeat 5           runs per no-op figure (default 3; the best is reported)
+//   npm run bench -- --rounds 2           interleaved apply rounds (default 3; the best is reported)
 //
 // Needs the PostgreSQL on 127.0.0.1:5432 (VELOIQ_BENCH_PG to use another) and the npm cache
 // `npm ci` filled; creates and drops its own databases, a workspace with the packed @veloiq/db
@@ -104,10 +105,10 @@ function nx(project: ScratchProject, label: string, args: string[], options: Run
 }
 
 /** The engine alone: the package's `upgrade`/`current` called from a bare Node process. */
-function engine(project: ScratchProject, action: 'upgrade' | 'current', env: NodeJS.ProcessEnv): Promise<Timed> {
+function engine(project: ScratchProject, action: 'upgrade' | 'current', env: NodeJS.ProcessEnv, flags: string[] = []): Promise<Timed> {
   const { workspace } = project;
   const loader = workspace === SOURCE_WORKSPACE ? TSX_IMPORT : [];
-  return mustRun(`engine ${action}`, process.execPath, [...loader, ENGINE, workspace.commands, action, project.root], { env });
+  return mustRun(`engine ${action}`, process.execPath, [...loader, ENGINE, workspace.commands, action, project.root, ...flags], { env });
 }
 
 function rawMigrator(project: ScratchProject, action: 'up' | 'list', env: NodeJS.ProcessEnv): Promise<Timed> {
@@ -206,7 +207,7 @@ async function growthRun(project: ScratchProject): Promise<GrowthFigures> {
 }
 
 /** Apply rounds of psql, nx run and the engine, interleaved. */
-const APPLY_ROUNDS = 3;
+const APPLY_ROUNDS = Number(arg('rounds') ?? 3);
 
 const samplesOf = (runs: Timed[]) => runs.map((r) => (r.ms / 1000).toFixed(2)).join(' / ');
 const bestOf = (runs: Timed[]) => Math.min(...runs.map((r) => r.ms));
@@ -227,16 +228,25 @@ async function applyMain(project: ScratchProject, source: ScratchProject | undef
   const viaNx: Timed[] = [];
   const engines: Timed[] = [];
   let nxDb: BenchDatabase | undefined;
+  const perRevisionFloors: Timed[] = [];
+  const perRevisionEngines: Timed[] = [];
+  const engineRun = async (label: string, flags: string[] = []): Promise<Timed> => {
+    const engineDb = await createDatabase(`${label}${n}`);
+    const run = await engine(project, 'upgrade', { DATABASE_URL: engineDb.url, TMPDIR: coldTmp(`${label}${n}`) }, flags);
+    await checkApplied(engineDb, n, `engine upgrade ${flags.join(' ')}`);
+    await engineDb.drop();
+    return run;
+  };
   for (let round = 0; round < APPLY_ROUNDS; round++) {
     floors.push(await psqlFloor(project, project.sqlFile, true));
     const { run, db } = await nxUpgrade(project);
     viaNx.push(run);
     if (nxDb) await nxDb.drop();
     nxDb = db;
-    const engineDb = await createDatabase(`engine${n}`);
-    engines.push(await engine(project, 'upgrade', { DATABASE_URL: engineDb.url, TMPDIR: coldTmp(`engine${n}`) }));
-    await checkApplied(engineDb, n, 'engine upgrade');
-    await engineDb.drop();
+    engines.push(await engineRun('engine'));
+    // The same revisions, a transaction each: psql committing each revision is the floor there.
+    perRevisionFloors.push(await psqlFloor(project, project.perRevisionSqlFile, false));
+    perRevisionEngines.push(await engineRun('engineper', ['--transaction-per-migration']));
   }
   const { daemonRun, bareDaemon } = await withDaemon(project.workspace, async () => {
     const bare = await warmNx(project, DAEMON);
@@ -267,6 +277,11 @@ async function applyMain(project: ScratchProject, source: ScratchProject | undef
   line(`  psql -f --single-transaction ${s(floor)} (the floor)`);
   line(`  nx run db-upgrade, installed package: ${s(nxMs)} (${ratio(nxMs, floor)}x psql; target <= 1.5x) | runs ${samplesOf(viaNx)} s | bare nx run ${s(bareNx.ms)}`);
   line(`  engine alone ${s(engineMs)} (${ratio(engineMs, floor)}x) | runs ${samplesOf(engines)} s`);
+  const perRevisionFloor = bestOf(perRevisionFloors);
+  const perRevisionEngine = bestOf(perRevisionEngines);
+  line(`apply ${n}, a transaction per revision (same rounds, best of each):`);
+  line(`  psql -f, BEGIN/COMMIT around each revision ${s(perRevisionFloor)} (the floor) | runs ${samplesOf(perRevisionFloors)} s`);
+  line(`  engine alone --transaction-per-migration ${s(perRevisionEngine)} (${ratio(perRevisionEngine, perRevisionFloor)}x psql; target <= 1.1x) | runs ${samplesOf(perRevisionEngines)} s`);
   line(`  with the Nx daemon, one run: ${s(daemonRun.ms)} (${ratio(daemonRun.ms, floor)}x psql) | bare nx run ${s(bareDaemon.ms)}`);
   line(`  with NX_ISOLATE_PLUGINS=false, one run: ${s(inProcess.run.ms)} (${ratio(inProcess.run.ms, floor)}x psql) | bare nx run ${s(bareInProcess.ms)}`);
   if (fromSource) line(`  in this repository, plugin from TypeScript sources, one run: ${s(fromSource.ms)} (${ratio(fromSource.ms, floor)}x psql)`);
@@ -292,6 +307,11 @@ async function applyMain(project: ScratchProject, source: ScratchProject | undef
     nxFromSourceVsPsql: fromSource ? ratio(fromSource.ms, floor) : null,
     rawMigratorMs: Math.round(raw.ms),
     rawVsPsql: ratio(raw.ms, floor),
+    perRevisionPsqlMs: Math.round(perRevisionFloor),
+    perRevisionPsqlRunsMs: perRevisionFloors.map((r) => Math.round(r.ms)),
+    perRevisionEngineMs: Math.round(perRevisionEngine),
+    perRevisionEngineRunsMs: perRevisionEngines.map((r) => Math.round(r.ms)),
+    perRevisionEngineVsPsql: ratio(perRevisionEngine, perRevisionFloor),
   };
   if (keep) return nxDb;
   await nxDb!.drop();

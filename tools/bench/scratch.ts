@@ -6,7 +6,7 @@
 // - this repository, under tools/bench/.scratch/<name> (git-ignored, un-ignored for Nx by
 //   .nxignore), where Nx runs the plugin from its TypeScript sources, as while developing it.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -45,6 +45,9 @@ export const SOURCE_WORKSPACE: BenchWorkspace = {
  */
 export function installedWorkspace(): BenchWorkspace {
   const root = mkdtempSync(join(tmpdir(), 'veloiq-bench-'));
+  // Run as root, the embedded PostgreSQL runs as the system user postgres, which must reach its
+  // binaries (in node_modules) and the data folders: mkdtemp's folder is open to its owner only.
+  chmodSync(root, 0o755);
   const run = (command: string, args: string[], cwd = root) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const tarball = run(process.execPath, [join(WORKSPACE, 'packages/veloiq-db/scripts/pack.mjs'), '--out', join(root, '.pack')], WORKSPACE).trim().split('\n').at(-1)!;
   const rootPackage = JSON.parse(readFileSync(join(WORKSPACE, 'package.json'), 'utf8'));
@@ -103,10 +106,25 @@ export async function createDatabase(label: string): Promise<BenchDatabase> {
   return { name, url, drop: async () => void (await adminQuery(SYSTEM_PG, `drop database if exists "${name}" with (force)`)) };
 }
 
-/** Drops databases a killed run left behind. */
+/** Whether the process that made a bench database is still running (then the database is its own). */
+function ownerRunning(name: string): boolean {
+  const pid = Number(/_(\d+)_[a-z0-9]+$/.exec(name)?.[1]);
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Drops databases a killed run left behind (not those of a bench running beside this one). */
 export async function dropLeftovers(): Promise<void> {
   const rows = await adminQuery(SYSTEM_PG, `select datname from pg_database where datname like 'vqbench\\_%'`);
-  for (const { datname } of rows) await adminQuery(SYSTEM_PG, `drop database if exists "${datname}" with (force)`);
+  for (const { datname } of rows) {
+    if (ownerRunning(String(datname))) continue;
+    await adminQuery(SYSTEM_PG, `drop database if exists "${datname}" with (force)`);
+  }
 }
 
 const BASE_MS = Date.UTC(2026, 0, 1);

@@ -1,6 +1,6 @@
 // upgrade, current and history called as the executors call them, against real PostgreSQL.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,4 +159,25 @@ describe('where the database is', () => {
       project.remove();
     }
   });
+
+  // Run as root, PostgreSQL runs as the system user postgres, which must enter the project's folders.
+  test(
+    'run as root in a folder closed to others, the embedded PostgreSQL fails with one line naming it',
+    { skip: process.getuid?.() !== 0 && 'only as root' },
+    async () => {
+      const project = copySample();
+      chmodSync(project.root, 0o700);
+      try {
+        await rejectsWith(
+          upgrade({ projectRoot: project.root, cwd: project.root, env: { DATABASE_URL: undefined } }),
+          new RegExp(
+            `^The embedded PostgreSQL cannot start here: .*cannot enter ${project.root} \\(mode 700\\)\\. .*chmod o\\+x ${project.root}.*set DATABASE_URL`,
+          ),
+        );
+        assert.ok(!existsSync(join(project.backend, '.veloiq', 'postgres', 'PG_VERSION')), 'no data folder was made');
+      } finally {
+        project.remove();
+      }
+    },
+  );
 });

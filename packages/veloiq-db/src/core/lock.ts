@@ -24,7 +24,15 @@ export interface HeldLock {
    * connection's own events tell.
    */
   lostReason(): string | undefined;
+  /**
+   * A statement that fails with LOCK_GONE unless the lock is still held: the check before a
+   * commit, for a transaction sent to the server in one string (no round trip of its own).
+   */
+  heldSql(): string;
 }
+
+/** SQLSTATE of HeldLock.heldSql's failure (a class of our own, like record.ts's CLAIM_REFUSED). */
+export const LOCK_GONE = 'VQ002';
 
 /** The lock each open database holds, for the runner to check between revisions. */
 const heldLocks = new WeakMap<Database, HeldLock>();
@@ -96,8 +104,14 @@ interface Holder {
 }
 
 /** Who holds the lock, as far as PostgreSQL tells this user (other users' details may be hidden). */
-async function holderOf(client: Client, key: bigint): Promise<Holder | undefined> {
+/** pg_locks' columns for a one-number advisory lock key. */
+function lockColumns(key: bigint): { classid: string; objid: string } {
   const unsigned = BigInt.asUintN(64, key);
+  return { classid: String(unsigned >> 32n), objid: String(unsigned & 0xffffffffn) };
+}
+
+async function holderOf(client: Client, key: bigint): Promise<Holder | undefined> {
+  const { classid, objid } = lockColumns(key);
   const { rows } = await client.query<Holder>(
     `select l.pid, a.application_name, host(a.client_addr) as client_addr, a.usename,
             extract(epoch from now() - a.backend_start)::int as held_seconds
@@ -106,7 +120,7 @@ async function holderOf(client: Client, key: bigint): Promise<Holder | undefined
         and l.database = (select oid from pg_database where datname = current_database())
         and l.classid = $1::oid and l.objid = $2::oid
       limit 1`,
-    [String(unsigned >> 32n), String(unsigned & 0xffffffffn)],
+    [classid, objid],
   );
   return rows[0];
 }
@@ -157,6 +171,8 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
       { cause: error },
     );
   }
+  /** The lock connection's server process, which holds the lock (see heldSql). */
+  let backendPid = 0;
   const fail = async (error: unknown): Promise<never> => {
     await client.end().catch(() => undefined);
     throw error;
@@ -167,7 +183,10 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
     await client.query(
       `select set_config(name, '0', false) from pg_settings where name in ('statement_timeout', 'idle_session_timeout', 'idle_in_transaction_session_timeout')`,
     );
-    const [{ locked }] = (await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [String(key)])).rows;
+    const [{ locked, pid }] = (
+      await client.query<{ locked: boolean; pid: number }>('select pg_try_advisory_lock($1) as locked, pg_backend_pid() as pid', [String(key)])
+    ).rows;
+    backendPid = pid;
     if (!locked) {
       const holder = await holderOf(client, key);
       if (timeout === 0) {
@@ -211,6 +230,15 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
       await client.end().catch(() => undefined);
     },
     lostReason: () => lost,
+    heldSql() {
+      const { classid, objid } = lockColumns(key);
+      return `do $veloiq$ begin
+  if not exists (select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 1 and classid = ${classid} and objid = ${objid}
+                   and pid = ${backendPid} and database = (select oid from pg_database where datname = current_database())) then
+    raise exception using errcode = '${LOCK_GONE}', message = 'its session lock is no longer held';
+  end if;
+end $veloiq$`;
+    },
   };
   heldLocks.set(db, held);
   return held;

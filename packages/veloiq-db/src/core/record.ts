@@ -73,11 +73,14 @@ export async function appliedNames(db: Database, ctx?: Transaction): Promise<str
  * --sql script.
  */
 export async function ensureRecordTable(db: Database, ctx?: Transaction): Promise<void> {
+  await guarded(db, 'write', () => connection(db).execute(ensureRecordTableSql(db), [], 'run', ctx));
+}
+
+/** ensureRecordTable's statement. */
+export function ensureRecordTableSql(db: Database): string {
   const { schema, table } = db.recordTable;
   const record = qualified(db);
-  await guarded(db, 'write', () =>
-    connection(db).execute(
-      `do $veloiq$ begin
+  return `do $veloiq$ begin
   -- The transaction-level lock of every migrating transaction (see claimSql): two first runs
   -- never create the table side by side. A creator that takes no lock (MikroORM's own
   -- migrator) may still win the race: then the table is there, which is all we wanted.
@@ -112,12 +115,7 @@ export async function ensureRecordTable(db: Database, ctx?: Transaction): Promis
     exception when insufficient_privilege then null;
     end;
   end if;
-end $veloiq$`,
-      [],
-      'run',
-      ctx,
-    ),
-  );
+end $veloiq$`;
 }
 
 /** A revision file's checksum: SHA-256 of its text, line endings normalised (git autocrlf). */
@@ -131,9 +129,13 @@ export function fileChecksum(path: string): string {
  */
 export async function recordApplied(db: Database, revisions: Pick<Revision, 'name' | 'path'>[], ctx?: Transaction): Promise<void> {
   if (revisions.length === 0) return;
-  const placeholders = revisions.map(() => '(?, ?)').join(', ');
-  const values = revisions.flatMap((revision) => [revision.name, fileChecksum(revision.path)]);
-  await guarded(db, 'write', () => connection(db).execute(`insert into ${qualified(db)} (name, checksum) values ${placeholders}`, values, 'run', ctx));
+  await guarded(db, 'write', () => connection(db).execute(recordAppliedSql(db, revisions), [], 'run', ctx));
+}
+
+/** recordApplied's statement, values written in: it can go in one string with other statements. */
+export function recordAppliedSql(db: Database, revisions: Pick<Revision, 'name' | 'path'>[]): string {
+  const rows = revisions.map((revision) => `(${literal(revision.name)}, ${literal(fileChecksum(revision.path))})`);
+  return `insert into ${qualified(db)} (name, checksum) values ${rows.join(', ')}`;
 }
 
 export interface AppliedRecord {
@@ -203,9 +205,17 @@ export function driftWarnings({ edited, missing, restamp }: Drift): string[] {
 /** Removes revisions from the record (also their older spellings with an extension). */
 export async function recordReverted(db: Database, names: string[], ctx?: Transaction): Promise<void> {
   if (names.length === 0) return;
-  const spellings = names.flatMap((name) => [name, `${name}.ts`, `${name}.js`]);
-  const placeholders = spellings.map(() => '?').join(', ');
-  await guarded(db, 'write', () => connection(db).execute(`delete from ${qualified(db)} where name in (${placeholders})`, spellings, 'run', ctx));
+  await guarded(db, 'write', () => connection(db).execute(recordRevertedSql(db, names), [], 'run', ctx));
+}
+
+/** recordReverted's statement, values written in. */
+export function recordRevertedSql(db: Database, names: string[]): string {
+  return `delete from ${qualified(db)} where name in (${spellingsOf(names)})`;
+}
+
+/** A revision's names as the record may hold them (MikroORM once stored the extension too), as a list of literals. */
+function spellingsOf(names: string[]): string {
+  return names.flatMap((name) => [name, `${name}.ts`, `${name}.js`].map(literal)).join(', ');
 }
 
 /** SQLSTATE of claimSql's refusal: a class of our own (PostgreSQL uses none beginning with V). */
@@ -223,16 +233,18 @@ export function claimSql(db: Database, names: string[], direction: 'up' | 'down'
   const { schema, table } = db.recordTable;
   const record = qualified(db);
   const bare = `regexp_replace(name, '\\.(ts|js)$', '')`;
-  const list = names.map(literal).join(', ');
+  // By the names' every spelling, so the record's unique index answers (no scan of the record
+  // per transaction: with a transaction per revision that would grow with the record).
   const changed =
     direction === 'up'
       ? `if to_regclass(${literal(record)}) is not null then
-    select string_agg(distinct ${bare}, ', ') into changed from ${record} where ${bare} in (${list});
+    select string_agg(distinct ${bare}, ', ') into changed from ${record} where name in (${spellingsOf(names)});
   end if;`
       : `if to_regclass(${literal(record)}) is null then
     changed := ${literal(names.join(', '))};
   else
-    select string_agg(n, ', ') into changed from unnest(array[${list}]::text[]) n where not exists (select 1 from ${record} where ${bare} = n);
+    select string_agg(n, ', ') into changed from unnest(array[${names.map(literal).join(', ')}]::text[]) n
+      where not exists (select 1 from ${record} where name in (n, n || '.ts', n || '.js'));
   end if;`;
   // A new snapshot for each statement of the block: the check sees what committed while it waited.
   return `do $veloiq$ declare changed text; begin

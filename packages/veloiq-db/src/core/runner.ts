@@ -4,7 +4,7 @@ import { fixRevisionAdvice } from './edit-advice';
 import { driverMessage, firstLine, isConnectionLost, RevisionFailedError, UserError } from './errors';
 import { loadErrorLine } from './load-error';
 import { compileAhead, loadModule } from './loader';
-import { heldLockOf } from './lock';
+import { heldLockOf, LOCK_GONE } from './lock';
 import { shownPath } from './paths';
 import { localStatePath } from './project';
 import type { Database } from './orm';
@@ -211,6 +211,52 @@ export function isTransactional(db: Database, revision: Revision): boolean {
   return instantiate(db, revision).isTransactional() !== false;
 }
 
+/**
+ * The statements of a plain-SQL revision, planned outside any transaction; undefined when the
+ * revision is not plain SQL (a query builder) or touches the database in `up()`/`down()` (the
+ * guard stops it before anything runs): those run the general way.
+ */
+async function plainStatements(db: Database, revision: Revision, direction: Direction, consequence: string): Promise<string[] | undefined> {
+  const migration = instantiate(db, revision);
+  guardDatabaseUse(migration, () => true);
+  let queries: unknown[];
+  try {
+    queries = await queriesOf(migration, direction);
+  } catch (error) {
+    if (error === SEND_BATCH_FIRST) return undefined;
+    throw failure(revision, direction, consequence, error);
+  }
+  return queries.every((sql) => typeof sql === 'string') ? (queries as string[]) : undefined;
+}
+
+/**
+ * A revision in a transaction of its own, in one round trip: the claim, its statements, its
+ * record row and the lock check as one string, which PostgreSQL runs as one implicit transaction
+ * (the simple query protocol; no BEGIN or COMMIT in the string): it all commits at the end of
+ * the string, or nothing does and the connection is left idle. Four round trips fewer than the
+ * general way, and no transaction object of the ORM's.
+ *
+ * Returns false when the string failed for a reason of the revision's own (a statement, the
+ * claim, the record): it was rolled back, and the caller runs the revision again the general way,
+ * which names the failing statement exactly as it always does. A lock lost meanwhile fails as
+ * LockLost; a lost connection is passed on.
+ */
+async function applyAlone(db: Database, revision: Revision, text: string[]): Promise<boolean> {
+  try {
+    await db.orm.em.getConnection().execute(text.join('\n;\n'), [], 'run');
+    return true;
+  } catch (error) {
+    if (isConnectionLost(error)) throw error;
+    if ((error as { code?: string })?.code === LOCK_GONE) {
+      throw new LockLost(`The migration lock was lost before committing ${revision.id} (${heldLockOf(db)?.lostReason() ?? driverMessage(error)})`);
+    }
+    return false;
+  }
+}
+
+/** MikroORM's `disableForeignKeys`, as its migrator does it (needs a superuser). */
+const DISABLE_FOREIGN_KEYS = `set local session_replication_role = 'replica'`;
+
 export interface ApplyOptions {
   /** Commit after each revision (`--transaction-per-migration`) instead of once for the run. */
   perMigration?: boolean;
@@ -218,6 +264,13 @@ export interface ApplyOptions {
   prepare?: (ctx?: Transaction) => Promise<void>;
   /** Records what a batch did, inside the batch's transaction (none for a non-transactional one). */
   record: (revisions: Revision[], ctx?: Transaction) => Promise<void>;
+  /**
+   * `prepare`'s and `record`'s statements as text: given both (or `recordSql` alone when there is
+   * no `prepare`), a revision in a transaction of its own goes to the server in one string with
+   * them (see applyAlone).
+   */
+  prepareSql?: () => string;
+  recordSql?: (revisions: Revision[]) => string;
   /** Called just before each revision runs (the offline script names it there). */
   announce?: (revision: Revision, transactional: boolean) => void;
 }
@@ -259,11 +312,42 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
     if (reason !== undefined) throw new LockLost(`The migration lock was lost ${at} (${reason})`);
   };
   const before = (revision: Revision) => `before revision ${revision.id} (${revision.description})`;
+  // A revision in a transaction of its own goes in one round trip when it is plain SQL (applyAlone).
+  const oneTrip = perMigration && !db.offline && options.recordSql !== undefined && (!options.prepare || options.prepareSql !== undefined);
   try {
     while (next < revisions.length) {
       const kept = done.length
         ? `${done.map((r) => r.id).join(', ')} ${done.length === 1 ? 'was' : 'were'} ${direction === 'up' ? 'applied' : 'reverted'} and committed before it; `
         : '';
+      const rolledBack = done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED;
+      if (oneTrip && (await nextIsTransactional())) {
+        const revision = revisions[next];
+        where.current = revision;
+        where.inTransaction = false;
+        stillLocked(before(revision));
+        const statements = await plainStatements(db, revision, direction, rolledBack);
+        if (statements) {
+          const text = [
+            ...(prepared ? [] : [options.prepareSql!()]),
+            ...(settings.disableForeignKeys ? [DISABLE_FOREIGN_KEYS] : []),
+            ...(lock ? [claimSql(db, [revision.name], direction)] : []),
+            ...statements,
+            options.recordSql!([revision]),
+            ...(lock ? [lock.heldSql()] : []),
+          ];
+          options.announce?.(revision, true);
+          where.inTransaction = true;
+          where.committing = [revision];
+          const applied = await applyAlone(db, revision, text);
+          where.committing = undefined;
+          if (applied) {
+            done.push(revision);
+            next++;
+            prepared = true;
+            continue;
+          }
+        }
+      }
       if (await nextIsTransactional()) {
         const group: Revision[] = [];
         // The revisions of this transaction: up to the next non-transactional one, or just one.
@@ -285,9 +369,8 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
           );
         await connection.transactional(async (ctx) => {
           if (!prepared) await options.prepare!(ctx);
-          if (settings.disableForeignKeys) await connection.execute(`set local session_replication_role = 'replica'`, [], 'run', ctx);
-          const consequence = done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED;
-          await runRevisions(db, transactionalRun(), direction, ctx, consequence, (revision) => options.announce?.(revision, true), claim);
+          if (settings.disableForeignKeys) await connection.execute(DISABLE_FOREIGN_KEYS, [], 'run', ctx);
+          await runRevisions(db, transactionalRun(), direction, ctx, rolledBack, (revision) => options.announce?.(revision, true), claim);
           stillLocked(group.length === 1 ? `before committing ${group[0].id}` : `before committing its ${group.length} revisions`);
           await options.record(group, ctx);
           where.committing = group;
@@ -340,10 +423,17 @@ interface Progress {
 
 const ids = (revisions: Revision[]) => revisions.map((r) => r.id).join(', ');
 
-/** What a stopped run left: what it committed, and what became of the revision it was at. */
-function leftBehind({ direction, done, current, inTransaction }: Progress, during: boolean): string {
+/** The revisions a run committed, in a phrase. */
+function committedSoFar({ direction, done }: Progress): string {
   const verb = direction === 'up' ? 'applied' : 'reverted';
-  const committed = done.length ? `${ids(done)} ${done.length === 1 ? 'was' : 'were'} ${verb} and committed` : `nothing was ${verb}`;
+  return done.length ? `${ids(done)} ${done.length === 1 ? 'was' : 'were'} ${verb} and committed` : `nothing was ${verb}`;
+}
+
+/** What a stopped run left: what it committed, and what became of the revision it was at. */
+function leftBehind(progress: Progress, during: boolean): string {
+  const { direction, current, inTransaction } = progress;
+  const verb = direction === 'up' ? 'applied' : 'reverted';
+  const committed = committedSoFar(progress);
   if (!inTransaction && during && current) {
     return `${committed}; ${current.id} runs outside a transaction, so its statements that ran stay ${verb}, and it is not recorded`;
   }
@@ -373,8 +463,8 @@ function stopped(error: unknown, progress: Progress): unknown {
     const reason = driverMessage(error);
     if (committing) {
       return new UserError(
-        `The connection to PostgreSQL was lost while committing ${ids(committing)} (${reason}): PostgreSQL may or may not have committed ${committing.length === 1 ? 'it' : 'them'} ('veloiq db current' tells)` +
-          `${progress.done.length ? `; ${ids(progress.done)} ${progress.done.length === 1 ? 'was' : 'were'} committed before` : ''}. ` +
+        `The connection to PostgreSQL was lost before it confirmed the commit of ${ids(committing)} (${reason}): PostgreSQL may or may not have committed ${committing.length === 1 ? 'it' : 'them'} ('veloiq db current' tells)` +
+          `${progress.done.length ? `; ${committedSoFar(progress)} before` : ''}. ` +
           `Run the command again once the server answers: the migration lock and the record make that safe.`,
       );
     }
