@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { normalizeOptions, projectRootForConfig, type NormalizedOptions } from '../plugin/plugin';
 
 /**
- * `veloiq db current` without `nx run`: the project graph (plugin workers) and the forked task
+ * `veloiq db current` (history, heads) without `nx run`: the project graph (plugin workers) and the forked task
  * runner cost seconds, the command itself a fraction of that. A read-only command runs in this
  * process when the files say for sure which executor Nx would run and with which options; any
  * doubt, and Nx runs it as always. `VELOIQ_NO_FAST_PATH=1` always goes through `nx run`;
@@ -14,6 +14,7 @@ import { normalizeOptions, projectRootForConfig, type NormalizedOptions } from '
 const READ_ONLY: Record<string, keyof NormalizedOptions> = {
   current: 'currentTargetName',
   history: 'historyTargetName',
+  heads: 'headsTargetName',
 };
 
 const PLUGIN = '@veloiq/db';
@@ -177,7 +178,11 @@ type Executor = (options: never, context: never) => Promise<{ success: boolean }
 
 /** The read-only executors, required only when one runs (a `require`, so tsx and compiled CommonJS alike). */
 function executorFor(name: string): Executor {
-  const load = { current: () => require('../executors/current/executor'), history: () => require('../executors/history/executor') }[name]!;
+  const load = {
+    current: () => require('../executors/current/executor'),
+    history: () => require('../executors/history/executor'),
+    heads: () => require('../executors/heads/executor'),
+  }[name]!;
   return (load() as { default: Executor }).default;
 }
 
