@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import type { Options } from '@mikro-orm/core';
-import { loadConfig } from './orm';
+import { loadConfig, preloadConfigPackages } from './orm';
 import { localStatePath, type Project } from './project';
 
 /**
@@ -134,6 +134,9 @@ const PROBES = ['readFileSync', 'existsSync', 'statSync', 'lstatSync', 'readdirS
 
 /** Loads the config while noting what it reads: files, environment variables, the directory. */
 async function recordedLoad(project: Project): Promise<Recorded> {
+  // MikroORM's driver packages load first, unrecorded: some read the whole environment when they
+  // load (debug looks for DEBUG_* variables), which says nothing about the config.
+  preloadConfigPackages(project);
   const files = new Set<string>();
   const env = new Map<string, string | undefined>();
   let doubt: string | undefined;

@@ -33,8 +33,8 @@ export interface Database {
  */
 const CONFIG_PACKAGES = ['@mikro-orm/postgresql', '@mikro-orm/migrations'];
 
-/** The project's MikroORM config, as its file exports it (an object or a function returning one). */
-export async function loadConfig(project: Project): Promise<Options> {
+/** Loads CONFIG_PACKAGES natively from where the config resolves them. */
+export function preloadConfigPackages(project: Project): void {
   const requireFromConfig = createRequire(project.configPath);
   for (const id of CONFIG_PACKAGES) {
     try {
@@ -43,6 +43,11 @@ export async function loadConfig(project: Project): Promise<Options> {
       // not installed for this project: the config names what it needs
     }
   }
+}
+
+/** The project's MikroORM config, as its file exports it (an object or a function returning one). */
+export async function loadConfig(project: Project): Promise<Options> {
+  preloadConfigPackages(project);
   let loaded: unknown;
   try {
     // Required here: tsx and esbuild load only when a config does.
