@@ -14,12 +14,13 @@ import type { ShowResult } from './show';
 import type { MergeResult } from './merge';
 import type { Standing } from '../core/revisions';
 import { editedRevisionAdvice } from '../core/edit-advice';
+import { requireOnUse } from '../core/on-use';
 import type { LintResult } from './lint';
 
 // Required when a result needs them: they load MikroORM's schema tools and the lint runner,
 // which the read-only commands (current, history, heads) never use and should not wait for.
-const schemaReport = () => require('./schema-report') as typeof import('./schema-report');
-const lintReport = () => require('./lint-report') as typeof import('./lint-report');
+const schemaReport = () => requireOnUse(() => require('./schema-report') as typeof import('./schema-report'));
+const lintReport = () => requireOnUse(() => require('./lint-report') as typeof import('./lint-report'));
 
 export type CommandResult =
   | CurrentResult

@@ -253,10 +253,12 @@ function remembered(project: Project): Options | undefined {
   }
   if (facts.format !== FORMAT || (facts.cwd !== undefined && facts.cwd !== process.cwd())) return undefined;
   if (digestOf(facts.salt, facts.env, (key) => process.env[key]) !== facts.digest) return undefined;
-  if (facts.files.some(([file, mtimeMs, size]) => {
-    const [, now, nowSize] = stamp(file);
-    return now !== mtimeMs || nowSize !== size;
-  }))
+  if (
+    facts.files.some(([file, mtimeMs, size]) => {
+      const [, now, nowSize] = stamp(file);
+      return now !== mtimeMs || nowSize !== size;
+    })
+  )
     return undefined;
   const config: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(facts.config)) {

@@ -6,6 +6,7 @@ import { ConnectionFailedError, UserError, firstLine, rememberSecret } from './e
 import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
 import { loadErrorLine } from './load-error';
 import { shownPath } from './paths';
+import { requireOnUse } from './on-use';
 import { localStatePath, type Project } from './project';
 
 /** pg waits forever for a server that accepts but never answers; users get an answer sooner. */
@@ -50,8 +51,8 @@ export async function loadConfig(project: Project): Promise<Options> {
   preloadConfigPackages(project);
   let loaded: unknown;
   try {
-    // Required here: tsx and esbuild load only when a config does.
-    const { loadModule } = require('./loader') as typeof import('./loader');
+    // Loaded here: tsx and esbuild load only when a config does.
+    const { loadModule } = requireOnUse(() => require('./loader') as typeof import('./loader'));
     loaded = loadModule(project.configPath);
   } catch (error) {
     const show = (path: string) => shownPath(path, project.root, process.cwd());
