@@ -4,7 +4,7 @@
 // the same; a target with dependsOn or an option the fast path does not know goes through Nx.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -450,5 +450,48 @@ describe('veloiq db current|history: the fast path and nx run agree, on a copy o
     const embedded = await assertSameEverywhere(['db', 'current', '--json'], { DATABASE_URL: undefined });
     assert.equal(embedded.code, 0, embedded.stderr);
     assert.equal(JSON.parse(embedded.stdout).pending, 2);
+  });
+  test('with @nx/js/typescript in nx.json: the fast path once Nx has a fresh project graph; nx run when another plugin gives our target dependsOn', async () => {
+    const nxFile = join(workspace.root, 'nx.json');
+    const pluginFile = join(workspace.root, 'marker-plugin.js');
+    const marker = join(mkdtempSync(join(tmpdir(), 'veloiq-fast-marker-')), 'ran');
+    const original = readFileSync(nxFile, 'utf8');
+    const json = JSON.parse(original);
+    const writeNxJson = (plugins: unknown[]) => writeFileSync(nxFile, JSON.stringify({ ...json, plugins: [...json.plugins, ...plugins] }, null, 2));
+    const env = { VELOIQ_DEBUG_FAST_PATH: '1', VELOIQ_TEST_MARKER: marker };
+    try {
+      writeNxJson(['@nx/js/typescript']);
+      const stale = await veloiq(['db', 'current'], env);
+      assert.equal(stale.code, 0, stale.stdout + stale.stderr);
+      assert.match(stale.stderr, /through nx run: nx\.json lists other plugins and the cached project graph/);
+      assert.match(stale.stdout, /> nx run sample:db-current/);
+      const fresh = await veloiq(['db', 'current'], env);
+      assert.equal(fresh.code, 0, fresh.stderr);
+      assert.doesNotMatch(fresh.stdout + fresh.stderr, /nx run/, 'Nx wrote a fresh graph: the fast path');
+      assert.deepEqual(ownLines(fresh.stdout), ownLines(stale.stdout));
+
+      // A workspace plugin, listed after ours, that makes db-current depend on another target.
+      writeFileSync(
+        pluginFile,
+        `const { dirname } = require('node:path');
+const write = { executor: 'nx:run-commands', options: { command: 'node -e "require(\\'fs\\').writeFileSync(process.env.VELOIQ_TEST_MARKER, \\'\\')"' } };
+const createNodes = ['**/backend/mikro-orm.config.ts', (files) => files.map((file) => [file, { projects: { [dirname(dirname(file))]: { targets: { 'db-current': { dependsOn: ['write-marker'] }, 'write-marker': write } } } }])];
+module.exports = { name: 'marker-plugin', createNodes, createNodesV2: createNodes };
+`,
+      );
+      writeNxJson(['@nx/js/typescript', './marker-plugin.js']);
+      for (const when of ['the graph is stale', 'the graph is fresh']) {
+        rmSync(marker, { force: true });
+        const result = await veloiq(['db', 'current'], env);
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        assert.match(result.stdout, /> nx run sample:db-current/, `${when}: through nx run`);
+        assert.ok(existsSync(marker), `${when}: the dependency ran`);
+      }
+      assert.match((await veloiq(['db', 'current'], env)).stderr, /through nx run: the project graph's db-current has dependsOn/);
+    } finally {
+      writeFileSync(nxFile, original);
+      rmSync(pluginFile, { force: true });
+      rmSync(dirname(marker), { recursive: true, force: true });
+    }
   });
 });

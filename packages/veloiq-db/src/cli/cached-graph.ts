@@ -40,7 +40,13 @@ function currentFiles(workspaceRoot: string, dataDir: string): FileData[] {
  * `target` of `projectName` (at `projectRoot`) from Nx's cached project graph, or why that graph
  * cannot be trusted (a string). `plugins` is nx.json's plugin list.
  */
-export function cachedGraphTarget(workspaceRoot: string, projectName: string, projectRoot: string, target: string, plugins: unknown[]): { target: unknown } | string {
+export function cachedGraphTarget(
+  workspaceRoot: string,
+  projectName: string,
+  projectRoot: string,
+  target: string,
+  plugins: unknown[],
+): { target: unknown } | string {
   const dataDir = process.env.NX_WORKSPACE_DATA_DIRECTORY ?? join(workspaceRoot, '.nx/workspace-data');
   const graphFile = join(dataDir, 'project-graph.json');
   const mapFile = join(dataDir, 'file-map.json');

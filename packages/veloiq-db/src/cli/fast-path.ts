@@ -85,7 +85,8 @@ function layer(value: unknown, where: string, executor: string): Record<string, 
   if (value.cache === true) return `${where} is cached`;
   if (value.dependsOn !== undefined && !(Array.isArray(value.dependsOn) && value.dependsOn.length === 0)) return `${where} has dependsOn`;
   // Nx's graph spells out an empty configurations object; any configuration is Nx's to apply.
-  if (value.configurations !== undefined && !(isObject(value.configurations) && Object.keys(value.configurations).length === 0)) return `${where} sets 'configurations'`;
+  if (value.configurations !== undefined && !(isObject(value.configurations) && Object.keys(value.configurations).length === 0))
+    return `${where} sets 'configurations'`;
   if (value.options !== undefined) {
     if (!isObject(value.options)) return `${where} options are not an object`;
     for (const [name, option] of Object.entries(value.options)) {
@@ -138,11 +139,15 @@ export function decideFastPath(facts: WorkspaceFacts, target: string, args: stri
   const otherDefault = Object.keys(defaults).find((key) => key !== target && (key === executor || key.startsWith(`${PLUGIN}:`) || GLOB.test(key)));
   if (otherDefault) return { fallback: `nx.json targetDefaults has '${otherDefault}'` };
 
-  return runWith(name, [
-    layer(defaults[target], `nx.json targetDefaults.${target}`, executor),
-    layer(packageTarget, `package.json nx.targets.${target}`, executor),
-    layer(projectTarget, `project.json targets.${target}`, executor),
-  ], args);
+  return runWith(
+    name,
+    [
+      layer(defaults[target], `nx.json targetDefaults.${target}`, executor),
+      layer(packageTarget, `package.json nx.targets.${target}`, executor),
+      layer(projectTarget, `project.json targets.${target}`, executor),
+    ],
+    args,
+  );
 }
 
 /** With other plugins: the target as Nx's fresh project graph has it, all layers merged. */

@@ -217,6 +217,25 @@ function storable(config: Options, env: Map<string, string | undefined>): Record
   return stored;
 }
 
+/**
+ * Loads of the config in other contexts kept beside the newest: `nx run` (the workspace root,
+ * Nx's variables) and `veloiq` in a project folder alternate without loading it each time.
+ */
+const KEPT = 4;
+
+function factsFile(project: Project): string {
+  return join(project.backendDir, '.veloiq', FACTS_FILE);
+}
+
+function readEntries(project: Project): Facts[] {
+  try {
+    const entries = JSON.parse(fs.readFileSync(factsFile(project), 'utf8'));
+    return Array.isArray(entries) ? entries.filter((e: Facts) => e?.format === FORMAT) : [];
+  } catch {
+    return [];
+  }
+}
+
 function remember(project: Project, recorded: Recorded): void {
   if (recorded.doubt) return;
   const config = storable(recorded.config, recorded.env);
@@ -235,31 +254,27 @@ function remember(project: Project, recorded: Recorded): void {
   };
   try {
     const path = localStatePath(project, FACTS_FILE);
-    fs.writeFileSync(`${path}.${process.pid}`, JSON.stringify(facts));
+    fs.writeFileSync(`${path}.${process.pid}`, JSON.stringify([facts, ...readEntries(project)].slice(0, KEPT)));
     fs.renameSync(`${path}.${process.pid}`, path);
   } catch {
     // a read-only checkout: the next command loads the config again
   }
 }
 
-/** The remembered config, if everything it was resolved from is as it was. */
+/** Whether everything the facts were resolved from is as it was, here and now. */
+function holds(facts: Facts): boolean {
+  if (facts.cwd !== undefined && facts.cwd !== process.cwd()) return false;
+  if (digestOf(facts.salt, facts.env, (key) => process.env[key]) !== facts.digest) return false;
+  return facts.files.every(([file, mtimeMs, size]) => {
+    const [, now, nowSize] = stamp(file);
+    return now === mtimeMs && nowSize === size;
+  });
+}
+
+/** The remembered config, if one entry still holds. */
 function remembered(project: Project): Options | undefined {
-  const path = join(project.backendDir, '.veloiq', FACTS_FILE);
-  let facts: Facts;
-  try {
-    facts = JSON.parse(fs.readFileSync(path, 'utf8'));
-  } catch {
-    return undefined;
-  }
-  if (facts.format !== FORMAT || (facts.cwd !== undefined && facts.cwd !== process.cwd())) return undefined;
-  if (digestOf(facts.salt, facts.env, (key) => process.env[key]) !== facts.digest) return undefined;
-  if (
-    facts.files.some(([file, mtimeMs, size]) => {
-      const [, now, nowSize] = stamp(file);
-      return now !== mtimeMs || nowSize !== size;
-    })
-  )
-    return undefined;
+  const facts = readEntries(project).find(holds);
+  if (!facts) return undefined;
   const config: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(facts.config)) {
     config[field] = typeof value === 'object' && value !== null && 'env' in value ? process.env[(value as EnvRef).env] : value;
