@@ -391,8 +391,8 @@ async function noopSection(project: ScratchProject, source: ScratchProject | und
 }
 
 /**
- * At the keyboard: `veloiq db current` and `history` (the fast path: no Nx task) beside real
- * Alembic's `alembic current` / `history` on an equivalent project and database (the same 1000
+ * At the keyboard: `veloiq db current`, `history` and `heads` (the fast path: no Nx task) beside real
+ * Alembic's `alembic current` / `history` / `heads` on an equivalent project and database (the same 1000
  * revisions, applied), and the same commands through `nx run` with and without the daemon.
  * Interleaved, best of REPEAT runs each, after one warm-up run of each (Python's .pyc files,
  * tsx's and Nx's caches).
@@ -419,6 +419,9 @@ async function interactiveSection(project: ScratchProject, db: BenchDatabase): P
       ['veloiq db current via nx run', veloiq('veloiq db current (nx run)', 'current', { VELOIQ_NO_FAST_PATH: '1' })],
       ['veloiq db current via nx run, daemon', veloiq('veloiq db current (nx run, daemon)', 'current', { VELOIQ_NO_FAST_PATH: '1', ...DAEMON })],
       ['veloiq db history via nx run', veloiq('veloiq db history (nx run)', 'history', { VELOIQ_NO_FAST_PATH: '1' })],
+      ['veloiq db history via nx run, daemon', veloiq('veloiq db history (nx run, daemon)', 'history', { VELOIQ_NO_FAST_PATH: '1', ...DAEMON })],
+      ['alembic heads', alembicRun('heads')],
+      ['veloiq db heads', veloiq('veloiq db heads', 'heads')],
       ['engine current alone', () => engine(project, 'current', env)],
     ];
     const samples = new Map<string, number[]>(ways.map(([name]) => [name, []]));
@@ -440,12 +443,17 @@ async function interactiveSection(project: ScratchProject, db: BenchDatabase): P
       nxRunCurrentMs: Math.round(best('veloiq db current via nx run')),
       nxRunCurrentDaemonMs: Math.round(best('veloiq db current via nx run, daemon')),
       nxRunHistoryMs: Math.round(best('veloiq db history via nx run')),
+      nxRunHistoryDaemonMs: Math.round(best('veloiq db history via nx run, daemon')),
+      alembicHeadsMs: Math.round(best('alembic heads')),
+      veloiqHeadsMs: Math.round(best('veloiq db heads')),
+      headsVsAlembic: ratio(best('veloiq db heads'), best('alembic heads')),
       engineCurrentMs: Math.round(best('engine current alone')),
     };
     line(`interactive (${project.revisions} revisions applied, best of ${REPEAT}; installed package, fast path):`);
     line(`  alembic current ${s(figures.alembicCurrentMs)} | veloiq db current ${s(figures.veloiqCurrentMs)} (${figures.currentVsAlembic}x alembic; target <= 1.5x)`);
     line(`  alembic history ${s(figures.alembicHistoryMs)} | veloiq db history ${s(figures.veloiqHistoryMs)} (${figures.historyVsAlembic}x alembic; target <= 1.5x) | alembic history --indicate-current (reads the database too) ${s(figures.alembicHistoryIndicateCurrentMs)} (${figures.historyVsAlembicIndicateCurrent}x)`);
-    line(`  through nx run (VELOIQ_NO_FAST_PATH=1): current ${s(figures.nxRunCurrentMs)}, with the daemon ${s(figures.nxRunCurrentDaemonMs)} | history ${s(figures.nxRunHistoryMs)} | engine current alone ${s(figures.engineCurrentMs)}`);
+    line(`  alembic heads ${s(figures.alembicHeadsMs)} | veloiq db heads ${s(figures.veloiqHeadsMs)} (${figures.headsVsAlembic}x alembic)`);
+    line(`  through nx run (VELOIQ_NO_FAST_PATH=1): current ${s(figures.nxRunCurrentMs)}, with the daemon ${s(figures.nxRunCurrentDaemonMs)} | history ${s(figures.nxRunHistoryMs)}, with the daemon ${s(figures.nxRunHistoryDaemonMs)} | engine current alone ${s(figures.engineCurrentMs)}`);
     summary.interactive = figures;
   } finally {
     alembic.remove();

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { normalizeOptions, projectRootForConfig, type NormalizedOptions } from '../plugin/plugin';
+import { cachedGraphTarget } from './cached-graph';
 
 /**
- * `veloiq db current` without `nx run`: the project graph (plugin workers) and the forked task
+ * `veloiq db current` (history, heads) without `nx run`: the project graph (plugin workers) and the forked task
  * runner cost seconds, the command itself a fraction of that. A read-only command runs in this
  * process when the files say for sure which executor Nx would run and with which options; any
  * doubt, and Nx runs it as always. `VELOIQ_NO_FAST_PATH=1` always goes through `nx run`;
@@ -14,12 +15,13 @@ import { normalizeOptions, projectRootForConfig, type NormalizedOptions } from '
 const READ_ONLY: Record<string, keyof NormalizedOptions> = {
   current: 'currentTargetName',
   history: 'historyTargetName',
+  heads: 'headsTargetName',
 };
 
 const PLUGIN = '@veloiq/db';
 
 /** Target fields that change nothing about how a non-cached task runs in this process. */
-const HARMLESS_TARGET_KEYS = new Set(['executor', 'options', 'cache', 'inputs', 'outputs', 'metadata', 'parallelism', 'dependsOn']);
+const HARMLESS_TARGET_KEYS = new Set(['executor', 'options', 'cache', 'inputs', 'outputs', 'metadata', 'parallelism', 'dependsOn', 'configurations']);
 
 /** The executor options the fast path knows how to pass (the schemas of current and history). */
 const KNOWN_OPTIONS: Record<string, 'string' | 'boolean'> = { envFile: 'string', json: 'boolean' };
@@ -37,6 +39,11 @@ export interface WorkspaceFacts {
   inferred: boolean;
   /** Dotenv files Nx would load into the task's environment that exist. */
   nxEnvFiles: string[];
+  /**
+   * When nx.json lists other plugins: the target as Nx's fresh cached project graph has it, or
+   * why there is none (cached-graph.ts).
+   */
+  graph?: { target: unknown } | string;
 }
 
 export interface FastRun {
@@ -49,13 +56,19 @@ export type Decision = { run: FastRun } | { fallback: string };
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const GLOB = /[*?[\]{}!]/;
 
+const isOurs = (p: unknown) => p === PLUGIN || (isObject(p) && p.plugin === PLUGIN);
+
+/** Whether nx.json lists plugins besides ours: they may add or change targets, and only Nx knows how. */
+export function listsOtherPlugins(nxJson: unknown): boolean {
+  const plugins = isObject(nxJson) ? nxJson.plugins : undefined;
+  return Array.isArray(plugins) && !plugins.every(isOurs);
+}
+
 /** The plugin's options from nx.json, or a reason the plugin list leaves doubt. */
 function pluginOptions(nxJson: Record<string, unknown>): NormalizedOptions | string {
   const plugins = nxJson.plugins ?? [];
   if (!Array.isArray(plugins)) return 'nx.json plugins is not a list';
-  const ours = plugins.filter((p) => p === PLUGIN || (isObject(p) && p.plugin === PLUGIN));
-  // Another plugin may add or change targets of this project: only Nx knows what it does.
-  if (ours.length !== plugins.length) return 'nx.json lists other plugins';
+  const ours = plugins.filter(isOurs);
   if (ours.length > 1) return `nx.json lists ${PLUGIN} more than once`;
   const [entry] = ours;
   if (isObject(entry) && Object.keys(entry).some((key) => key !== 'plugin' && key !== 'options')) return `the ${PLUGIN} plugin entry has include/exclude`;
@@ -71,6 +84,9 @@ function layer(value: unknown, where: string, executor: string): Record<string, 
   if (value.executor !== undefined && value.executor !== executor) return `${where} runs ${String(value.executor)}`;
   if (value.cache === true) return `${where} is cached`;
   if (value.dependsOn !== undefined && !(Array.isArray(value.dependsOn) && value.dependsOn.length === 0)) return `${where} has dependsOn`;
+  // Nx's graph spells out an empty configurations object; any configuration is Nx's to apply.
+  if (value.configurations !== undefined && !(isObject(value.configurations) && Object.keys(value.configurations).length === 0))
+    return `${where} sets 'configurations'`;
   if (value.options !== undefined) {
     if (!isObject(value.options)) return `${where} options are not an object`;
     for (const [name, option] of Object.entries(value.options)) {
@@ -93,16 +109,18 @@ function readOnlyExecutor(value: unknown): string | undefined {
  * Whether `target` of this project can run here, exactly as `nx run` would run it: which
  * executor, with the options merged in Nx's order (the plugin's inferred target, then nx.json
  * targetDefaults, then package.json and project.json), then the command line's. Any field or
- * layer whose effect only Nx knows (dependsOn, configurations, other plugins, globbed or
- * executor-keyed targetDefaults, tokens, dotenv files Nx loads, unknown arguments) is a fallback.
+ * layer whose effect only Nx knows (dependsOn, configurations, globbed or executor-keyed
+ * targetDefaults, tokens, dotenv files Nx loads, unknown arguments) is a fallback. With other
+ * plugins in nx.json, the target comes merged from Nx's own fresh project graph, or Nx runs it.
  */
 export function decideFastPath(facts: WorkspaceFacts, target: string, args: string[]): Decision {
   if (!isObject(facts.nxJson)) return { fallback: 'nx.json is not an object' };
   const nxJson = facts.nxJson;
   if (nxJson.extends !== undefined) return { fallback: 'nx.json extends another file' };
+  if (facts.nxEnvFiles.length > 0) return { fallback: `Nx would load ${facts.nxEnvFiles.join(', ')}` };
+  if (listsOtherPlugins(nxJson)) return decideFromGraph(facts.graph, target, args);
   const plugin = pluginOptions(nxJson);
   if (typeof plugin === 'string') return { fallback: plugin };
-  if (facts.nxEnvFiles.length > 0) return { fallback: `Nx would load ${facts.nxEnvFiles.join(', ')}` };
 
   const projectTargets = isObject(facts.projectJson) ? facts.projectJson.targets : undefined;
   const projectTarget = isObject(projectTargets) ? projectTargets[target] : undefined;
@@ -121,14 +139,29 @@ export function decideFastPath(facts: WorkspaceFacts, target: string, args: stri
   const otherDefault = Object.keys(defaults).find((key) => key !== target && (key === executor || key.startsWith(`${PLUGIN}:`) || GLOB.test(key)));
   if (otherDefault) return { fallback: `nx.json targetDefaults has '${otherDefault}'` };
 
-  const layers = [
-    layer(defaults[target], `nx.json targetDefaults.${target}`, executor),
-    layer(packageTarget, `package.json nx.targets.${target}`, executor),
-    layer(projectTarget, `project.json targets.${target}`, executor),
-  ];
+  return runWith(
+    name,
+    [
+      layer(defaults[target], `nx.json targetDefaults.${target}`, executor),
+      layer(packageTarget, `package.json nx.targets.${target}`, executor),
+      layer(projectTarget, `project.json targets.${target}`, executor),
+    ],
+    args,
+  );
+}
+
+/** With other plugins: the target as Nx's fresh project graph has it, all layers merged. */
+function decideFromGraph(graph: WorkspaceFacts['graph'], target: string, args: string[]): Decision {
+  if (graph === undefined || typeof graph === 'string') return { fallback: `nx.json lists other plugins and ${graph ?? 'no cached project graph was read'}` };
+  const name = readOnlyExecutor(graph.target);
+  if (!name) return { fallback: `'${target}' is not a read-only ${PLUGIN} target of this project in Nx's project graph` };
+  return runWith(name, [layer(graph.target, `the project graph's ${target}`, `${PLUGIN}:${name}`)], args);
+}
+
+/** The run: the layers' options merged in order over the defaults, then the command line's. */
+function runWith(name: string, layers: (Record<string, unknown> | string | undefined)[], args: string[]): Decision {
   const doubt = layers.find((l): l is string => typeof l === 'string');
   if (doubt) return { fallback: doubt };
-
   const options: Record<string, string | boolean> = { envFile: '.env', json: false };
   for (const l of layers) if (isObject(l) && isObject(l.options)) Object.assign(options, l.options);
   for (const arg of args) {
@@ -177,7 +210,11 @@ type Executor = (options: never, context: never) => Promise<{ success: boolean }
 
 /** The read-only executors, required only when one runs (a `require`, so tsx and compiled CommonJS alike). */
 function executorFor(name: string): Executor {
-  const load = { current: () => require('../executors/current/executor'), history: () => require('../executors/history/executor') }[name]!;
+  const load = {
+    current: () => require('../executors/current/executor'),
+    history: () => require('../executors/history/executor'),
+    heads: () => require('../executors/heads/executor'),
+  }[name]!;
   return (load() as { default: Executor }).default;
 }
 
@@ -205,6 +242,10 @@ export async function runFastPath(
     return (debug(`unreadable project files (${(error as Error).message})`), undefined);
   }
   if (!facts.projectName || (project !== undefined && project !== facts.projectName)) return (debug('another project was named'), undefined);
+  if (listsOtherPlugins(facts.nxJson)) {
+    const plugins = (facts.nxJson as { plugins: unknown[] }).plugins;
+    facts.graph = cachedGraphTarget(workspaceRoot, facts.projectName, facts.projectRoot, target, plugins);
+  }
   const decision = decideFastPath(facts, target, args);
   if ('fallback' in decision) return (debug(decision.fallback), undefined);
   const executor = executorFor(decision.run.executor);

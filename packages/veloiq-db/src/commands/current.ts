@@ -1,4 +1,4 @@
-import { notifier, withDatabase, readPosition, type CommandOptions } from './session';
+import { notifier, withReadOnlyDatabase, readPosition, type CommandOptions } from './session';
 
 export interface AppliedHead {
   id: string;
@@ -26,7 +26,7 @@ export interface CurrentResult {
 
 /** The revisions applied now (one per branch), and whether the database is at head. */
 export function current(options: CommandOptions): Promise<CurrentResult> {
-  return withDatabase(options, async (db) => {
+  return withReadOnlyDatabase(options, async (db) => {
     const position = await readPosition(db, notifier(options));
     const { revisions, graph } = position;
     const applied = revisions[position.current];

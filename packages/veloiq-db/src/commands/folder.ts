@@ -1,4 +1,5 @@
-import { loadConfig, migrationsDirOf } from '../core/orm';
+import { readOnlyConfig } from '../core/config-facts';
+import { migrationsDirOf } from '../core/orm';
 import { shownPath } from '../core/paths';
 import { buildGraph, type RevisionGraph } from '../core/revision-graph';
 import { listRevisions, type Revision } from '../core/revisions';
@@ -18,7 +19,7 @@ export function openFolder(options: CommandOptions): Promise<Folder> {
 
 async function readFolder(options: CommandOptions): Promise<Folder> {
   const project = prepare(options);
-  const migrationsDir = migrationsDirOf(await loadConfig(project), project);
+  const migrationsDir = migrationsDirOf((await readOnlyConfig(project)).config, project);
   const revisions = listRevisions(migrationsDir);
   return {
     migrationsDir,

@@ -1,5 +1,5 @@
 import { isBranchpoint, isMergepoint, labelsOf } from '../core/revision-graph';
-import { notifier, withDatabase, readPosition, type CommandOptions } from './session';
+import { notifier, withReadOnlyDatabase, readPosition, type CommandOptions } from './session';
 
 export interface HistoryEntry {
   id: string;
@@ -30,7 +30,7 @@ export interface HistoryResult {
 
 /** Every revision, parents first, with what is applied, current and head, branchpoints, mergepoints and labels. */
 export function history(options: CommandOptions): Promise<HistoryResult> {
-  return withDatabase(options, async (db) => {
+  return withReadOnlyDatabase(options, async (db) => {
     const position = await readPosition(db, notifier(options));
     const { graph } = position;
     const order = new Map([...position.appliedNames].map((name, i) => [name, i + 1]));

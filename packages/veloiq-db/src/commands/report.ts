@@ -14,9 +14,13 @@ import type { ShowResult } from './show';
 import type { MergeResult } from './merge';
 import type { Standing } from '../core/revisions';
 import { editedRevisionAdvice } from '../core/edit-advice';
-import { checkText, generateText, migrateText } from './schema-report';
+import { requireOnUse } from '../core/on-use';
 import type { LintResult } from './lint';
-import { lintText } from './lint-report';
+
+// Required when a result needs them: they load MikroORM's schema tools and the lint runner,
+// which the read-only commands (current, history, heads) never use and should not wait for.
+const schemaReport = () => requireOnUse(() => require('./schema-report') as typeof import('./schema-report'));
+const lintReport = () => requireOnUse(() => require('./lint-report') as typeof import('./lint-report'));
 
 export type CommandResult =
   | CurrentResult
@@ -207,15 +211,15 @@ export function toText(result: CommandResult): string {
     case 'sql':
       return result.sql;
     case 'generate':
-      return generateText(result).join('\n');
+      return schemaReport().generateText(result).join('\n');
     case 'migrate':
-      return migrateText(result).join('\n');
+      return schemaReport().migrateText(result).join('\n');
     case 'check':
-      return checkText(result).join('\n');
+      return schemaReport().checkText(result).join('\n');
     case 'status':
       return statusText(result).join('\n');
     case 'lint':
-      return lintText(result).join('\n');
+      return lintReport().lintText(result).join('\n');
     case 'heads':
       return headsText(result).join('\n');
     case 'branches':

@@ -2,7 +2,8 @@ import type { Options } from '@mikro-orm/core';
 import { loadEnvFile } from '../core/env';
 import { driverMessage, isConnectionLost, redact, rememberEnvironmentSecrets, UserError } from '../core/errors';
 import { acquireLock, parseLockTimeout } from '../core/lock';
-import { openDatabase, type Database } from '../core/orm';
+import { readOnlyConfig } from '../core/config-facts';
+import { openDatabase, openReadOnly, type Database, type RecordSource } from '../core/orm';
 import { findProject, type Project } from '../core/project';
 import { listRevisions, positionOf, type Position } from '../core/revisions';
 import { appliedNames, appliedRecords, driftOf, driftWarnings } from '../core/record';
@@ -85,15 +86,42 @@ export function withDatabase<T>(options: CommandOptions, work: (db: Database) =>
         await lock.release();
       }
     } catch (error) {
-      // The runner says what a lost connection left of an upgrade; anywhere else, nothing had
-      // been committed that the server did not roll back.
-      if (error instanceof UserError || !isConnectionLost(error)) throw error;
-      throw new UserError(
-        `The connection to PostgreSQL was lost (${driverMessage(error)}); what this command had not committed was rolled back. Run it again once the server answers.`,
-        { cause: error },
-      );
+      throw lostConnection(error);
     } finally {
       await db.close().catch(() => undefined);
+    }
+  });
+}
+
+/**
+ * A connection lost while a command ran, as one line. The runner says what a lost connection
+ * left of an upgrade; anywhere else, nothing had been committed that the server did not roll back.
+ */
+function lostConnection(error: unknown): unknown {
+  if (error instanceof UserError || !isConnectionLost(error)) return error;
+  return new UserError(
+    `The connection to PostgreSQL was lost (${driverMessage(error)}); what this command had not committed was rolled back. Run it again once the server answers.`,
+    { cause: error },
+  );
+}
+
+/**
+ * Runs `work` with the database open to read the record only (current, history): over plain pg
+ * with the config's remembered facts when nothing they came from changed (core/config-facts.ts),
+ * through MikroORM when the config needs it (driverOptions, MIKRO_ORM_ variables...).
+ */
+export function withReadOnlyDatabase<T>(options: CommandOptions, work: (db: RecordSource) => Promise<T>): Promise<T> {
+  return withEnvironment(options.env, async () => {
+    const project = prepare(options);
+    const { config, plain } = await readOnlyConfig(project);
+    if (!plain) return withDatabase(options, work, { project, config });
+    const db = await openReadOnly(project, config);
+    try {
+      return await work(db);
+    } catch (error) {
+      throw lostConnection(error);
+    } finally {
+      await db.close();
     }
   });
 }
@@ -103,7 +131,7 @@ export function withDatabase<T>(options: CommandOptions, work: (db: Database) =>
  * `warn` (current, history, upgrade pass `notifier(options)`), it also warns, naming them, about
  * applied revisions whose files were edited or deleted since.
  */
-export async function readPosition(db: Database, warn?: (line: string) => void): Promise<Position> {
+export async function readPosition(db: RecordSource, warn?: (line: string) => void): Promise<Position> {
   const revisions = listRevisions(db.migrationsDir);
   if (warn) {
     const records = await appliedRecords(db);

@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
 import { basename, resolve } from 'node:path';
-import { MikroORM, type Options } from '@mikro-orm/core';
+import type { MikroORM, Options } from '@mikro-orm/core';
+import type { ClientConfig } from 'pg';
 import { ConnectionFailedError, UserError, firstLine, rememberSecret } from './errors';
 import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
 import { loadErrorLine } from './load-error';
-import { loadModule } from './loader';
 import { shownPath } from './paths';
+import { requireOnUse } from './on-use';
 import { localStatePath, type Project } from './project';
 
 /** pg waits forever for a server that accepts but never answers; users get an answer sooner. */
@@ -33,8 +34,8 @@ export interface Database {
  */
 const CONFIG_PACKAGES = ['@mikro-orm/postgresql', '@mikro-orm/migrations'];
 
-/** The project's MikroORM config, as its file exports it (an object or a function returning one). */
-export async function loadConfig(project: Project): Promise<Options> {
+/** Loads CONFIG_PACKAGES natively from where the config resolves them. */
+export function preloadConfigPackages(project: Project): void {
   const requireFromConfig = createRequire(project.configPath);
   for (const id of CONFIG_PACKAGES) {
     try {
@@ -43,8 +44,15 @@ export async function loadConfig(project: Project): Promise<Options> {
       // not installed for this project: the config names what it needs
     }
   }
+}
+
+/** The project's MikroORM config, as its file exports it (an object or a function returning one). */
+export async function loadConfig(project: Project): Promise<Options> {
+  preloadConfigPackages(project);
   let loaded: unknown;
   try {
+    // Loaded here: tsx and esbuild load only when a config does.
+    const { loadModule } = requireOnUse(() => require('./loader') as typeof import('./loader'));
     loaded = loadModule(project.configPath);
   } catch (error) {
     const show = (path: string) => shownPath(path, project.root, process.cwd());
@@ -179,37 +187,51 @@ function withClientCheck(pool: Options['pool']): Options['pool'] {
   return { ...pool, afterCreate } as Options['pool'];
 }
 
+/** The server a config names, or the embedded one it falls back to, with what stops it. */
+interface Server {
+  clientUrl?: string;
+  dbName?: string;
+  stop(): Promise<void>;
+}
+
 /**
- * Opens the project's database: the server in the config (DATABASE_URL), or, when the config
+ * Where the config's database is: the server in the config (DATABASE_URL), or, when the config
  * names none, the embedded PostgreSQL kept in the project's git-ignored `.veloiq/` folder.
+ */
+async function resolveServer(config: Options, project: Project): Promise<Server> {
+  rememberSecret(typeof config.password === 'string' ? config.password : undefined);
+  if (config.clientUrl) {
+    rememberUrlPassword(config.clientUrl);
+    checkUrl(config.clientUrl, config.dbName, project);
+  }
+  if (config.clientUrl || config.host) return { clientUrl: config.clientUrl, dbName: config.dbName, stop: async () => undefined };
+  const server = await startEmbedded(localStatePath(project, 'postgres'));
+  const dbName = config.dbName ?? basename(project.root);
+  try {
+    await ensureEmbeddedDatabase(server.url('postgres'), dbName);
+  } catch (error) {
+    await server.stop();
+    throw connectionError(error, server.url('postgres'));
+  }
+  const clientUrl = server.url(dbName);
+  rememberUrlPassword(clientUrl);
+  return { clientUrl, dbName, stop: server.stop };
+}
+
+/**
+ * Opens the project's database through MikroORM (the server in the config, or the embedded
+ * one: see resolveServer).
  */
 export async function openDatabase(project: Project, loaded?: Options): Promise<Database> {
   const config = loaded ?? (await loadConfig(project));
   const baseDir = config.baseDir ?? project.backendDir;
-  let clientUrl = config.clientUrl;
-  let dbName = config.dbName;
-  rememberSecret(typeof config.password === 'string' ? config.password : undefined);
-  if (clientUrl) {
-    rememberUrlPassword(clientUrl);
-    checkUrl(clientUrl, dbName, project);
-  }
-  let stopServer = async () => undefined as void;
-  if (!clientUrl && !config.host) {
-    const server = await startEmbedded(localStatePath(project, 'postgres'));
-    stopServer = server.stop;
-    dbName ??= basename(project.root);
-    try {
-      await ensureEmbeddedDatabase(server.url('postgres'), dbName);
-    } catch (error) {
-      await server.stop();
-      throw connectionError(error, server.url('postgres'));
-    }
-    clientUrl = server.url(dbName);
-    rememberUrlPassword(clientUrl);
-  }
+  const server = await resolveServer(config, project);
+  const { clientUrl, dbName } = server;
 
   let orm: MikroORM;
   try {
+    // Required here: a read-only command that reads the record over plain pg never loads it.
+    const { MikroORM } = require('@mikro-orm/core') as typeof import('@mikro-orm/core');
     orm = await MikroORM.init({
       ...config,
       clientUrl,
@@ -229,12 +251,12 @@ export async function openDatabase(project: Project, loaded?: Options): Promise<
       },
     });
   } catch (error) {
-    await stopServer();
+    await server.stop();
     throw invalidConfig(project, error);
   }
   const close = async () => {
     await orm.close(true);
-    await stopServer();
+    await server.stop();
   };
   try {
     // The driver's connect() only builds the pool; one query proves the server answers.
@@ -246,4 +268,64 @@ export async function openDatabase(project: Project, loaded?: Options): Promise<
     throw connectionError(error, clientUrl);
   }
   return { orm, project, migrationsDir: migrationsDirOf(config, project), recordTable: recordTableOf(config), config, close };
+}
+
+/** A session that reads the record over plain pg (openReadOnly), for the read-only commands. */
+export interface ReadOnlyDatabase extends Pick<Database, 'project' | 'migrationsDir' | 'recordTable' | 'close'> {
+  /** Runs one read and returns its rows (`?` placeholders, as MikroORM's execute). */
+  query<T>(sql: string, params: unknown[]): Promise<T[]>;
+}
+
+/** What reading the record needs. */
+export type RecordSource = Database | ReadOnlyDatabase;
+
+/**
+ * The connection settings MikroORM's PostgreSQL driver gives pg for this config (its
+ * Connection.getConnectionOptions): the URL's parts, each overridden by its own config field.
+ * Only for a config plainConnectionDoubt (config-facts.ts) accepts: no driverOptions, no pool.
+ */
+function pgSettings(config: Options, server: Server): ClientConfig {
+  const url = new URL(server.clientUrl ?? 'postgresql://postgres@127.0.0.1:5432');
+  return {
+    host: config.host ?? decodeURIComponent(url.hostname),
+    port: (config.port ?? +url.port) || undefined,
+    user: config.user ?? decodeURIComponent(url.username),
+    password: (config.password as string | undefined) ?? decodeURIComponent(url.password),
+    database: server.dbName ?? decodeURIComponent(url.pathname).replace(/^\//, ''),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  };
+}
+
+/**
+ * Opens the project's database for reading the record with pg alone: what a read-only command
+ * needs, without MikroORM's start-up (entity discovery, its driver's packages). The same server,
+ * the same errors as openDatabase.
+ */
+export async function openReadOnly(project: Project, config: Options): Promise<ReadOnlyDatabase> {
+  const server = await resolveServer(config, project);
+  const { Client } = require('pg') as typeof import('pg');
+  const client = new Client(pgSettings(config, server));
+  const close = async () => {
+    await client.end().catch(() => undefined);
+    await server.stop();
+  };
+  try {
+    await client.connect();
+  } catch (error) {
+    await close();
+    throw connectionError(error, server.clientUrl);
+  }
+  // A server that goes away later must not throw from an event nobody listens to.
+  client.on('error', () => undefined);
+  const numbered = (sql: string) => {
+    let n = 0;
+    return sql.replace(/\?/g, () => `$${++n}`);
+  };
+  return {
+    project,
+    migrationsDir: migrationsDirOf(config, project),
+    recordTable: recordTableOf(config),
+    query: async (sql, params) => (await client.query(params.length > 0 ? numbered(sql) : sql, params)).rows,
+    close,
+  };
 }

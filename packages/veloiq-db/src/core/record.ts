@@ -5,14 +5,14 @@ import { editedRevisionAdvice, restampCommand } from './edit-advice';
 import { driverMessage, isConnectionLost, UserError } from './errors';
 import { transactionLockKey } from './lock';
 import { qualifiedName, quoteIdentifier, quoteLiteral as literal } from './sql-text';
-import type { Database } from './orm';
+import type { Database, RecordSource } from './orm';
 import { listRevisions, type Revision } from './revisions';
 
 /**
  * The record of applied revisions: MikroORM's own `mikro_orm_migrations` table, so the
  * MikroORM CLI and these commands always agree on what is applied.
  */
-function qualified({ recordTable }: Database): string {
+function qualified({ recordTable }: RecordSource): string {
   return qualifiedName(recordTable.schema, recordTable.table);
 }
 
@@ -24,7 +24,7 @@ function connection(db: Database) {
  * A driver error on the record table as one line with the fix: a table of that name that is not
  * MikroORM's (no `name` column), or a user without the rights to read or write it.
  */
-function recordError(db: Database, action: 'read' | 'write', error: unknown): UserError {
+function recordError(db: RecordSource, action: 'read' | 'write', error: unknown): UserError {
   const message = driverMessage(error);
   const table = `${db.recordTable.schema}.${db.recordTable.table}`;
   if ((error as { code?: string })?.code === '42703') {
@@ -49,7 +49,7 @@ function recordError(db: Database, action: 'read' | 'write', error: unknown): Us
   );
 }
 
-async function guarded<T>(db: Database, action: 'read' | 'write', work: () => Promise<T>): Promise<T> {
+async function guarded<T>(db: RecordSource, action: 'read' | 'write', work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -60,7 +60,7 @@ async function guarded<T>(db: Database, action: 'read' | 'write', work: () => Pr
 }
 
 /** Names of applied revisions, in the order they were applied; none when the table is absent. */
-export async function appliedNames(db: Database, ctx?: Transaction): Promise<string[]> {
+export async function appliedNames(db: RecordSource, ctx?: Transaction): Promise<string[]> {
   return (await appliedRecords(db, ctx)).map((record) => record.name);
 }
 
@@ -145,16 +145,12 @@ export interface AppliedRecord {
 }
 
 /** The record's rows, oldest first; none when the table is absent. Works with or without the checksum column. */
-export async function appliedRecords(db: Database, ctx?: Transaction): Promise<AppliedRecord[]> {
+export async function appliedRecords(db: RecordSource, ctx?: Transaction): Promise<AppliedRecord[]> {
+  const read = <T>(sql: string, params: unknown[]) => ('orm' in db ? connection(db).execute<T[]>(sql, params, 'all', ctx) : db.query<T>(sql, params));
   const rows = await guarded(db, 'read', async () => {
-    const [{ exists }] = await connection(db).execute<{ exists: boolean }[]>('select to_regclass(?) is not null as exists', [qualified(db)], 'all', ctx);
+    const [{ exists }] = await read<{ exists: boolean }>('select to_regclass(?) is not null as exists', [qualified(db)]);
     if (!exists) return [];
-    return connection(db).execute<AppliedRecord[]>(
-      `select r.name, to_jsonb(r) ->> 'checksum' as checksum from ${qualified(db)} r order by r.id`,
-      [],
-      'all',
-      ctx,
-    );
+    return read<AppliedRecord>(`select r.name, to_jsonb(r) ->> 'checksum' as checksum from ${qualified(db)} r order by r.id`, []);
   });
   // MikroORM once stored names with their extension; both spellings mean the same revision.
   return rows.map((row: AppliedRecord) => ({ name: row.name.replace(/\.(ts|js)$/, ''), checksum: row.checksum ?? null }));
@@ -170,7 +166,7 @@ export interface Drift {
 }
 
 /** Applied revisions whose files were edited or deleted after they were applied. */
-export async function driftOf(db: Database, revisions: Revision[] = listRevisions(db.migrationsDir), records?: AppliedRecord[]): Promise<Drift> {
+export async function driftOf(db: RecordSource, revisions: Revision[] = listRevisions(db.migrationsDir), records?: AppliedRecord[]): Promise<Drift> {
   const byName = new Map(revisions.map((r) => [r.name, r]));
   const drift: Drift = { edited: [], missing: [] };
   const applied = records ?? (await appliedRecords(db));
