@@ -88,7 +88,7 @@ describe('createNodes', () => {
     assert.deepEqual(b.generate.outputs, ['{projectRoot}/src/generated'], 'config in the project root: paths from the root');
   });
 
-  test('an existing MikroORM app: its config where MikroORM looks (src/, package.json configPaths) makes a project; dist/ copies do not', async () => {
+  test('an existing MikroORM app: its config where MikroORM looks (src/, package.json configPaths, git-ignored) makes a project; dist/ copies do not', async () => {
     const root = scratchWorkspace({
       // a NestJS-style app: src/mikro-orm.config.ts, revisions under src/migrations
       'apps/nest/package.json': '{"name":"nest"}',
@@ -101,6 +101,8 @@ describe('createNodes', () => {
       'apps/both/project.json': '{"name":"both"}',
       'apps/both/backend/mikro-orm.config.ts': '',
       'apps/both/src/mikro-orm.config.ts': '',
+      // a project without a database
+      'apps/web/package.json': '{"name":"web"}',
     });
     scratches.push(root);
     const files = [
@@ -109,6 +111,9 @@ describe('createNodes', () => {
       'apps/express/app/mikro-orm.config.ts',
       'apps/both/backend/mikro-orm.config.ts',
       'apps/both/src/mikro-orm.config.ts',
+      // what Nx's glob shows of a project whose config is git-ignored: its project file alone
+      'apps/nest/package.json',
+      'apps/web/package.json',
     ];
     const results = await createNodes[1](files, undefined, { workspaceRoot: root, nxJsonConfiguration: {} });
     const owner = Object.fromEntries(results.map(([file, r]) => [file, Object.keys(r.projects ?? {})[0]]));
@@ -118,6 +123,8 @@ describe('createNodes', () => {
       'apps/express/app/mikro-orm.config.ts': 'apps/express',
       'apps/both/backend/mikro-orm.config.ts': 'apps/both',
       'apps/both/src/mikro-orm.config.ts': undefined,
+      'apps/nest/package.json': 'apps/nest',
+      'apps/web/package.json': undefined,
     });
     const nest = results[0][1].projects!['apps/nest'].targets!;
     assert.ok(nest['db-lint'].inputs!.includes('{projectRoot}/**/*'), 'revisions may be anywhere migrations.path says: every project file is a lint input');

@@ -1,13 +1,17 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import type { CreateNodes, CreateNodesContext, CreateNodesResult, CreateNodesResultArray, TargetConfiguration } from '@nx/devkit';
 import { findConfigFile, PROJECT_FILES } from '../core/project';
 
 /**
- * Every project with a MikroORM config in its root or its `backend/` grows the db targets.
- * The config is the one file that says "this project owns a database schema".
+ * Every project with a MikroORM config in its root, its `backend/`, or where MikroORM's own CLI
+ * looks (`src/`, package.json's `mikro-orm.configPaths`) grows the db targets. The config is
+ * the one file that says "this project owns a database schema". The project files are matched
+ * too: an app may keep its config out of git (it holds a password), and Nx's glob never shows
+ * a git-ignored file, so each project folder is also asked for its config on disk.
  */
-export const MIKRO_ORM_CONFIG_GLOB = '**/mikro-orm.config.{ts,js,cjs}';
+export const MIKRO_ORM_CONFIG_GLOB =
+  '{**/mikro-orm.config.ts,**/mikro-orm.config.js,**/mikro-orm.config.cjs,project.json,**/project.json,package.json,**/package.json}';
 
 /** The plugin's options in `nx.json`: each target's name, so a workspace can rename them. */
 export interface VeloiqDbPluginOptions {
@@ -148,7 +152,18 @@ export function buildTargets(backend: boolean, options: NormalizedOptions): Reco
   };
 }
 
-function createNodesForConfig(configFile: string, options: NormalizedOptions, context: CreateNodesContext): CreateNodesResult {
+/**
+ * A project file (project.json, package.json) gives its folder the targets when the folder's
+ * config, found on disk, is its own; a config file, when it belongs to a project. Both name the
+ * same project for a config Nx sees: Nx merges the two.
+ */
+function createNodesForFile(file: string, options: NormalizedOptions, context: CreateNodesContext): CreateNodesResult {
+  let configFile = file;
+  if (PROJECT_FILES.includes(basename(file))) {
+    const config = findConfigFile(join(context.workspaceRoot, dirname(file)));
+    if (!config) return {};
+    configFile = relative(context.workspaceRoot, config);
+  }
   const project = projectRootForConfig(configFile, context.workspaceRoot);
   if (!project) return {};
   return { projects: { [project.root]: { targets: buildTargets(project.backend, options) } } };
@@ -160,7 +175,7 @@ const createNodesFunction = async (
   context: CreateNodesContext,
 ): Promise<CreateNodesResultArray> => {
   const options = normalizeOptions(rawOptions);
-  return configFiles.map((file) => [file, createNodesForConfig(file, options, context)] as const);
+  return configFiles.map((file) => [file, createNodesForFile(file, options, context)] as const);
 };
 
 /** Nx 22+ name. */

@@ -1,5 +1,5 @@
 import { addProjectConfiguration, getProjects, joinPathFragments, logger, readProjectConfiguration, type GeneratorCallback, type Tree } from '@nx/devkit';
-import { initGenerator } from '../init/generator';
+import { initGenerator, treeFiles } from '../init/generator';
 import { findConfigFile } from '../../core/project';
 import type { ProjectSchema } from './schema';
 
@@ -76,7 +76,7 @@ export async function projectGenerator(tree: Tree, options: ProjectSchema): Prom
     'migrations/.gitkeep': '',
     'src/generated/entities.ts': EMPTY_REGISTRY,
   };
-  const existing = findConfigFile(root, { exists: (path) => tree.exists(path), read: (path) => tree.read(path, 'utf-8') ?? undefined });
+  const existing = findConfigFile(root, treeFiles(tree));
   if (existing && !existing.startsWith(backend + '/')) {
     // An existing MikroORM app: its config says where its entities, migrations and server are.
     logger.info(`${options.project} uses its MikroORM config ${existing}: nothing to add; its db targets come from that file.`);
