@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { ConnectionFailedError, UserError, firstLine, rememberSecret } from './errors';
 import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
@@ -52,7 +53,26 @@ export async function loadConfig(project: Project): Promise<Options> {
   }
   let config = (loaded as { default?: unknown }).default ?? loaded;
   if (typeof config === 'function') config = await config();
-  return config as Options;
+  return asTypeScriptRun(config as Options);
+}
+
+/**
+ * The config as MikroORM reads it when its CLI runs under ts-node, which is what this process
+ * is to the project: it loads the project's TypeScript itself. So `entitiesTs` globs are the
+ * ones discovered (`entities` globs usually name a `dist/` that is not built), and an entity or
+ * revision file MikroORM imports by path is loaded as the config was: a native `import()` (the
+ * default, or the app's own provider, often written for a test runner) cannot load TypeScript.
+ */
+function asTypeScriptRun(config: Options): Options {
+  const theirs = config.dynamicImportProvider ?? ((id: string) => import(id));
+  return {
+    ...config,
+    preferTs: config.preferTs ?? config.tsNode ?? true,
+    dynamicImportProvider: (id: string) => {
+      const path = id.startsWith('file://') ? fileURLToPath(id) : id;
+      return /\.[cm]?tsx?$/.test(path) ? Promise.resolve(loadModule(path)) : theirs(id);
+    },
+  };
 }
 
 export function migrationsDirOf(config: Options, project: Project): string {
