@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { basename, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { ConnectionFailedError, UserError, firstLine, rememberSecret } from './errors';
@@ -79,8 +80,14 @@ export function migrationsDirOf(config: Options, project: Project): string {
   const baseDir = config.baseDir ?? project.backendDir;
   // pathTs holds TypeScript sources and path compiled JavaScript: revisions written as JavaScript
   // (`emit: 'js'`) live in path.
-  const { path, pathTs, emit } = config.migrations ?? {};
-  return resolve(baseDir, (emit === 'js' ? (path ?? pathTs) : (pathTs ?? path)) ?? './migrations');
+  let { path, pathTs } = config.migrations ?? {};
+  if (!path && !pathTs && !existsSync(join(baseDir, 'migrations')) && existsSync(join(baseDir, 'src'))) {
+    // MikroORM's own default for a project with a src/ folder (Configuration.detectSourceFolder):
+    // an existing app's migrator wrote its revisions there, and they are this project's history.
+    pathTs = './src/migrations';
+    path = `./${['dist', 'build'].find((dir) => existsSync(join(baseDir, dir))) ?? 'src'}/migrations`;
+  }
+  return resolve(baseDir, (config.migrations?.emit === 'js' ? (path ?? pathTs) : (pathTs ?? path)) ?? './migrations');
 }
 
 /** The table that records applied revisions: `migrations.tableName` (`schema.table` or a name in the config's schema). */
