@@ -6,7 +6,7 @@ import { MikroORM, type Options } from '@mikro-orm/core';
 import { ConnectionFailedError, UserError, firstLine, rememberSecret } from './errors';
 import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
 import { loadErrorLine } from './load-error';
-import { loadModule } from './loader';
+import { importModule, loadModule, needsModule } from './loader';
 import { shownPath } from './paths';
 import { localStatePath, type Project } from './project';
 
@@ -47,7 +47,12 @@ export async function loadConfig(project: Project): Promise<Options> {
   }
   let loaded: unknown;
   try {
-    loaded = loadModule(project.configPath);
+    try {
+      loaded = loadModule(project.configPath);
+    } catch (error) {
+      if (!needsModule(error)) throw error;
+      loaded = await importModule(project.configPath);
+    }
   } catch (error) {
     const show = (path: string) => shownPath(path, project.root, process.cwd());
     throw new UserError(`Cannot load ${loadErrorLine(error, project.configPath, show)}. Fix the config (or the file it imports).`, { cause: error });
