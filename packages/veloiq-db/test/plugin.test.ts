@@ -94,6 +94,48 @@ describe('createNodes', () => {
     assert.deepEqual(b.generate.outputs, ['{projectRoot}/src/generated'], 'config in the project root: paths from the root');
   });
 
+  test('an existing MikroORM app: its config where MikroORM looks (src/, package.json configPaths, git-ignored) makes a project; dist/ copies do not', async () => {
+    const root = scratchWorkspace({
+      // a NestJS-style app: src/mikro-orm.config.ts, revisions under src/migrations
+      'apps/nest/package.json': '{"name":"nest"}',
+      'apps/nest/src/mikro-orm.config.ts': '',
+      'apps/nest/dist/mikro-orm.config.js': '',
+      // an Express-style app whose package.json names its config, as MikroORM's CLI reads it
+      'apps/express/package.json': '{"name":"express","mikro-orm":{"configPaths":["./app/mikro-orm.config.ts","./dist/mikro-orm.config.js"]}}',
+      'apps/express/app/mikro-orm.config.ts': '',
+      // a second config the project does not use
+      'apps/both/project.json': '{"name":"both"}',
+      'apps/both/backend/mikro-orm.config.ts': '',
+      'apps/both/src/mikro-orm.config.ts': '',
+      // a project without a database
+      'apps/web/package.json': '{"name":"web"}',
+    });
+    scratches.push(root);
+    const files = [
+      'apps/nest/src/mikro-orm.config.ts',
+      'apps/nest/dist/mikro-orm.config.js',
+      'apps/express/app/mikro-orm.config.ts',
+      'apps/both/backend/mikro-orm.config.ts',
+      'apps/both/src/mikro-orm.config.ts',
+      // what Nx's glob shows of a project whose config is git-ignored: its project file alone
+      'apps/nest/package.json',
+      'apps/web/package.json',
+    ];
+    const results = await createNodes[1](files, undefined, { workspaceRoot: root, nxJsonConfiguration: {} });
+    const owner = Object.fromEntries(results.map(([file, r]) => [file, Object.keys(r.projects ?? {})[0]]));
+    assert.deepEqual(owner, {
+      'apps/nest/src/mikro-orm.config.ts': 'apps/nest',
+      'apps/nest/dist/mikro-orm.config.js': undefined,
+      'apps/express/app/mikro-orm.config.ts': 'apps/express',
+      'apps/both/backend/mikro-orm.config.ts': 'apps/both',
+      'apps/both/src/mikro-orm.config.ts': undefined,
+      'apps/nest/package.json': 'apps/nest',
+      'apps/web/package.json': undefined,
+    });
+    const nest = results[0][1].projects!['apps/nest'].targets!;
+    assert.ok(nest['db-lint'].inputs!.includes('{projectRoot}/**/*'), 'revisions may be anywhere migrations.path says: every project file is a lint input');
+  });
+
   test('target names come from the plugin options, and dependsOn follows them', async () => {
     const root = scratchWorkspace({ 'apps/a/project.json': '{"name":"a"}', 'apps/a/backend/mikro-orm.config.ts': '' });
     scratches.push(root);
@@ -236,6 +278,14 @@ describe('generators', () => {
     tree.write('apps/shop/backend/mikro-orm.config.ts', '// mine\n');
     await projectGenerator(tree, { project: 'shop' });
     assert.equal(tree.read('apps/shop/backend/mikro-orm.config.ts', 'utf-8'), '// mine\n');
+  });
+
+  test('project on an existing MikroORM app (config in src/) adds nothing: no second config under backend/', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    writeJson(tree, 'apps/nest/project.json', { name: 'nest', root: 'apps/nest' });
+    tree.write('apps/nest/src/mikro-orm.config.ts', '// theirs\n');
+    await projectGenerator(tree, { project: 'nest' });
+    assert.deepEqual(tree.children('apps/nest').sort(), ['project.json', 'src']);
   });
 
   test('init in a workspace without nx.json writes one', async () => {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { findConfigFile } from '../core/project';
 import { normalizeOptions, projectRootForConfig, type NormalizedOptions } from '../plugin/plugin';
 import { cachedGraphTarget } from './cached-graph';
 
@@ -185,8 +186,8 @@ export function readFacts(workspaceRoot: string, projectDir: string, target: str
   const projectRoot = relative(workspaceRoot, projectDir);
   const nameOf = (json: unknown) => (isObject(json) && typeof json.name === 'string' ? json.name : undefined);
   const pkgNx = isObject(packageJson) && isObject(packageJson.nx) ? packageJson.nx : undefined;
-  const configs = ['ts', 'js', 'cjs'].flatMap((ext) => [`mikro-orm.config.${ext}`, `backend/mikro-orm.config.${ext}`]).map((f) => join(projectRoot, f));
-  const inferred = configs.some((file) => existsSync(join(workspaceRoot, file)) && projectRootForConfig(file, workspaceRoot)?.root === projectRoot);
+  const config = findConfigFile(projectDir);
+  const inferred = !!config && projectRootForConfig(relative(workspaceRoot, config), workspaceRoot)?.root === projectRoot;
   // Nx loads these into every task's environment (task-env-paths in Nx): the command would see other variables.
   const nxEnvFiles = [projectRoot, '']
     .flatMap((root) =>

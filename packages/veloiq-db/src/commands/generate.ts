@@ -1,5 +1,7 @@
-import { renderGenerated, writeGenerated } from '../core/codegen';
-import { discoverEntities, modelFiles } from '../core/entities';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { GENERATED_DIR, renderGenerated, writeGenerated } from '../core/codegen';
+import { discoverEntities, modelFiles, MODELS_FILE, MODULES_DIR } from '../core/entities';
 import { shownPath } from '../core/paths';
 import { findProject, localStatePath, type Project } from '../core/project';
 import type { CommandOptions } from './session';
@@ -15,6 +17,8 @@ export interface GenerateResult {
   modules: string[];
   /** Every file generate owns, relative to the workspace, with whether this run changed it. */
   files: { path: string; changed: boolean }[];
+  /** Why nothing was generated, when nothing was. */
+  skipped?: string;
 }
 
 /**
@@ -28,6 +32,13 @@ export async function generate(options: CommandOptions): Promise<GenerateResult>
   const project = findProject(options.projectRoot);
   const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
   const modelPaths = modelFiles(project).map((file) => file.path);
+  const generatedDir = join(project.backendDir, GENERATED_DIR);
+  if (modelPaths.length === 0 && !existsSync(generatedDir)) {
+    // An existing MikroORM app lists its entities in its config (a glob, an import): there is
+    // no registry to keep, and writing one would only add files the app never reads.
+    const skipped = `Nothing to generate: no ${MODULES_DIR}/*/${MODELS_FILE} in ${show(project.backendDir) || '.'} and no ${show(generatedDir)}/; the MikroORM config lists the entities.`;
+    return { kind: 'generate', entities: [], modules: [], files: [], skipped };
+  }
   assertDecoratorsCompile(modelPaths);
   assertNoTypeErrors(modelPaths, show, typeCheckState(project));
   const found = await discoverEntities(project, show);

@@ -7,6 +7,7 @@ import { describeChange, summarize } from '../core/schema-diff';
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function generateText(r: GenerateResult): string[] {
+  if (r.skipped) return [r.skipped];
   const changed = r.files.filter((f) => f.changed);
   const what = `${plural(r.entities.length, 'entity').replace('entitys', 'entities')} (${r.entities.join(', ') || 'none'}) from ${plural(r.modules.length, 'module')}`;
   if (changed.length === 0) return [`Generated files are up to date: ${what}.`];

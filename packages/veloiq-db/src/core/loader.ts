@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import Module from 'node:module';
 import { basename, dirname, extname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { register } from 'tsx/cjs/api';
 import { openCompiledCache, type CompiledCache } from './compiled-cache';
 import { withDecoratorSupport } from './transpile';
@@ -24,6 +25,25 @@ export function loadModule<T = unknown>(path: string): T {
   } finally {
     unregister();
   }
+}
+
+/**
+ * Loads a project file as an ES module: for a file CommonJS cannot hold, typically an ESM app's
+ * MikroORM config with a top-level `await` (`(await import('@mikro-orm/reflection'))...`).
+ * tsx's ESM loader is scoped to this one import; the packages it reaches are CommonJS ones the
+ * engine shares (MikroORM's), as Node loads a CommonJS package imported from ESM through the
+ * same module cache.
+ */
+export async function importModule<T = unknown>(path: string): Promise<T> {
+  // tsx's ESM build: its CommonJS build's tsImport points its loader at a path that is not there.
+  const { tsImport } = await import('tsx/esm/api');
+  return (await tsImport(pathToFileURL(path).href, __filename)) as T;
+}
+
+/** Whether `error` says the file holds what only an ES module can (top-level await). */
+export function needsModule(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  return e?.code === 'ERR_REQUIRE_ASYNC_MODULE' || /top-level await/i.test(String(e?.message ?? ''));
 }
 
 /** Below this many files, compiling them one by one costs next to nothing. */

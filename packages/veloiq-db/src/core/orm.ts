@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
-import { basename, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { MikroORM, Options } from '@mikro-orm/core';
 import type { ClientConfig } from 'pg';
 import { ConnectionFailedError, UserError, firstLine, rememberSecret } from './errors';
@@ -46,29 +48,61 @@ export function preloadConfigPackages(project: Project): void {
   }
 }
 
+/** Loaded on use: tsx and esbuild load only when a config or a project file does. */
+const loader = () => requireOnUse(() => require('./loader') as typeof import('./loader'));
+
 /** The project's MikroORM config, as its file exports it (an object or a function returning one). */
 export async function loadConfig(project: Project): Promise<Options> {
   preloadConfigPackages(project);
   let loaded: unknown;
   try {
-    // Loaded here: tsx and esbuild load only when a config does.
-    const { loadModule } = requireOnUse(() => require('./loader') as typeof import('./loader'));
-    loaded = loadModule(project.configPath);
+    const { importModule, loadModule, needsModule } = loader();
+    try {
+      loaded = loadModule(project.configPath);
+    } catch (error) {
+      if (!needsModule(error)) throw error;
+      loaded = await importModule(project.configPath);
+    }
   } catch (error) {
     const show = (path: string) => shownPath(path, project.root, process.cwd());
     throw new UserError(`Cannot load ${loadErrorLine(error, project.configPath, show)}. Fix the config (or the file it imports).`, { cause: error });
   }
   let config = (loaded as { default?: unknown }).default ?? loaded;
   if (typeof config === 'function') config = await config();
-  return config as Options;
+  return asTypeScriptRun(config as Options);
+}
+
+/**
+ * The config as MikroORM reads it when its CLI runs under ts-node, which is what this process
+ * is to the project: it loads the project's TypeScript itself. So `entitiesTs` globs are the
+ * ones discovered (`entities` globs usually name a `dist/` that is not built), and an entity or
+ * revision file MikroORM imports by path is loaded as the config was: a native `import()` (the
+ * default, or the app's own provider, often written for a test runner) cannot load TypeScript.
+ */
+function asTypeScriptRun(config: Options): Options {
+  const theirs = config.dynamicImportProvider ?? ((id: string) => import(id));
+  return {
+    ...config,
+    preferTs: config.preferTs ?? config.tsNode ?? true,
+    dynamicImportProvider: (id: string) => {
+      const path = id.startsWith('file://') ? fileURLToPath(id) : id;
+      return /\.[cm]?tsx?$/.test(path) ? Promise.resolve(loader().loadModule(path)) : theirs(id);
+    },
+  };
 }
 
 export function migrationsDirOf(config: Options, project: Project): string {
   const baseDir = config.baseDir ?? project.backendDir;
   // pathTs holds TypeScript sources and path compiled JavaScript: revisions written as JavaScript
   // (`emit: 'js'`) live in path.
-  const { path, pathTs, emit } = config.migrations ?? {};
-  return resolve(baseDir, (emit === 'js' ? (path ?? pathTs) : (pathTs ?? path)) ?? './migrations');
+  let { path, pathTs } = config.migrations ?? {};
+  if (!path && !pathTs && !existsSync(join(baseDir, 'migrations')) && existsSync(join(baseDir, 'src'))) {
+    // MikroORM's own default for a project with a src/ folder (Configuration.detectSourceFolder):
+    // an existing app's migrator wrote its revisions there, and they are this project's history.
+    pathTs = './src/migrations';
+    path = `./${['dist', 'build'].find((dir) => existsSync(join(baseDir, dir))) ?? 'src'}/migrations`;
+  }
+  return resolve(baseDir, (config.migrations?.emit === 'js' ? (path ?? pathTs) : (pathTs ?? path)) ?? './migrations');
 }
 
 /** The table that records applied revisions: `migrations.tableName` (`schema.table` or a name in the config's schema). */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from './errors';
 
@@ -11,22 +11,66 @@ export const PROJECT_FILES = ['project.json', 'package.json'];
 export interface Project {
   /** The Nx project's root directory (absolute). */
   root: string;
-  /** The directory holding the MikroORM config: `<root>/backend` or `<root>` itself. */
+  /** The folder the config's relative paths are read from: `<root>/backend` for a config there, else `<root>`. */
   backendDir: string;
   /** The MikroORM config file (absolute). */
   configPath: string;
 }
 
-/** Finds the MikroORM config in the project root or in its `backend/`. */
-export function findProject(root: string): Project {
-  const places = [join(root, 'backend'), root];
-  for (const dir of places) {
-    for (const name of CONFIG_NAMES) {
-      const configPath = join(dir, name);
-      if (existsSync(configPath)) return { root, backendDir: dir, configPath };
-    }
+/** How a caller reads the project's files: the disk, or an Nx generator's tree. */
+export interface FileReader {
+  exists(path: string): boolean;
+  read(path: string): string | undefined;
+}
+
+const DISK: FileReader = {
+  exists: existsSync,
+  read: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined),
+};
+
+/** The TypeScript or JavaScript files the package.json's `mikro-orm.configPaths` names (MikroORM's CLI setting). */
+function configPathsOf(root: string, files: FileReader): string[] {
+  let settings: unknown;
+  try {
+    settings = JSON.parse(files.read(join(root, 'package.json')) ?? '{}')['mikro-orm']?.configPaths;
+  } catch {
+    return []; // a package.json that does not parse is Nx's and npm's to report
   }
-  throw new UserError(`No MikroORM config found: looked for ${CONFIG_NAMES[0]} in ${places.join(' and ')}. ` + `Add one there (see the @veloiq/db README).`);
+  return Array.isArray(settings) ? settings.filter((path): path is string => typeof path === 'string' && /\.(ts|js|cjs)$/.test(path)) : [];
+}
+
+/**
+ * Where a project's MikroORM config may be, first found wins: ours (`backend/`), then where
+ * MikroORM's own CLI looks in an existing app: the package.json's `mikro-orm.configPaths`,
+ * `src/mikro-orm.config.ts`, the root. Each place comes with the folder its relative paths
+ * (entity globs, the migrations path) are read from, which is where MikroORM reads them: the
+ * folder the CLI runs in, the project root, unless the config is ours under `backend/`.
+ */
+function configPlaces(root: string, files: FileReader): { configPath: string; backendDir: string }[] {
+  const backend = join(root, 'backend');
+  return [
+    ...CONFIG_NAMES.map((name) => ({ configPath: join(backend, name), backendDir: backend })),
+    ...[...configPathsOf(root, files), 'src/mikro-orm.config.ts', ...CONFIG_NAMES].map((path) => ({ configPath: join(root, path), backendDir: root })),
+  ];
+}
+
+function placeOf(root: string, files: FileReader): { configPath: string; backendDir: string } | undefined {
+  return configPlaces(root, files).find((place) => files.exists(place.configPath));
+}
+
+/** The project's MikroORM config file (absolute), or undefined when it has none. */
+export function findConfigFile(root: string, files: FileReader = DISK): string | undefined {
+  return placeOf(root, files)?.configPath;
+}
+
+/** Finds the project's MikroORM config: in its `backend/`, or where MikroORM's CLI would (see configPlaces). */
+export function findProject(root: string): Project {
+  const place = placeOf(root, DISK);
+  if (place) return { root, ...place };
+  throw new UserError(
+    `No MikroORM config found: looked for ${CONFIG_NAMES[0]} in ${join(root, 'backend')} and ${root} (and in src/, and for package.json's mikro-orm.configPaths). ` +
+      `Add one there (see the @veloiq/db README).`,
+  );
 }
 
 /**

@@ -83,7 +83,8 @@ export function listRevisions(dir: string): Revision[] {
       id,
       name,
       path,
-      description: descriptionOf(header, ours?.[2]),
+      // MikroORM's own `Migration<timestamp>` files carry no message: their class name is what users know them by.
+      description: descriptionOf(header, ours?.[2]) || (id === name ? '' : name),
       declared: headerList(header, 'Parent'),
       labels: headerList(header, 'Branch labels') ?? [],
     });

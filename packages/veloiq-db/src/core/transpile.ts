@@ -49,27 +49,6 @@ export function tsconfigOptions(path: string, ts: TypeScript): CompilerOptions {
  */
 const DECORATOR = /^[ \t]*(export[ \t]+)?@[A-Za-z_$][\w$.]*[ \t]*(\(|$)/m;
 
-interface Swc {
-  transformSync(source: string, options: Record<string, unknown>): { code: string };
-}
-
-function swc(): Swc {
-  try {
-    return require('@swc/core') as Swc;
-  } catch (error) {
-    throw new UserError(
-      `Cannot load @swc/core, which compiles decorator entities: ${String((error as Error).message).split('\n')[0]}. Reinstall @veloiq/db (npm install).`,
-    );
-  }
-}
-
-/** SWC's `jsc.target` for a tsconfig target; ESNext and the "latest" alias read as esnext. */
-function swcTarget(options: CompilerOptions, ts: TypeScript): string {
-  const target = options.target ?? ts.ScriptTarget.ES5;
-  if (target >= ts.ScriptTarget.ESNext) return 'esnext';
-  return ts.ScriptTarget[target].toLowerCase();
-}
-
 /**
  * The project's TypeScript and the options of the tsconfig nearest to `filename`, which uses
  * decorators; a UserError naming the file, the tsconfig and the fix when they cannot compile it.
@@ -100,29 +79,31 @@ export function assertDecoratorsCompile(files: string[]): void {
 }
 
 /**
- * Compiles a file that uses decorators as `tsc` would under the project's tsconfig: legacy
- * decorators, and, when the tsconfig asks (`emitDecoratorMetadata`), the `design:type` metadata
- * MikroORM's ReflectMetadataProvider reads. esbuild (tsx) emits no such metadata, and, without
- * `experimentalDecorators`, compiles TC39 decorators that MikroORM 6's cannot serve: that file
- * is refused with the fix instead. An inline source map keeps stack traces on the lines written.
+ * Compiles a file that uses decorators as `tsc` does, with the project's own TypeScript and
+ * tsconfig: legacy decorators, and, when the tsconfig asks (`emitDecoratorMetadata`), the
+ * `design:type` metadata MikroORM's ReflectMetadataProvider reads (esbuild, tsx's compiler,
+ * emits none). tsc's own output, not another compiler's: entities that import each other (every
+ * two-way relation) read a class not yet defined while their metadata is built, which tsc's
+ * CommonJS reads as undefined (the type becomes Object) and other compilers' live export
+ * bindings turn into "Cannot access 'X' before initialization". Without
+ * `experimentalDecorators` the file is refused with the fix instead (decoratorSetting). An
+ * inline source map keeps stack traces on the lines written.
  */
 function compileDecorated(source: string, filename: string): string {
   const { ts, options } = decoratorSetting(filename);
-  const target = swcTarget(options, ts);
-  const defineFields = options.useDefineForClassFields ?? (options.target ?? 0) >= ts.ScriptTarget.ES2022;
-  return swc().transformSync(source, {
-    filename,
-    swcrc: false,
-    configFile: false,
-    sourceMaps: 'inline',
-    module: { type: 'commonjs' },
-    jsc: {
-      target,
-      keepClassNames: true,
-      parser: { syntax: 'typescript', decorators: true, tsx: filename.endsWith('.tsx') },
-      transform: { legacyDecorator: true, decoratorMetadata: !!options.emitDecoratorMetadata, useDefineForClassFields: defineFields },
-    },
-  }).code;
+  const compilerOptions: CompilerOptions = {
+    ...options,
+    // Loaded by Node's CommonJS loader, whatever the tsconfig builds for.
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: undefined,
+    verbatimModuleSyntax: false,
+    sourceMap: false,
+    inlineSourceMap: true,
+    inlineSources: true,
+    declaration: false,
+    noEmit: false,
+  };
+  return ts.transpileModule(source, { fileName: filename, compilerOptions }).outputText;
 }
 
 type Loader = (module: Module, filename: string) => void;

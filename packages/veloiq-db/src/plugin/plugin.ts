@@ -1,13 +1,17 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import type { CreateNodes, CreateNodesContext, CreateNodesResult, CreateNodesResultArray, TargetConfiguration } from '@nx/devkit';
-import { CONFIG_NAMES, PROJECT_FILES } from '../core/project';
+import { findConfigFile, PROJECT_FILES } from '../core/project';
 
 /**
- * Every project with a MikroORM config in its root or its `backend/` grows the db targets.
- * The config is the one file that says "this project owns a database schema".
+ * Every project with a MikroORM config in its root, its `backend/`, or where MikroORM's own CLI
+ * looks (`src/`, package.json's `mikro-orm.configPaths`) grows the db targets. The config is
+ * the one file that says "this project owns a database schema". The project files are matched
+ * too: an app may keep its config out of git (it holds a password), and Nx's glob never shows
+ * a git-ignored file, so each project folder is also asked for its config on disk.
  */
-export const MIKRO_ORM_CONFIG_GLOB = '**/mikro-orm.config.{ts,js,cjs}';
+export const MIKRO_ORM_CONFIG_GLOB =
+  '{**/mikro-orm.config.ts,**/mikro-orm.config.js,**/mikro-orm.config.cjs,project.json,**/project.json,package.json,**/package.json}';
 
 /** The plugin's options in `nx.json`: each target's name, so a workspace can rename them. */
 export interface VeloiqDbPluginOptions {
@@ -56,21 +60,19 @@ export function normalizeOptions(options: VeloiqDbPluginOptions | undefined): No
 }
 
 /**
- * The project a config file belongs to: `apps/x/backend/mikro-orm.config.ts` belongs to
- * `apps/x` (the same rule the commands use to find the config), a config next to a
- * project.json or package.json to that folder. A config anywhere else is not a project's.
+ * The project a config file belongs to: the project folder (the config's own, or the one above
+ * it: `apps/x/backend/`, `apps/x/src/`, a folder package.json's `mikro-orm.configPaths` names)
+ * whose config, by the rule the commands use (findConfigFile), is this file. Any other config
+ * (a compiled copy in `dist/`, a second one the project does not use) is not a project's.
  */
 export function projectRootForConfig(configFile: string, workspaceRoot: string): { root: string; backend: boolean } | null {
   const dir = dirname(configFile);
-  const isProject = (root: string) => PROJECT_FILES.some((file) => existsSync(join(workspaceRoot, root, file)));
-  if (basename(dir) === 'backend') {
-    const parent = dirname(dir);
-    if (isProject(parent)) return { root: parent, backend: true };
-  }
-  if (isProject(dir)) {
-    // A root-level config loses to one in backend/, as in the commands (findProject).
-    const backendConfig = CONFIG_NAMES.some((name) => existsSync(join(workspaceRoot, dir, 'backend', name)));
-    return { root: dir, backend: backendConfig };
+  // `x/backend/` belongs to `x` even when it has a package.json of its own, as it always has.
+  for (const root of basename(dir) === 'backend' ? [dirname(dir), dir] : [dir, dirname(dir)]) {
+    const absolute = join(workspaceRoot, root);
+    if (!PROJECT_FILES.some((file) => existsSync(join(absolute, file)))) continue;
+    if (findConfigFile(absolute) !== join(workspaceRoot, configFile)) return null;
+    return { root, backend: dir !== root && basename(dir) === 'backend' };
   }
   return null;
 }
@@ -140,13 +142,28 @@ export function buildTargets(backend: boolean, options: NormalizedOptions): Reco
       "For CI: lint each revision's up() and down() SQL with squawk, offline (no database): destructive, locking and backward-incompatible changes fail unless the revision acknowledges them. Cached on the migrations and the config.",
       {
         cache: true,
-        inputs: [`${migrations}/**/*`, `${base}/mikro-orm.config.*`, `${base}/.squawk.toml`, '{projectRoot}/.squawk.toml', '^default'],
+        // An existing app's config (src/, package.json's configPaths) may keep its revisions
+        // anywhere in the project (migrations.path): all of the project's files are inputs.
+        inputs: backend
+          ? [`${migrations}/**/*`, `${base}/mikro-orm.config.*`, `${base}/.squawk.toml`, '{projectRoot}/.squawk.toml', '^default']
+          : [...entityInputs, '^default'],
       },
     ),
   };
 }
 
-function createNodesForConfig(configFile: string, options: NormalizedOptions, context: CreateNodesContext): CreateNodesResult {
+/**
+ * A project file (project.json, package.json) gives its folder the targets when the folder's
+ * config, found on disk, is its own; a config file, when it belongs to a project. Both name the
+ * same project for a config Nx sees: Nx merges the two.
+ */
+function createNodesForFile(file: string, options: NormalizedOptions, context: CreateNodesContext): CreateNodesResult {
+  let configFile = file;
+  if (PROJECT_FILES.includes(basename(file))) {
+    const config = findConfigFile(join(context.workspaceRoot, dirname(file)));
+    if (!config) return {};
+    configFile = relative(context.workspaceRoot, config);
+  }
   const project = projectRootForConfig(configFile, context.workspaceRoot);
   if (!project) return {};
   return { projects: { [project.root]: { targets: buildTargets(project.backend, options) } } };
@@ -158,7 +175,7 @@ const createNodesFunction = async (
   context: CreateNodesContext,
 ): Promise<CreateNodesResultArray> => {
   const options = normalizeOptions(rawOptions);
-  return configFiles.map((file) => [file, createNodesForConfig(file, options, context)] as const);
+  return configFiles.map((file) => [file, createNodesForFile(file, options, context)] as const);
 };
 
 /** Nx 22+ name. */

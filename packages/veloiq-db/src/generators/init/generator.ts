@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   glob,
   installPackagesTask,
+  logger,
   readJson,
   readNxJson,
   updateNxJson,
@@ -12,6 +13,7 @@ import {
   type TargetConfiguration,
   type Tree,
 } from '@nx/devkit';
+import { findConfigFile, type FileReader } from '../../core/project';
 import type { InitSchema } from './schema';
 
 export const PLUGIN_NAME = '@veloiq/db';
@@ -113,9 +115,29 @@ export function addPackageToPackageJson(tree: Tree): boolean {
   return true;
 }
 
+/** The generator's tree as the config finder reads files (paths relative to the workspace). */
+export function treeFiles(tree: Tree): FileReader {
+  return { exists: (path) => tree.exists(path), read: (path) => tree.read(path, 'utf-8') ?? undefined };
+}
+
+/**
+ * An existing MikroORM app that is the workspace itself (Nx added to it): Nx makes the root
+ * package.json a project only when it has an `nx` field, and without a project there are no db
+ * targets. Adds an empty one, as `nx init` does for a single-package repository.
+ */
+export function addRootProject(tree: Tree): boolean {
+  if (!tree.exists('package.json') || tree.exists('project.json') || !findConfigFile('', treeFiles(tree))) return false;
+  const pkg = readJson(tree, 'package.json');
+  if (pkg.nx !== undefined || typeof pkg.name !== 'string') return false;
+  writeJson(tree, 'package.json', { ...pkg, nx: {} });
+  logger.info(`The workspace root holds a MikroORM app: package.json gets "nx": {}, so Nx makes it the project '${pkg.name}' with the db targets.`);
+  return true;
+}
+
 /** `nx g @veloiq/db:init`: idempotent; a second run changes nothing. */
 export async function initGenerator(tree: Tree, options: InitSchema = {}): Promise<GeneratorCallback> {
   addPluginToNxJson(tree);
+  addRootProject(tree);
   const packageChanged = options.skipPackageJson ? false : addPackageToPackageJson(tree);
   return () => {
     if (packageChanged && !options.skipInstall) installPackagesTask(tree);

@@ -1,6 +1,6 @@
 import { addProjectConfiguration, getProjects, joinPathFragments, logger, readProjectConfiguration, type GeneratorCallback, type Tree } from '@nx/devkit';
-import { initGenerator } from '../init/generator';
-import { CONFIG_NAMES } from '../../core/project';
+import { initGenerator, treeFiles } from '../init/generator';
+import { findConfigFile } from '../../core/project';
 import type { ProjectSchema } from './schema';
 
 function configFile(dbName: string): string {
@@ -76,7 +76,13 @@ export async function projectGenerator(tree: Tree, options: ProjectSchema): Prom
     'migrations/.gitkeep': '',
     'src/generated/entities.ts': EMPTY_REGISTRY,
   };
-  const hasConfig = CONFIG_NAMES.some((name) => tree.exists(joinPathFragments(root, name)) || tree.exists(joinPathFragments(backend, name)));
+  const existing = findConfigFile(root, treeFiles(tree));
+  if (existing && !existing.startsWith(backend + '/')) {
+    // An existing MikroORM app: its config says where its entities, migrations and server are.
+    logger.info(`${options.project} uses its MikroORM config ${existing}: nothing to add; its db targets come from that file.`);
+    return install;
+  }
+  const hasConfig = !!existing;
   for (const [file, content] of Object.entries(files)) {
     if (hasConfig && file !== '.env.example' && file !== 'migrations/.gitkeep') continue;
     const path = joinPathFragments(backend, file);
