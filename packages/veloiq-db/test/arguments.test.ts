@@ -36,6 +36,9 @@ describe('veloiq turns its words into nx run arguments', () => {
     // A command without a revision passes its bare words on, for Nx to refuse.
     { argv: ['db', 'current', 'zzz'], args: ['zzz'] },
     { argv: ['db', 'history', '--project', 'billing'], project: 'billing', args: [] },
+    { argv: ['db', 'history', '-r', 'base:head'], target: 'db-history', args: ['--revRange=base:head'] },
+    { argv: ['db', 'history', '-r', '-3:'], args: ['--revRange=-3:'] },
+    { argv: ['db', 'history', '--rev-range=current:'], args: ['--revRange=current:'] },
     { argv: ['db', 'history', '--project=billing', '--', '--project'], project: 'billing', args: ['--project'] },
     { argv: ['generate'], target: 'generate', args: [] },
     { argv: ['generate', '--json'], target: 'generate', args: ['--json=true'], capture: true },

@@ -76,6 +76,16 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
     await expectAt(A.id, [A], [RECORD, 'product']);
   });
 
+  test('history -r shows a range, as Alembic: both ends included, current and -N counted', async () => {
+    await upgrade({ ...o, revision: B.id });
+    const ids = async (revRange: string) => (await history({ ...o, revRange })).revisions.map((r) => r.id);
+    assert.deepEqual(await ids('current:'), [B.id, C.id]);
+    assert.deepEqual(await ids(':current'), [A.id, B.id]);
+    assert.deepEqual(await ids('-1:'), [B.id, C.id]);
+    assert.deepEqual(await ids(`${B.id}:${B.id}`), [B.id]);
+    await rejectsWith(history({ ...o, revRange: B.id }), /^History range '\w+' needs a colon: \[start\]:\[end\]/);
+  });
+
   test('upgrade head applies the rest', async () => {
     await upgrade({ ...o, revision: '+1' });
     await upgrade(o);

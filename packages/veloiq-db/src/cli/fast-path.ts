@@ -25,7 +25,7 @@ const PLUGIN = '@veloiq/db';
 const HARMLESS_TARGET_KEYS = new Set(['executor', 'options', 'cache', 'inputs', 'outputs', 'metadata', 'parallelism', 'dependsOn', 'configurations']);
 
 /** The executor options the fast path knows how to pass (the schemas of current and history). */
-const KNOWN_OPTIONS: Record<string, 'string' | 'boolean'> = { envFile: 'string', json: 'boolean' };
+const KNOWN_OPTIONS: Record<string, 'string' | 'boolean'> = { envFile: 'string', json: 'boolean', revRange: 'string' };
 
 /** What the files say, read once; the decision itself is pure. */
 export interface WorkspaceFacts {
@@ -166,8 +166,8 @@ function runWith(name: string, layers: (Record<string, unknown> | string | undef
   const options: Record<string, string | boolean> = { envFile: '.env', json: false };
   for (const l of layers) if (isObject(l) && isObject(l.options)) Object.assign(options, l.options);
   for (const arg of args) {
-    const match = /^--(envFile|json)=(.*)$/s.exec(arg);
-    if (!match) return { fallback: `argument '${arg}'` };
+    const match = /^--(envFile|json|revRange)=(.*)$/s.exec(arg);
+    if (!match || (match[1] === 'revRange' && name !== 'history')) return { fallback: `argument '${arg}'` };
     const [, option, value] = match;
     if (option === 'json' && value !== 'true' && value !== 'false') return { fallback: `argument '${arg}'` };
     options[option] = option === 'json' ? value === 'true' : value;

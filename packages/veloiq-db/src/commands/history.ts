@@ -1,4 +1,4 @@
-import { isBranchpoint, isMergepoint, labelsOf } from '../core/revision-graph';
+import { historyRange, isBranchpoint, isMergepoint, labelsOf } from '../core/revision-graph';
 import { notifier, withReadOnlyDatabase, readPosition, type CommandOptions } from './session';
 
 export interface HistoryEntry {
@@ -28,15 +28,21 @@ export interface HistoryResult {
   revisions: HistoryEntry[];
 }
 
-/** Every revision, parents first, with what is applied, current and head, branchpoints, mergepoints and labels. */
-export function history(options: CommandOptions): Promise<HistoryResult> {
+export interface HistoryOptions extends CommandOptions {
+  /** Alembic's `history -r start:end`: only the revisions in that range. */
+  revRange?: string;
+}
+
+/** Every revision (or those in revRange), parents first, with what is applied, current and head, branchpoints, mergepoints and labels. */
+export function history(options: HistoryOptions): Promise<HistoryResult> {
   return withReadOnlyDatabase(options, async (db) => {
     const position = await readPosition(db, notifier(options));
     const { graph } = position;
     const order = new Map([...position.appliedNames].map((name, i) => [name, i + 1]));
+    const shown = options.revRange === undefined ? graph.revisions : historyRange(graph, position.appliedNames, options.revRange);
     return {
       kind: 'history',
-      revisions: graph.revisions.map((r) => ({
+      revisions: shown.map((r) => ({
         id: r.id,
         description: r.description,
         name: r.name,

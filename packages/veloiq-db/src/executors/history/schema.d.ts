@@ -1,4 +1,5 @@
 export interface Schema {
   envFile?: string;
   json?: boolean;
+  revRange?: string;
 }
