@@ -85,12 +85,14 @@ export async function snapshotDatabase(db: TestDatabase): Promise<string> {
   return JSON.stringify({ columns, indexes, record });
 }
 
-/** Every file under a folder (not node_modules) with a hash of its content. */
+/** Every file under a folder (not node_modules, not .veloiq/) with a hash of its content. */
 export function snapshotFiles(root: string): string {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
-      if (name === 'node_modules') continue;
+      // .veloiq/ is the tool's git-ignored machine-local state (caches such as the remembered
+      // config facts), not the user's files.
+      if (name === 'node_modules' || name === '.veloiq') continue;
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
       else out.push(`${relative(root, path)} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`);
