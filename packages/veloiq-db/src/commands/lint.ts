@@ -20,7 +20,7 @@ import { ancestors, type Target } from '../core/revision-graph';
 import { listRevisions, positionOf, resolveRevision, type Revision } from '../core/revisions';
 import { isTransactional, runRevisions } from '../core/runner';
 import { runSquawk } from '../core/squawk';
-import { prepare, type CommandOptions } from './session';
+import { prepare, withEnvironment, type CommandOptions } from './session';
 
 export interface LintOptions extends CommandOptions {
   /** Which revisions: none for all, an id (`head`, a prefix...) for one, `<from>:<to>` for those after `from` up to `to`. */
@@ -97,7 +97,11 @@ function squawkConfigOf(projectRoot: string, backendDir: string): string | undef
  * what `upgrade --sql` would write, no database is opened. Findings a revision acknowledges (see
  * `acknowledgementLine`) are reported but do not fail.
  */
-export async function lint(options: LintOptions): Promise<LintResult> {
+export function lint(options: LintOptions): Promise<LintResult> {
+  return withEnvironment(options.env, () => lintRevisions(options));
+}
+
+async function lintRevisions(options: LintOptions): Promise<LintResult> {
   const sink: string[] = [];
   const db = await openOffline(prepare(options), { statement: (sql) => void sink.push(sql), gap: () => undefined });
   const show = (path: string) => shownPath(path, options.projectRoot, options.cwd);
