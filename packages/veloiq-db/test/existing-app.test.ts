@@ -159,3 +159,25 @@ describe('an existing MikroORM app (src/mikro-orm.config.ts, entitiesTs globs, M
     );
   });
 });
+
+describe('an ESM app ("type": "module") whose config awaits at the top level', () => {
+  test('its config loads (as an ES module), with what it awaited', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'veloiq-esm-'));
+    try {
+      symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
+      write(root, 'package.json', JSON.stringify({ name: 'guide', type: 'module' }));
+      write(
+        root,
+        'src/mikro-orm.config.ts',
+        `import { defineConfig } from '@mikro-orm/postgresql';\n` +
+          `const { ReflectMetadataProvider } = await import('@mikro-orm/core');\n` +
+          `export default defineConfig({ dbName: 'guide', metadataProvider: ReflectMetadataProvider });\n`,
+      );
+      const config = await loadConfig(findProject(root));
+      assert.equal(config.dbName, 'guide');
+      assert.equal((config.metadataProvider as { name?: string })?.name, 'ReflectMetadataProvider');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -288,6 +288,22 @@ describe('generators', () => {
     assert.deepEqual(tree.children('apps/nest').sort(), ['project.json', 'src']);
   });
 
+  test('init on a MikroORM app at the workspace root gives its package.json "nx": {} (a project), once', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    writeJson(tree, 'package.json', { name: 'realworld', dependencies: { '@mikro-orm/core': '6.6.16' } });
+    tree.write('src/mikro-orm.config.ts', '// theirs\n');
+    await initGenerator(tree, { skipInstall: true, skipPackageJson: true });
+    assert.deepEqual(readJson(tree, 'package.json').nx, {});
+    const before = tree.read('package.json', 'utf-8');
+    await initGenerator(tree, { skipInstall: true, skipPackageJson: true });
+    assert.equal(tree.read('package.json', 'utf-8'), before);
+
+    const plain = createTreeWithEmptyWorkspace();
+    writeJson(plain, 'package.json', { name: 'monorepo' });
+    await initGenerator(plain, { skipInstall: true, skipPackageJson: true });
+    assert.equal(readJson(plain, 'package.json').nx, undefined, 'a root without a MikroORM config stays no project');
+  });
+
   test('init in a workspace without nx.json writes one', async () => {
     const tree = createTreeWithEmptyWorkspace();
     tree.delete('nx.json');

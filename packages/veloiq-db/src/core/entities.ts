@@ -95,8 +95,12 @@ function noEntityMessage(shown: string, exports: Record<string, unknown>): strin
  */
 export function loadEntityModules(project: Project, show: (path: string) => string): EntityModule[] {
   forgetModulesUnder(project.root);
+  const files = modelFiles(project);
+  // An app without models.ts: its entities are the classes its config (loaded once for the
+  // command) imported, and their decorators' metadata must stay with them.
+  if (files.length === 0) return [];
   forgetDecoratedUnder(project.root);
-  return modelFiles(project).map(({ name, path }) => {
+  return files.map(({ name, path }) => {
     let exports: Record<string, unknown>;
     try {
       exports = loadModule<Record<string, unknown>>(path);
