@@ -467,7 +467,8 @@ const SCALE_ENTITIES = 3;
 
 /** Tasks Nx ran, and how many of them it read from a cache. */
 function tasksOf(output: string): { tasks: number; hits: number } {
-  const lines = output.split('\n').filter((l) => /^> nx run \S+:\S+/.test(l.trim()));
+  // Nx 23 prints a line per task, `> nx run p:t` or (a success, collapsed) `✔  nx run p:t  [local cache]`.
+  const lines = output.split('\n').filter((l) => /^(\S+\s+)?>?\s*nx run \S+:\S+/.test(l.trim()));
   return { tasks: lines.length, hits: lines.filter((l) => /cache\]|existing outputs match the cache/.test(l)).length };
 }
 
@@ -496,8 +497,6 @@ async function scaleSection(workspace: BenchWorkspace): Promise<void> {
       }
       for (let i = 1; i <= SCALE_ENTITIES; i++) writeFileSync(join(root, 'backend/migrations', `${revisionId(i)}_create_${tableName(i)}_table.ts`), revisionFile(i));
     }
-    await mustRun('git add', 'git', ['add', '-A'], { cwd: workspace.root });
-    await mustRun('git commit', 'git', ['-c', 'user.email=bench@veloiq', '-c', 'user.name=bench', 'commit', '-qm', 'scale projects'], { cwd: workspace.root });
 
     // The project graph, computed (not read from Nx's graph cache), with and without our plugin.
     const graph = async () => (await run('nx show projects', ['show', 'projects', '--json'], { NX_CACHE_PROJECT_GRAPH: 'false' })).ms;
@@ -520,6 +519,9 @@ async function scaleSection(workspace: BenchWorkspace): Promise<void> {
     const generate = await run('run-many -t generate (cold)', ['run-many', '-t', 'generate', '--skip-nx-cache', '--parallel', '2'], cacheEnv);
     const generateTasks = tasksOf(generate.stdout).tasks;
     await run('run-many -t db-check (fills the cache)', ['run-many', '-t', 'db-check', ...pg], cacheEnv);
+    // Committed once generate has written its files: `affected` then sees the one change below.
+    await mustRun('git add', 'git', ['add', '-A'], { cwd: workspace.root });
+    await mustRun('git commit', 'git', ['-c', 'user.email=bench@veloiq', '-c', 'user.name=bench', 'commit', '-qm', 'scale projects'], { cwd: workspace.root });
     // One entity file of one project changes (a comment: the schema, and so db-check, stay green).
     const changed = roots[Math.floor(roots.length / 2)];
     for (const [module, text] of modelFiles(SCALE_ENTITIES, false, `${process.pid}`)) writeFileSync(join(changed, 'backend/src/modules', module, 'models.ts'), text);
