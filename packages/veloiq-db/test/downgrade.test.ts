@@ -113,7 +113,7 @@ describe('the Alembic sequence: upgrade, downgrade, stamp', () => {
       downgrade({ ...o, revision: C.id }),
       new RegExp(`Revision ${C.id} is ahead of the current revision \\(${B.id}\\).*veloiq db upgrade ${C.id}`),
     );
-    await rejectsWith(downgrade({ ...o, revision: '+1' }), /ahead of the current revision/);
+    await rejectsWith(downgrade({ ...o, revision: '+1' }), /^downgrade goes back, and '\+1' counts forward/);
     await rejectsWith(downgrade({ ...o, revision: -5 }), /Cannot go 5 steps back: only 2 revisions are applied\. Use 'base'/);
     await expectAt(B.id, [A, B], [RECORD, 'product', 'orders']);
   });
