@@ -58,6 +58,8 @@ const INERT_FIELDS = new Set<string>([
   'highlighter',
   'preferTs',
   'tsNode',
+  // How entity and revision files are imported (ours, or the app's own): not the connection.
+  'dynamicImportProvider',
   'contextName',
 ]);
 
