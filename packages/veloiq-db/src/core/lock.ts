@@ -31,6 +31,9 @@ export interface HeldLock {
   heldSql(): string;
 }
 
+/** A session's start, exact to the microsecond and independent of its time zone and date style. */
+const BACKEND_START = '(extract(epoch from backend_start) * 1000000)::bigint';
+
 /** SQLSTATE of HeldLock.heldSql's failure (a class of our own, like record.ts's CLAIM_REFUSED). */
 export const LOCK_GONE = 'VQ002';
 
@@ -103,13 +106,13 @@ interface Holder {
   held_seconds: number | null;
 }
 
-/** Who holds the lock, as far as PostgreSQL tells this user (other users' details may be hidden). */
 /** pg_locks' columns for a one-number advisory lock key. */
 function lockColumns(key: bigint): { classid: string; objid: string } {
   const unsigned = BigInt.asUintN(64, key);
   return { classid: String(unsigned >> 32n), objid: String(unsigned & 0xffffffffn) };
 }
 
+/** Who holds the lock, as far as PostgreSQL tells this user (other users' details may be hidden). */
 async function holderOf(client: Client, key: bigint): Promise<Holder | undefined> {
   const { classid, objid } = lockColumns(key);
   const { rows } = await client.query<Holder>(
@@ -171,8 +174,8 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
       { cause: error },
     );
   }
-  /** The lock connection's server process, which holds the lock (see heldSql). */
-  let backendPid = 0;
+  /** The lock connection's server process and when it started (see heldSql). */
+  let backend = { pid: 0, started: '' };
   const fail = async (error: unknown): Promise<never> => {
     await client.end().catch(() => undefined);
     throw error;
@@ -183,10 +186,13 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
     await client.query(
       `select set_config(name, '0', false) from pg_settings where name in ('statement_timeout', 'idle_session_timeout', 'idle_in_transaction_session_timeout')`,
     );
-    const [{ locked, pid }] = (
-      await client.query<{ locked: boolean; pid: number }>('select pg_try_advisory_lock($1) as locked, pg_backend_pid() as pid', [String(key)])
+    const [{ locked, ...session }] = (
+      await client.query<{ locked: boolean; pid: number; started: string }>(
+        `select pg_try_advisory_lock($1) as locked, pid, ${BACKEND_START} as started from pg_stat_get_activity(pg_backend_pid())`,
+        [String(key)],
+      )
     ).rows;
-    backendPid = pid;
+    backend = session;
     if (!locked) {
       const holder = await holderOf(client, key);
       if (timeout === 0) {
@@ -231,10 +237,12 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
     },
     lostReason: () => lost,
     heldSql() {
-      const { classid, objid } = lockColumns(key);
+      // The lock is the session's until it ends (it is unlocked only by release), so the session
+      // alive means the lock held: one backend's status, where pg_locks copies every lock of the
+      // server (a cost paid before each commit with a transaction per revision). Its start time
+      // tells it from a later session that got the same process id.
       return `do $veloiq$ begin
-  if not exists (select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 1 and classid = ${classid} and objid = ${objid}
-                   and pid = ${backendPid} and database = (select oid from pg_database where datname = current_database())) then
+  if not exists (select 1 from pg_stat_get_activity(${backend.pid}) where ${BACKEND_START} = ${backend.started}) then
     raise exception using errcode = '${LOCK_GONE}', message = 'its session lock is no longer held';
   end if;
 end $veloiq$`;

@@ -1,5 +1,6 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
+import type { PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { fixRevisionAdvice } from './edit-advice';
 import { driverMessage, firstLine, isConnectionLost, RevisionFailedError, UserError } from './errors';
 import { loadErrorLine } from './load-error';
@@ -8,7 +9,7 @@ import { heldLockOf, LOCK_GONE } from './lock';
 import { shownPath } from './paths';
 import { localStatePath } from './project';
 import type { Database } from './orm';
-import { CLAIM_REFUSED, claimSql } from './record';
+import { appliedNames, CLAIM_REFUSED, claimSql } from './record';
 import type { Revision } from './revisions';
 
 type Direction = 'up' | 'down';
@@ -212,12 +213,14 @@ export function isTransactional(db: Database, revision: Revision): boolean {
 }
 
 /**
- * The statements of a plain-SQL revision, planned outside any transaction; undefined when the
- * revision is not plain SQL (a query builder) or touches the database in `up()`/`down()` (the
- * guard stops it before anything runs): those run the general way.
+ * The statements of a transactional plain-SQL revision, planned outside any transaction on one
+ * instance; undefined when the revision is not transactional, not plain SQL (a query builder) or
+ * touches the database in `up()`/`down()` (the guard stops it before anything runs): those run
+ * the general way.
  */
 async function plainStatements(db: Database, revision: Revision, direction: Direction, consequence: string): Promise<string[] | undefined> {
   const migration = instantiate(db, revision);
+  if (migration.isTransactional() === false) return undefined;
   guardDatabaseUse(migration, () => true);
   let queries: unknown[];
   try {
@@ -229,28 +232,69 @@ async function plainStatements(db: Database, revision: Revision, direction: Dire
   return queries.every((sql) => typeof sql === 'string') ? (queries as string[]) : undefined;
 }
 
+/** See commitEach. */
+const GROUP_COMMIT = 'set local synchronous_commit = off';
+
+/** How commitEach ended: every revision committed, one failed, or the connection was lost. */
+type Sent = { failed?: unknown; lost?: unknown; backend?: number };
+
 /**
- * A revision in a transaction of its own, in one round trip: the claim, its statements, its
- * record row and the lock check as one string, which PostgreSQL runs as one implicit transaction
- * (the simple query protocol; no BEGIN or COMMIT in the string): it all commits at the end of
- * the string, or nothing does and the connection is left idle. Four round trips fewer than the
- * general way, and no transaction object of the ORM's.
- *
- * Returns false when the string failed for a reason of the revision's own (a statement, the
- * claim, the record): it was rolled back, and the caller runs the revision again the general way,
- * which names the failing statement exactly as it always does. A lock lost meanwhile fails as
- * LockLost; a lost connection is passed on.
+ * Revisions, a transaction each, in one round trip: each revision's statements between its own
+ * BEGIN and COMMIT, all in one string (the simple query protocol runs a string's statements in
+ * order). PostgreSQL commits each revision at its COMMIT, as psql does with the same script, and
+ * stops at the first error: the revisions before it stay committed, the failing one's transaction
+ * is left open and aborted, and is rolled back here, on the same connection (one taken from
+ * MikroORM's pool for the purpose: the pool must not get back a connection in a failed
+ * transaction). Psql waits for every statement's answer; this waits once for many revisions.
  */
-async function applyAlone(db: Database, revision: Revision, text: string[]): Promise<boolean> {
+async function commitEach(db: Database, transactions: string[][]): Promise<Sent> {
+  const pool = (db.orm.em.getConnection() as PostgreSqlConnection).getKnex().client;
+  const client = (await pool.acquireConnection()) as { query(text: string): Promise<unknown>; processID: number; __knex__disposed?: unknown };
+  // Group commit: each revision but the last commits without waiting for its WAL to reach the
+  // disk; the last one's commit waits, and that flush covers every commit before it. Nothing is
+  // reported committed before that, and a revision and its record row are one transaction, so a
+  // server crash in between takes back whole revisions, never half of one.
+  const text = transactions.flatMap((statements, i) => ['begin', ...(i < transactions.length - 1 ? [GROUP_COMMIT] : []), ...statements, 'commit']);
   try {
-    await db.orm.em.getConnection().execute(text.join('\n;\n'), [], 'run');
-    return true;
+    await client.query(text.join('\n;\n'));
+    return {};
   } catch (error) {
-    if (isConnectionLost(error)) throw error;
-    if ((error as { code?: string })?.code === LOCK_GONE) {
-      throw new LockLost(`The migration lock was lost before committing ${revision.id} (${heldLockOf(db)?.lostReason() ?? driverMessage(error)})`);
+    if (isConnectionLost(error)) {
+      // The server's FATAL answer comes before its socket closes: knex's pool marks a connection
+      // it must not hand out again only on the close, so it is marked here, as knex marks it.
+      client.__knex__disposed ??= error;
+      return { lost: error, backend: client.processID };
     }
-    return false;
+    await client.query('rollback');
+    // The revisions before the failing one committed without waiting for the disk: a transaction
+    // that commits with an id of its own waits for every commit before it (see GROUP_COMMIT).
+    await client.query('select pg_current_xact_id()');
+    return { failed: error };
+  } finally {
+    await pool.releaseConnection(client);
+  }
+}
+
+/** How many of `batch`, from its first, the record shows committed. */
+async function committedOf(db: Database, batch: Revision[], direction: Direction): Promise<number> {
+  const recorded = new Set(await appliedNames(db));
+  const count = batch.findIndex((revision) => recorded.has(revision.name) !== (direction === 'up'));
+  return count === -1 ? batch.length : count;
+}
+
+/**
+ * How many of `batch` committed before commitEach's connection was lost; undefined when the
+ * server cannot tell now. Its server process may outlive the connection (a network fault) and
+ * go on committing: it is ended first, waiting up to 5 s, so the count cannot change after.
+ */
+async function committedAfterLoss(db: Database, batch: Revision[], direction: Direction, backend: number): Promise<number | undefined> {
+  try {
+    await db.orm.em
+      .getConnection()
+      .execute(`select pg_terminate_backend(pid, 5000) from pg_stat_activity where pid = ${backend} and usename = current_user and datname = current_database()`);
+    return await committedOf(db, batch, direction);
+  } catch {
+    return undefined;
   }
 }
 
@@ -266,8 +310,8 @@ export interface ApplyOptions {
   record: (revisions: Revision[], ctx?: Transaction) => Promise<void>;
   /**
    * `prepare`'s and `record`'s statements as text: given both (or `recordSql` alone when there is
-   * no `prepare`), a revision in a transaction of its own goes to the server in one string with
-   * them (see applyAlone).
+   * no `prepare`), revisions in transactions of their own go to the server many in one string,
+   * each with its own record row (see commitEach).
    */
   prepareSql?: () => string;
   recordSql?: (revisions: Revision[]) => string;
@@ -312,42 +356,68 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
     if (reason !== undefined) throw new LockLost(`The migration lock was lost ${at} (${reason})`);
   };
   const before = (revision: Revision) => `before revision ${revision.id} (${revision.description})`;
-  // A revision in a transaction of its own goes in one round trip when it is plain SQL (applyAlone).
-  const oneTrip = perMigration && !db.offline && options.recordSql !== undefined && (!options.prepare || options.prepareSql !== undefined);
+  const kept = () =>
+    done.length ? `${ids(done)} ${done.length === 1 ? 'was' : 'were'} ${direction === 'up' ? 'applied' : 'reverted'} and committed before it; ` : '';
+  const rolledBack = () => (done.length ? `${kept()}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED);
+  const together = perMigration && !db.offline && settings.transactional !== false && options.recordSql !== undefined && (!options.prepare || options.prepareSql !== undefined);
+  /**
+   * Sends the next plain-SQL revisions (about BATCH_STATEMENTS statements), a transaction each,
+   * in one round trip (commitEach), with each one's claim, record row and lock check in its own
+   * transaction. Returns false when the next revision is to run the general way: it is not plain
+   * SQL or not transactional, or it failed here, and the general way names its failing
+   * statement exactly as it always does.
+   */
+  const commitTogether = async (): Promise<boolean> => {
+    const batch: Revision[] = [];
+    const transactions: string[][] = [];
+    for (let statements = 0; next + batch.length < revisions.length && statements < BATCH_STATEMENTS; ) {
+      const revision = revisions[next + batch.length];
+      await compiling.ready(revision.path);
+      let planned: string[] | undefined;
+      try {
+        planned = await plainStatements(db, revision, direction, rolledBack());
+      } catch (error) {
+        // Planned again once the revisions before it are in, so its message says what was kept.
+        if (batch.length === 0) throw error;
+        break;
+      }
+      if (!planned) break;
+      transactions.push([
+        ...(prepared || batch.length > 0 ? [] : [options.prepareSql!()]),
+        ...(settings.disableForeignKeys ? [DISABLE_FOREIGN_KEYS] : []),
+        ...(lock ? [claimSql(db, [revision.name], direction)] : []),
+        ...planned,
+        options.recordSql!([revision]),
+        ...(lock ? [lock.heldSql()] : []),
+      ]);
+      batch.push(revision);
+      statements += planned.length;
+    }
+    if (batch.length === 0) return false;
+    where.current = batch[0];
+    where.inTransaction = true;
+    stillLocked(before(batch[0]));
+    for (const revision of batch) options.announce?.(revision, true);
+    where.committing = batch;
+    const { failed, lost, backend } = await commitEach(db, transactions);
+    const committed = lost ? await committedAfterLoss(db, batch, direction, backend!) : failed ? await committedOf(db, batch, direction) : batch.length;
+    // Unknown after a lost connection: the message names the whole batch as maybe committed.
+    if (committed === undefined) throw lost;
+    where.committing = undefined;
+    done.push(...batch.slice(0, committed));
+    next += committed;
+    prepared ||= committed > 0;
+    where.current = revisions[next];
+    if (lost) throw lost;
+    if (!failed) return true;
+    if ((failed as { code?: string })?.code === LOCK_GONE) {
+      throw new LockLost(`The migration lock was lost before committing ${batch[committed].id} (${lock?.lostReason() ?? driverMessage(failed)})`);
+    }
+    return false;
+  };
   try {
     while (next < revisions.length) {
-      const kept = done.length
-        ? `${done.map((r) => r.id).join(', ')} ${done.length === 1 ? 'was' : 'were'} ${direction === 'up' ? 'applied' : 'reverted'} and committed before it; `
-        : '';
-      const rolledBack = done.length ? `${kept}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED;
-      if (oneTrip && (await nextIsTransactional())) {
-        const revision = revisions[next];
-        where.current = revision;
-        where.inTransaction = false;
-        stillLocked(before(revision));
-        const statements = await plainStatements(db, revision, direction, rolledBack);
-        if (statements) {
-          const text = [
-            ...(prepared ? [] : [options.prepareSql!()]),
-            ...(settings.disableForeignKeys ? [DISABLE_FOREIGN_KEYS] : []),
-            ...(lock ? [claimSql(db, [revision.name], direction)] : []),
-            ...statements,
-            options.recordSql!([revision]),
-            ...(lock ? [lock.heldSql()] : []),
-          ];
-          options.announce?.(revision, true);
-          where.inTransaction = true;
-          where.committing = [revision];
-          const applied = await applyAlone(db, revision, text);
-          where.committing = undefined;
-          if (applied) {
-            done.push(revision);
-            next++;
-            prepared = true;
-            continue;
-          }
-        }
-      }
+      if (together && (await commitTogether())) continue;
       if (await nextIsTransactional()) {
         const group: Revision[] = [];
         // The revisions of this transaction: up to the next non-transactional one, or just one.
@@ -370,7 +440,7 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
         await connection.transactional(async (ctx) => {
           if (!prepared) await options.prepare!(ctx);
           if (settings.disableForeignKeys) await connection.execute(DISABLE_FOREIGN_KEYS, [], 'run', ctx);
-          await runRevisions(db, transactionalRun(), direction, ctx, rolledBack, (revision) => options.announce?.(revision, true), claim);
+          await runRevisions(db, transactionalRun(), direction, ctx, rolledBack(), (revision) => options.announce?.(revision, true), claim);
           stillLocked(group.length === 1 ? `before committing ${group[0].id}` : `before committing its ${group.length} revisions`);
           await options.record(group, ctx);
           where.committing = group;
@@ -389,7 +459,7 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
           [revision],
           direction,
           undefined,
-          `${kept}it runs outside a transaction, so its statements before the failing one stay applied and it is not recorded. ` +
+          `${kept()}it runs outside a transaction, so its statements before the failing one stay applied and it is not recorded. ` +
             `Check the database, make its statements safe to repeat (IF NOT EXISTS), and run the command again.`,
         );
         where.committing = [revision];
