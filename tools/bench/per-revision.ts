@@ -24,7 +24,10 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): numb
 }
 
 async function applied(url: string): Promise<number> {
-  const [{ tables }] = await adminQuery(url, `select count(*)::int as tables from information_schema.tables where table_schema = 'public' and table_name like 'bench\\_%'`);
+  const [{ tables }] = await adminQuery(
+    url,
+    `select count(*)::int as tables from information_schema.tables where table_schema = 'public' and table_name like 'bench\\_%'`,
+  );
   return Number(tables);
 }
 
@@ -45,7 +48,14 @@ async function main(): Promise<void> {
               ? run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-f', project.perRevisionSqlFile])
               : run(
                   process.execPath,
-                  [...(source ? ['--import', 'tsx'] : []), join(__dirname, 'engine.cjs'), workspace.commands, 'upgrade', project.root, '--transaction-per-migration'],
+                  [
+                    ...(source ? ['--import', 'tsx'] : []),
+                    join(__dirname, 'engine.cjs'),
+                    workspace.commands,
+                    'upgrade',
+                    project.root,
+                    '--transaction-per-migration',
+                  ],
                   // A cold transform cache, as on a fresh CI machine.
                   { DATABASE_URL: db.url, TMPDIR: mkdtempSync(join(tmp, 'engine-')) },
                 );
@@ -62,7 +72,14 @@ async function main(): Promise<void> {
     console.log(
       `engine, upgrade --transaction-per-migration: best ${(best(engine) / 1000).toFixed(2)} s (runs ${shown(engine)} s), ${(best(engine) / best(psql)).toFixed(2)}x psql (target <= 1.1x)`,
     );
-    console.log(JSON.stringify({ revisions, psqlMs: psql.map(Math.round), engineMs: engine.map(Math.round), engineVsPsql: Math.round((best(engine) / best(psql)) * 100) / 100 }));
+    console.log(
+      JSON.stringify({
+        revisions,
+        psqlMs: psql.map(Math.round),
+        engineMs: engine.map(Math.round),
+        engineVsPsql: Math.round((best(engine) / best(psql)) * 100) / 100,
+      }),
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
     project.remove();

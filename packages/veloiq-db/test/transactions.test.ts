@@ -7,7 +7,7 @@ import { checkOrFail } from '../src/commands/check';
 import { downgrade } from '../src/commands/downgrade';
 import { upgrade } from '../src/commands/upgrade';
 import { UserError } from '../src/core/errors';
-import { writeRevision } from './safety-fixtures';
+import { runEngine, writeRevision } from './safety-fixtures';
 import { copySample, createTestDatabase, missingSystemPg, type TestDatabase, type TestProject } from './support';
 
 const TABLE = 'create table "tx_item" ("id" serial primary key, "code" text)';
@@ -60,6 +60,40 @@ describe('transaction modes', async () => {
     assert.deepEqual(await db.applied(), [...sampleNames, 'mx000001_items']);
     assert.deepEqual(await db.query('select count(*)::int as n from tx_item'), [{ n: 0 }], "the failing revision's own statements were rolled back");
   });
+
+  test(
+    '--transaction-per-migration over many revisions: one that reads the database sees those before it; a failure deep in keeps exactly the ones before it',
+    { skip },
+    async () => {
+      // Enough revisions for several round trips of many revisions each (see commitEach).
+      const id = (i: number) => `mx${String(i).padStart(6, '0')}`;
+      for (let i = 1; i <= 150; i++) writeRevision(project.migrations, id(i), `t${i}`, [`create table "tx_${i}" ("id" serial primary key)`]);
+      // Reads in up(): tx_60, committed in the same run just before it, must exist by then.
+      writeRevision(project.migrations, id(61), 't61', [], {
+        body: `    const [{ n }] = await this.execute('select count(*)::int as n from "tx_60"');\n    this.addSql(\`create table "tx_61" ("id" serial primary key, "seen" int default \${n})\`);`,
+      });
+      writeRevision(project.migrations, id(120), 't120', ['create table "tx_1" ("id" serial primary key)']);
+      // The failing revision runs again on its own to name its statement: had the failed round trip
+      // left its pooled connection in an aborted transaction, this would be "current transaction is aborted".
+      const message = await failure(upgrade(options({ transactionPerMigration: true })));
+      assert.match(
+        message,
+        /^Revision mx000120 \(t120\) failed to apply: .*"tx_1" already exists\. .*mx000119 were applied and committed before it; the rest was rolled back/,
+      );
+      const applied = await db.applied();
+      assert.deepEqual(
+        applied.slice(sampleNames.length),
+        Array.from({ length: 119 }, (_, k) => `${id(k + 1)}_t${k + 1}`),
+      );
+      const tables = await db.tables();
+      assert.ok(tables.includes('tx_119') && tables.includes('tx_61') && !tables.includes('tx_121'), 'the tables of exactly the committed revisions');
+      writeRevision(project.migrations, id(120), 't120', ['create table "tx_120" ("id" serial primary key)']);
+      // A process of its own, as a user's next command: this one holds the edited file's module.
+      const next = await runEngine('upgrade', project.root, { transactionPerMigration: true }, { DATABASE_URL: db.url });
+      assert.equal(next.code, 0, next.stderr);
+      assert.equal((await db.applied()).length, sampleNames.length + 150);
+    },
+  );
 
   test('a non-transactional revision (CREATE INDEX CONCURRENTLY) runs on its own between the others', { skip }, async () => {
     writeRevision(project.migrations, 'mx000001', 'items', [TABLE]);

@@ -291,7 +291,9 @@ async function committedAfterLoss(db: Database, batch: Revision[], direction: Di
   try {
     await db.orm.em
       .getConnection()
-      .execute(`select pg_terminate_backend(pid, 5000) from pg_stat_activity where pid = ${backend} and usename = current_user and datname = current_database()`);
+      .execute(
+        `select pg_terminate_backend(pid, 5000) from pg_stat_activity where pid = ${backend} and usename = current_user and datname = current_database()`,
+      );
     return await committedOf(db, batch, direction);
   } catch {
     return undefined;
@@ -359,31 +361,36 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
   const kept = () =>
     done.length ? `${ids(done)} ${done.length === 1 ? 'was' : 'were'} ${direction === 'up' ? 'applied' : 'reverted'} and committed before it; ` : '';
   const rolledBack = () => (done.length ? `${kept()}the rest was rolled back. Fix the revision and run the command again.` : NOTHING_CHANGED);
-  const together = perMigration && !db.offline && settings.transactional !== false && options.recordSql !== undefined && (!options.prepare || options.prepareSql !== undefined);
+  const together =
+    perMigration &&
+    !db.offline &&
+    settings.transactional !== false &&
+    options.recordSql !== undefined &&
+    (!options.prepare || options.prepareSql !== undefined);
   /**
-   * Sends the next plain-SQL revisions (about BATCH_STATEMENTS statements), a transaction each,
-   * in one round trip (commitEach), with each one's claim, record row and lock check in its own
-   * transaction. Returns false when the next revision is to run the general way: it is not plain
-   * SQL or not transactional, or it failed here, and the general way names its failing
-   * statement exactly as it always does.
+   * The plain-SQL revisions from `from` on (about BATCH_STATEMENTS statements), each as the
+   * statements of its own transaction: its claim, its SQL, its record row, the lock check. It
+   * ends before a revision that is not plain SQL or not transactional, and before one whose
+   * planning fails: that one is planned again on its own (`ahead` false), so its message says
+   * what the revisions before it left. Planned `ahead`, while the round trip before it runs, it
+   * never fails and never carries `prepare`: it is used only once that round trip committed all.
    */
-  const commitTogether = async (): Promise<boolean> => {
+  const planTogether = async (from: number, ahead: boolean): Promise<{ batch: Revision[]; transactions: string[][] }> => {
     const batch: Revision[] = [];
     const transactions: string[][] = [];
-    for (let statements = 0; next + batch.length < revisions.length && statements < BATCH_STATEMENTS; ) {
-      const revision = revisions[next + batch.length];
-      await compiling.ready(revision.path);
+    for (let statements = 0; from + batch.length < revisions.length && statements < BATCH_STATEMENTS;) {
+      const revision = revisions[from + batch.length];
       let planned: string[] | undefined;
       try {
+        await compiling.ready(revision.path);
         planned = await plainStatements(db, revision, direction, rolledBack());
       } catch (error) {
-        // Planned again once the revisions before it are in, so its message says what was kept.
-        if (batch.length === 0) throw error;
+        if (batch.length === 0 && !ahead) throw error;
         break;
       }
       if (!planned) break;
       transactions.push([
-        ...(prepared || batch.length > 0 ? [] : [options.prepareSql!()]),
+        ...(prepared || ahead || batch.length > 0 ? [] : [options.prepareSql!()]),
         ...(settings.disableForeignKeys ? [DISABLE_FOREIGN_KEYS] : []),
         ...(lock ? [claimSql(db, [revision.name], direction)] : []),
         ...planned,
@@ -393,13 +400,30 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
       batch.push(revision);
       statements += planned.length;
     }
+    return { batch, transactions };
+  };
+  /** The next round trip's revisions, planned while the one before it runs. */
+  let ahead: { from: number; planned: Promise<{ batch: Revision[]; transactions: string[][] }> } | undefined;
+  /**
+   * Sends the next plain-SQL revisions in one round trip (commitEach), a transaction each, and
+   * plans the ones after them meanwhile. Returns false when the next revision is to run the
+   * general way: it is not plain SQL or not transactional, or it failed here, and the general
+   * way names its failing statement exactly as it always does.
+   */
+  const commitTogether = async (): Promise<boolean> => {
+    const early = ahead;
+    ahead = undefined;
+    const { batch, transactions } = early?.from === next ? await early.planned : await planTogether(next, false);
     if (batch.length === 0) return false;
     where.current = batch[0];
     where.inTransaction = true;
     stillLocked(before(batch[0]));
     for (const revision of batch) options.announce?.(revision, true);
     where.committing = batch;
-    const { failed, lost, backend } = await commitEach(db, transactions);
+    const sent = commitEach(db, transactions);
+    // Anything planning cannot settle leaves the revisions to the general way, which reports it.
+    ahead = { from: next + batch.length, planned: planTogether(next + batch.length, true).catch(() => ({ batch: [], transactions: [] })) };
+    const { failed, lost, backend } = await sent;
     const committed = lost ? await committedAfterLoss(db, batch, direction, backend!) : failed ? await committedOf(db, batch, direction) : batch.length;
     // Unknown after a lost connection: the message names the whole batch as maybe committed.
     if (committed === undefined) throw lost;
