@@ -515,7 +515,9 @@ interface Progress {
   committing?: Revision[];
 }
 
-const ids = (revisions: Revision[]) => revisions.map((r) => r.id).join(', ');
+/** Revisions in a phrase: each of a few; the first and the last of many, so a line stays readable after a thousand. */
+const ids = (revisions: Revision[]) =>
+  revisions.length <= 5 ? revisions.map((r) => r.id).join(', ') : `the ${revisions.length} revisions ${revisions[0].id} to ${revisions.at(-1)!.id}`;
 
 /** The revisions a run committed, in a phrase. */
 function committedSoFar({ direction, done }: Progress): string {
