@@ -183,7 +183,13 @@ describe('revision words', () => {
   describe('with a branch label', () => {
     resolves(labelled, [
       ['feat@head', [], ['b2']],
-      ['feat@base', [], ['a']],
+      // Alembic 1.8 reads `X@base` as base itself (checked: `upgrade fix@base` applies nothing).
+      ['feat@base', [], []],
+      ['b@base', ['a', 'b'], []],
+      // `label@rev`: rev, which must be on the label's line (Alembic: "Can't locate revision").
+      ['feat@b2', [], ['b2']],
+      ['feat@a', [], ['a']],
+      ['feat@c', [], /^Revision c is not on the branch of 'feat'\. Name a revision on that branch/],
       ['feat@-1', ['a', 'b', 'b2'], ['b']],
       ['feat@+1', ['a', 'b'], ['b2']],
       // The label's line runs down to a: from a, one step along it is b, not c.
@@ -290,8 +296,17 @@ describe('downgrade plans', () => {
     // Alembic: `downgrade c@-1` with heads b2 and c reverts c and keeps b2.
     [labelled, ['a', 'b', 'b2', 'c'], 'c@-1', ['c']],
     [labelled, ['a', 'b', 'b2', 'c'], 'feat@-1', ['b2']],
-    // Alembic: `downgrade feat@base` reverts the whole branch.
-    [labelled, ['a', 'b', 'b2', 'c'], 'feat@base', ['b2', 'b']],
+    // Alembic 1.8: `downgrade feat@base` is base below feat's root: with one root, everything
+    // goes, the other branch too (checked with labels on both branches).
+    [labelled, ['a', 'b', 'b2', 'c'], 'feat@base', ['c', 'b2', 'b', 'a']],
+    [forked, ['a', 'b', 'c'], 'b@base', ['c', 'b', 'a']],
+    // Two roots: only the root below the label, and what is applied above it.
+    [() => graphOf('a:', 'b:a', 'x:@other', 'y:x'), ['a', 'b', 'x', 'y'], 'other@base', ['y', 'x']],
+    // `label@rev` reverts only the child branch of rev that leads to the label (Alembic 1.8:
+    // `downgrade feat@a` keeps fix's branch, `downgrade c2@a` keeps feat's).
+    [labelled, ['a', 'b', 'b2', 'c'], 'feat@a', ['b2', 'b']],
+    [labelled, ['a', 'b', 'b2', 'c'], 'c@a', ['c']],
+    [merged, ['a', 'b', 'c', 'm'], 'b@b', ['m']],
     // Alembic: "Destination c is not a valid downgrade target from current head(s)".
     [forked, ['a', 'b'], 'c', /^Revision c is ahead of the current revision \(b\); downgrade only goes back\. To apply it use 'veloiq db upgrade c'/],
     // A gap: c applied on top of a, b (its parent) never applied.
@@ -301,17 +316,32 @@ describe('downgrade plans', () => {
 });
 
 describe('stamp plans', () => {
-  for (const [graph, record, words, expected] of [
-    // Alembic: `stamp b` from m leaves b alone (c and m unrecorded); `stamp b c` two heads; `stamp m` one.
+  // As Alembic 1.8 stamps (each checked): a target replaces the applied heads on its line and
+  // keeps the other branches; --purge empties the record first.
+  const cases: [graph: () => RevisionGraph, record: string[], words: string[], expected: { record: string[]; remove: string[] }, purge?: boolean][] = [
     [merged, ['a', 'b', 'c', 'm'], ['b'], { record: [], remove: ['m', 'c'] }],
     [merged, ['a', 'b'], ['b', 'c'], { record: ['c'], remove: [] }],
     [merged, ['a', 'b', 'c'], ['m'], { record: ['m'], remove: [] }],
     [forked, [], ['heads'], { record: ['a', 'b', 'c'], remove: [] }],
-  ] as [() => RevisionGraph, string[], string[], { record: string[]; remove: string[] }][]) {
-    test(`stamp ${words.join(' ')} with ${record.join(', ') || 'nothing'} applied`, () => {
+    // Alembic: `stamp c` at b gives b and c (a branch not on b's line is added).
+    [forked, ['a', 'b'], ['c'], { record: ['c'], remove: [] }],
+    [forked, ['a', 'b'], ['c'], { record: ['c'], remove: ['b'] }, true],
+    // `stamp a` at b and c: both heads are on a's line, so both go.
+    [forked, ['a', 'b', 'c'], ['a'], { record: [], remove: ['c', 'b'] }],
+    [forked, ['a', 'b', 'c'], ['base'], { record: [], remove: ['c', 'b', 'a'] }],
+    // At d above the merge, `stamp c` leaves c alone (b, m, d unrecorded).
+    [() => graphOf('a:', 'b:a', 'c:a', 'm:b,c', 'd:m'), ['a', 'b', 'c', 'm', 'd'], ['c'], { record: [], remove: ['d', 'm', 'b'] }],
+    // Alembic records b for `stamp b a` from base (a is below b).
+    [forked, [], ['b', 'a'], { record: ['a', 'b'], remove: [] }],
+    // Alembic 1.8 fails with a KeyError on `stamp b c` from d (its bug); each word stamps its branch here.
+    [() => graphOf('a:', 'b:a', 'c:a', 'm:b,c', 'd:m'), ['a', 'b', 'c', 'm', 'd'], ['b', 'c'], { record: [], remove: ['d', 'm'] }],
+    [labelled, ['a', 'b', 'b2'], ['c'], { record: ['c'], remove: [] }],
+  ];
+  for (const [graph, record, words, expected, purge] of cases) {
+    test(`stamp ${purge ? '--purge ' : ''}${words.join(' ')} with ${record.join(', ') || 'nothing'} applied`, () => {
       const g = graph();
-      const target = { spec: words.join(' '), revisions: words.flatMap((w) => resolveTarget(g, applied(...record), w).revisions) };
-      const plan = stampPlan(g, applied(...record), target);
+      const targets = words.map((w) => resolveTarget(g, applied(...record), w));
+      const plan = stampPlan(g, applied(...record), targets, purge);
       assert.deepEqual({ record: idsOf(plan.record), remove: idsOf(plan.remove) }, expected);
     });
   }

@@ -61,7 +61,10 @@ function currentText(r: CurrentResult): string[] {
       ...headsLine(r.graphHeads),
     ];
   }
-  if (r.graphHeads.length > 1) return [`${r.id} ${r.description}`, `Not at head: ${behind(r.pending)}.`, ...headsLine(r.graphHeads)];
+  if (r.graphHeads.length > 1) {
+    // One branch's head is a head (Alembic marks it so), though the other branch waits.
+    return [`${r.id} ${r.description}${r.heads[0].head ? ' (head)' : ''}`, `Not at head: ${behind(r.pending)}.`, ...headsLine(r.graphHeads)];
+  }
   return [`${r.id} ${r.description}`, r.head ? 'At head.' : `Not at head: ${behind(r.pending)} (head is ${r.headId}). Run: veloiq db upgrade`];
 }
 

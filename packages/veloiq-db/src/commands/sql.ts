@@ -30,6 +30,8 @@ export interface SqlOptions extends CommandOptions {
   /** The revision argument; offline it may be a range `from:to`. */
   revision?: string | number;
   transactionPerMigration?: boolean;
+  /** stamp: empty the record first. */
+  purge?: boolean;
 }
 
 export interface OfflineRun {
@@ -134,7 +136,7 @@ export function downgradeSql(options: SqlOptions): Promise<SqlResult> {
 /** `stamp --sql`: the statements that rewrite the record, from base unless given `from:to`. */
 export function stampSql(options: SqlOptions): Promise<SqlResult> {
   return offlineScript('stamp', options, 'base', async ({ db, script, position, target }) => {
-    const change = stampPlan(position, target ?? 'head');
+    const change = stampPlan(position, target ?? 'head', options.purge);
     if (change.record.length + change.remove.length > 0) {
       await db.orm.em.getConnection().transactional((ctx) => rewriteRecord(db, change, ctx, (text) => script.comment(text)));
     }
