@@ -336,6 +336,8 @@ describe('stamp plans', () => {
     // Alembic 1.8 fails with a KeyError on `stamp b c` from d (its bug); each word stamps its branch here.
     [() => graphOf('a:', 'b:a', 'c:a', 'm:b,c', 'd:m'), ['a', 'b', 'c', 'm', 'd'], ['b', 'c'], { record: [], remove: ['d', 'm'] }],
     [labelled, ['a', 'b', 'b2'], ['c'], { record: ['c'], remove: [] }],
+    // Ours only (Alembic's stamp takes no relative word): `b@-1` moves b's branch back, c stays.
+    [forked, ['a', 'b', 'c'], ['b@-1'], { record: [], remove: ['b'] }],
   ];
   for (const [graph, record, words, expected, purge] of cases) {
     test(`stamp ${purge ? '--purge ' : ''}${words.join(' ')} with ${record.join(', ') || 'nothing'} applied`, () => {

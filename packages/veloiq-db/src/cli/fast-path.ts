@@ -25,7 +25,16 @@ const PLUGIN = '@veloiq/db';
 const HARMLESS_TARGET_KEYS = new Set(['executor', 'options', 'cache', 'inputs', 'outputs', 'metadata', 'parallelism', 'dependsOn', 'configurations']);
 
 /** The executor options the fast path knows how to pass (the schemas of current and history). */
-const KNOWN_OPTIONS: Record<string, 'string' | 'boolean'> = { envFile: 'string', json: 'boolean', revRange: 'string' };
+const KNOWN_OPTIONS: Record<string, 'string' | 'boolean'> = {
+  envFile: 'string',
+  json: 'boolean',
+  revRange: 'string',
+  verbose: 'boolean',
+  indicateCurrent: 'boolean',
+  resolveDependencies: 'boolean',
+};
+/** The options only some of the read-only commands take. */
+const ONLY_FOR: Record<string, string[]> = { revRange: ['history'], indicateCurrent: ['history'], resolveDependencies: ['heads'] };
 
 /** What the files say, read once; the decision itself is pure. */
 export interface WorkspaceFacts {
@@ -166,11 +175,12 @@ function runWith(name: string, layers: (Record<string, unknown> | string | undef
   const options: Record<string, string | boolean> = { envFile: '.env', json: false };
   for (const l of layers) if (isObject(l) && isObject(l.options)) Object.assign(options, l.options);
   for (const arg of args) {
-    const match = /^--(envFile|json|revRange)=(.*)$/s.exec(arg);
-    if (!match || (match[1] === 'revRange' && name !== 'history')) return { fallback: `argument '${arg}'` };
-    const [, option, value] = match;
-    if (option === 'json' && value !== 'true' && value !== 'false') return { fallback: `argument '${arg}'` };
-    options[option] = option === 'json' ? value === 'true' : value;
+    const match = /^--([A-Za-z]+)=(.*)$/s.exec(arg);
+    const [, option, value] = match ?? [];
+    if (!match || !(option in KNOWN_OPTIONS) || (ONLY_FOR[option] && !ONLY_FOR[option].includes(name))) return { fallback: `argument '${arg}'` };
+    const flag = KNOWN_OPTIONS[option] === 'boolean';
+    if (flag && value !== 'true' && value !== 'false') return { fallback: `argument '${arg}'` };
+    options[option] = flag ? value === 'true' : value;
   }
   return { run: { executor: name, options } };
 }

@@ -8,7 +8,7 @@ import type { GenerateResult } from './generate';
 import type { MigrateResult } from './migrate';
 import type { CheckResult } from './check';
 import type { StatusResult } from './status';
-import type { HeadsResult, GraphEntry } from './heads';
+import type { HeadsResult, GraphEntry, RevisionDetail } from './heads';
 import type { BranchesResult } from './branches';
 import type { ShowResult } from './show';
 import type { MergeResult } from './merge';
@@ -52,6 +52,7 @@ function headsLine(graphHeads: string[]): string[] {
 }
 
 function currentText(r: CurrentResult): string[] {
+  if (r.details) return r.details.flatMap((d) => detailText(d));
   if (r.headId === null) return ['No revisions exist yet. Create one with: veloiq db migrate -m "message"'];
   if (r.id === null) return [`No revision applied (base); ${behind(r.pending)}. Run: veloiq db upgrade`, ...headsLine(r.graphHeads)];
   if (r.heads.length > 1) {
@@ -70,6 +71,13 @@ function currentText(r: CurrentResult): string[] {
 
 function historyText(r: HistoryResult): string[] {
   if (r.revisions.length === 0) return ['No revisions yet. Create one with: veloiq db migrate -m "message"'];
+  if (r.details) {
+    const details = r.details;
+    return r.revisions
+      .map((e, i) => detailText(details[i], e.current && 'current', !e.applied && 'pending'))
+      .reverse()
+      .flat();
+  }
   // The database applied them in another order than listed (a revision arrived late): say so.
   const applied = r.revisions.filter((e) => e.applied);
   const reordered = applied.some((e, i) => e.appliedOrder !== i + 1);
@@ -132,23 +140,34 @@ function entryLine(e: GraphEntry, ...marks: (string | false)[]): string {
 
 function headsText(r: HeadsResult): string[] {
   if (r.heads.length === 0) return ['No revisions yet. Create one with: veloiq db migrate -m "message"'];
+  if (r.details) return [...r.details.flatMap((d) => detailText(d)), ...headsLine(r.heads.map((h) => h.id))];
   return [...r.heads.map((h) => entryLine(h, 'head')), ...headsLine(r.heads.map((h) => h.id))];
 }
 
 function branchesText(r: BranchesResult): string[] {
   if (r.branchpoints.length === 0) return ['No branchpoints: every revision has at most one child.'];
+  if (r.details) return r.details.flatMap((d) => detailText(d));
   return r.branchpoints.flatMap((b) => [entryLine(b, 'branchpoint'), ...b.children.map((c) => `  -> ${entryLine(c)}`)]);
 }
 
 function showText(r: ShowResult): string[] {
+  return detailText(r).slice(0, -1);
+}
+
+/** One revision in full (show, and the --verbose listings, blocks separated by an empty line). */
+function detailText(r: RevisionDetail, ...marks: (string | false)[]): string[] {
   return [
-    `Revision: ${r.id}${[r.head && ' (head)', r.branchpoint && ' (branchpoint)', r.mergepoint && ' (mergepoint)'].filter(Boolean).join('')}`,
+    `Revision: ${r.id}${[r.head && 'head', r.branchpoint && 'branchpoint', r.mergepoint && 'mergepoint', ...marks]
+      .filter(Boolean)
+      .map((mark) => ` (${mark})`)
+      .join('')}`,
     `Parent: ${r.parents.join(', ') || 'base'}`,
     `Children: ${r.children.join(', ') || '(none)'}`,
     ...(r.labels.length ? [`Branch labels: ${r.labels.join(', ')}`] : []),
     `Path: ${r.path}`,
     '',
     `    ${r.description}`,
+    '',
   ];
 }
 

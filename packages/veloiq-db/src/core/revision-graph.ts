@@ -459,8 +459,11 @@ export function stampPlan<R extends GraphRevision>(
 ): { record: R[]; remove: R[] } {
   const before = purge ? [] : appliedHeads(graph, applied);
   const dests = targets.flatMap((t) => (t.revisions.length === 0 ? [undefined] : t.revisions));
-  // As Alembic, the heads each target may replace are those on the line of any target.
-  const onLines = before.filter((h) => dests.some((d) => !d || sharesLineage(graph, h, d)));
+  // As Alembic, the heads each target may replace are those on the line of any target; a word
+  // that walks one branch (`b@-1`, `feat@base`) replaces only that branch's.
+  const onLines = before.filter((h) =>
+    targets.some((t) => (!t.within || t.within.has(h.id)) && (t.revisions.length === 0 || t.revisions.some((d) => sharesLineage(graph, h, d)))),
+  );
   let heads = new Set<R>(before);
   for (const dest of dests) {
     if (!dest) heads = new Set([...heads].filter((h) => !onLines.includes(h)));
