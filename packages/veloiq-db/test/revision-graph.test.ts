@@ -47,6 +47,10 @@ const forked = () => graphOf('a:', 'b:a', 'c:a');
 const merged = () => graphOf('a:', 'b:a', 'c:a', 'm:b,c');
 /** a → b (label feat) → b2, and a → c. */
 const labelled = () => graphOf('a:', 'b:a@feat', 'b2:b', 'c:a');
+/** Two labelled branches off a: a → b (feat) → b2, a → c (fix) → c2. */
+const twoLabels = () => graphOf('a:', 'b:a@feat', 'b2:b', 'c:a@fix', 'c2:c');
+/** The merge, then one more revision on top: a → b, c → m → d. */
+const mergedOn = () => graphOf('a:', 'b:a', 'c:a', 'm:b,c', 'd:m');
 
 describe('the graph', () => {
   test('heads, branchpoints, mergepoints and an order with parents first', () => {
@@ -190,6 +194,19 @@ describe('revision words', () => {
       ['feat@b2', [], ['b2']],
       ['feat@a', [], ['a']],
       ['feat@c', [], /^Revision c is not on the branch of 'feat'\. Name a revision on that branch/],
+      // A bare label is the revision declaring it; `X@heads` the heads on X's line (Alembic 1.8).
+      ['feat', [], ['b']],
+      ['feat@heads', [], ['b2']],
+      ['a@heads', [], ['b2', 'c']],
+      // Alembic: "Can't locate revision" / an AssertionError for these; ours name the word.
+      ['feat@', [], /^Invalid revision 'feat@'/],
+      ['@head', [], /^Invalid revision '@head'/],
+      ['b;', [], /^Invalid revision 'b;'/],
+      ['é', [], /^Invalid revision 'é'/],
+      // Alembic: "Range revision not allowed" online.
+      ['a:b', [], /^A range such as 'a:b' is for --sql only/],
+      // Alembic: "Can't locate revision identified by 'B'"; case counts.
+      ['B', [], /^Unknown revision 'B': revision ids are lowercase; type 'b'\.$/],
       ['feat@-1', ['a', 'b', 'b2'], ['b']],
       ['feat@+1', ['a', 'b'], ['b2']],
       // The label's line runs down to a: from a, one step along it is b, not c.
@@ -242,6 +259,10 @@ describe('history ranges', () => {
       else assert.deepEqual(run(), expected);
     });
   }
+  test('from a label@base (base, as Alembic reads it) to its head', () => {
+    // Alembic 1.8 `history -r feat@base:feat@head` on a → b (feat), a → c: a and b.
+    assert.deepEqual(idsOf(historyRange(graphOf('a:', 'b:a@feat', 'c:a'), applied(), 'feat@base:feat@head')), ['a', 'b']);
+  });
   test('on two heads, an end of heads shows both branches', () => {
     assert.deepEqual(idsOf(historyRange(forked(), applied(), 'b:')), ['b']);
     assert.deepEqual(idsOf(historyRange(forked(), applied(), 'a:heads')), ['a', 'b', 'c']);
@@ -283,6 +304,14 @@ describe('upgrade plans', () => {
     [forked, ['a', 'b'], 'b', []],
     [forked, ['a', 'b'], 'a', []],
     [forked, ['a', 'b'], 'base', []],
+    // Checked on Alembic 1.8 (differential run): one branch of two, label steps, a label@rev.
+    [forked, [], 'b@head', ['a', 'b']],
+    [forked, ['a', 'b'], 'c', ['c']],
+    [twoLabels, [], 'feat@+1', ['a']],
+    [twoLabels, ['a'], 'fix@+2', ['c', 'c2']],
+    [twoLabels, ['a', 'c', 'c2'], 'feat@b2', ['b', 'b2']],
+    [twoLabels, [], 'fix@base', []],
+    [mergedOn, ['a', 'b'], 'head', ['c', 'm', 'd']],
   ]);
 });
 
@@ -307,6 +336,14 @@ describe('downgrade plans', () => {
     [labelled, ['a', 'b', 'b2', 'c'], 'feat@a', ['b2', 'b']],
     [labelled, ['a', 'b', 'b2', 'c'], 'c@a', ['c']],
     [merged, ['a', 'b', 'c', 'm'], 'b@b', ['m']],
+    [merged, ['a', 'b', 'c', 'm'], 'c@a', ['m', 'c']],
+    [twoLabels, ['a', 'b', 'b2', 'c', 'c2'], 'fix@a', ['c2', 'c']],
+    [twoLabels, ['a', 'b', 'b2', 'c', 'c2'], 'fix@-1', ['c2']],
+    // Across a merge with one more revision on top: b stays (Alembic 1.8's current: b, c).
+    [mergedOn, ['a', 'b', 'c', 'm', 'd'], 'c', ['d', 'm']],
+    [mergedOn, ['a', 'b', 'c', 'm', 'd'], 'm', ['d']],
+    [mergedOn, ['a', 'b', 'c', 'm', 'd'], 'base', ['d', 'm', 'c', 'b', 'a']],
+    [mergedOn, ['a', 'b', 'c', 'm', 'd'], 'b@base', ['d', 'm', 'c', 'b', 'a']],
     // Alembic: "Destination c is not a valid downgrade target from current head(s)".
     [forked, ['a', 'b'], 'c', /^Revision c is ahead of the current revision \(b\); downgrade only goes back\. To apply it use 'veloiq db upgrade c'/],
     // A gap: c applied on top of a, b (its parent) never applied.

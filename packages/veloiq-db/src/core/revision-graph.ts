@@ -146,7 +146,7 @@ export function multipleHeadsError(graph: RevisionGraph, spec: string): UserErro
 const RELATIVE = /^(?:([^@]+)@)?(\w+)?([+-])(\d+)$/;
 
 export const REVISION_HINT =
-  "Use head, base, -N, +N, heads, <label>@head, <label>@base, <label>@<rev>, <rev>@+N, <rev>@-N, <rev>+N, head-N, or a revision id or unique prefix (see 'veloiq db history').";
+  "Use head, base, -N, +N, heads, <label>@head, <label>@base, <label>@<rev>, <rev>@+N, <rev>@-N, <rev>+N, head-N, a revision id or unique prefix, or a branch label (see 'veloiq db history').";
 
 /** What a revision word names: a set of revisions (empty for base). */
 export interface Target<R extends GraphRevision = GraphRevision> {
@@ -292,10 +292,10 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
   }
   if (anchored) {
     const [, branch, symbol] = anchored;
-    if (symbol === 'head') {
+    if (symbol === 'head' || symbol === 'heads') {
       const members = branchOf(graph, branch);
       const heads = graph.heads.filter((h) => members.has(h.id));
-      if (heads.length > 1) throw multipleHeadsError({ ...graph, heads }, text);
+      if (heads.length > 1 && symbol === 'head') throw multipleHeadsError({ ...graph, heads }, text);
       return target(heads);
     }
     const from = branchRevision(graph, branch);
@@ -326,7 +326,8 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
       ),
     );
   }
-  return target([findRevision(graph, text)]);
+  // A bare label names the revision that declares it, as in Alembic (`upgrade feat`).
+  return target([branchRevision(graph, text)]);
 }
 
 /**
@@ -491,7 +492,9 @@ export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, a
   const word = (text: string): R[] => (text === 'current' ? appliedHeads(graph, applied) : resolveTarget(graph, applied, text).revisions);
   const upper = end ? word(end) : graph.heads;
   const back = /^-(\d+)$/.exec(start);
-  const lower = !start || start === 'base' ? undefined : back ? fromEnd(graph, upper, -Number(back[1]), range) : word(start);
+  const from = !start ? undefined : back ? fromEnd(graph, upper, -Number(back[1]), range) : word(start);
+  // A start at base (`base`, `feat@base`) shows everything below the end.
+  const lower = from?.length ? from : undefined;
   const below = ancestors(
     graph,
     upper.map((r) => r.id),
