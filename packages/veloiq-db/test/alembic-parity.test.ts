@@ -11,6 +11,7 @@ import { prepare, withEnvironment } from '../src/commands/session';
 import { stamp } from '../src/commands/stamp';
 import { upgrade } from '../src/commands/upgrade';
 import { openDatabase } from '../src/core/orm';
+import { staleSchemaProblem } from '../src/runtime/guard';
 import { renderRevision } from '../src/core/revision-file';
 import { useRevisions } from './revision-fixtures';
 import { sampleWithDatabase, type SampleWithDatabase } from './support';
@@ -68,7 +69,6 @@ describe('branches as Alembic 1.8 moves them, on PostgreSQL', () => {
 
   test("the app's guard wants every head, and names them", async () => {
     await upgrade({ ...s.options, revision: B });
-    const { staleSchemaProblem } = await import('../src/runtime/guard');
     const problem = () =>
       withEnvironment(s.options.env, async () => {
         const db = await openDatabase(prepare(s.options));

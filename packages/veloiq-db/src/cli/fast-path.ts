@@ -36,6 +36,10 @@ const KNOWN_OPTIONS: Record<string, 'string' | 'boolean'> = {
 /** The options only some of the read-only commands take. */
 const ONLY_FOR: Record<string, string[]> = { revRange: ['history'], indicateCurrent: ['history'], resolveDependencies: ['heads'] };
 
+/** Whether the read-only executor `name` (current, history, heads) takes `option`, and of what type. */
+const takes = (name: string, option: string): 'string' | 'boolean' | undefined =>
+  Object.hasOwn(KNOWN_OPTIONS, option) && (!Object.hasOwn(ONLY_FOR, option) || ONLY_FOR[option].includes(name)) ? KNOWN_OPTIONS[option] : undefined;
+
 /** What the files say, read once; the decision itself is pure. */
 export interface WorkspaceFacts {
   nxJson: unknown;
@@ -100,7 +104,7 @@ function layer(value: unknown, where: string, executor: string): Record<string, 
   if (value.options !== undefined) {
     if (!isObject(value.options)) return `${where} options are not an object`;
     for (const [name, option] of Object.entries(value.options)) {
-      if (KNOWN_OPTIONS[name] !== typeof option) return `${where} sets option '${name}'`;
+      if (takes(executor.split(':')[1], name) !== typeof option) return `${where} sets option '${name}'`;
       // Nx interpolates {projectRoot} and friends.
       if (typeof option === 'string' && option.includes('{')) return `${where} option '${name}' holds a token`;
     }
@@ -177,8 +181,8 @@ function runWith(name: string, layers: (Record<string, unknown> | string | undef
   for (const arg of args) {
     const match = /^--([A-Za-z]+)=(.*)$/s.exec(arg);
     const [, option, value] = match ?? [];
-    if (!match || !(option in KNOWN_OPTIONS) || (ONLY_FOR[option] && !ONLY_FOR[option].includes(name))) return { fallback: `argument '${arg}'` };
-    const flag = KNOWN_OPTIONS[option] === 'boolean';
+    if (!match || !takes(name, option)) return { fallback: `argument '${arg}'` };
+    const flag = takes(name, option) === 'boolean';
     if (flag && value !== 'true' && value !== 'false') return { fallback: `argument '${arg}'` };
     options[option] = flag ? value === 'true' : value;
   }
