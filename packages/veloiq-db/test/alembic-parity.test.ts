@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { parseArgs } from '../src/cli/args';
 import { downgrade } from '../src/commands/downgrade';
 import { prepare, withEnvironment } from '../src/commands/session';
+import type { SqlResult } from '../src/commands/sql';
 import { stamp } from '../src/commands/stamp';
 import { upgrade } from '../src/commands/upgrade';
 import { openDatabase } from '../src/core/orm';
@@ -84,6 +85,19 @@ describe('branches as Alembic 1.8 moves them, on PostgreSQL', () => {
     );
     await upgrade({ ...s.options, revision: 'heads' });
     assert.equal(await problem(), undefined);
+  });
+
+  test('--sql on two heads: the script says it assumes both, and reverts both branches', async () => {
+    const offline = { ...s.options, env: { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' }, sql: true as const };
+    const script = (await downgrade({ ...offline, revision: 'heads:base' })) as SqlResult;
+    assert.match(script.sql, new RegExp(`^-- Assumes the database is at ${B} and ${C} \\(2 branches\\)\\.$`, 'm'));
+    assert.deepEqual([script.fromHeads, script.to], [[B, C], null]);
+    assert.deepEqual(
+      script.sql.match(/^drop table "\w+"/gm),
+      ['drop table "customer"', 'drop table "orders"', 'drop table "product"'],
+    );
+    const up = await upgrade({ ...offline, revision: `${A}:heads` });
+    assert.deepEqual([up.from, up.toHeads], [A, [B, C]]);
   });
 
   test("'veloiq db stamp b c' hands both revisions over", () => {

@@ -12,7 +12,7 @@ import type { HeadsResult, GraphEntry, RevisionDetail } from './heads';
 import type { BranchesResult } from './branches';
 import type { ShowResult } from './show';
 import type { MergeResult } from './merge';
-import type { Standing } from '../core/revisions';
+import { standingText } from '../core/revisions';
 import { editedRevisionAdvice } from '../core/edit-advice';
 import { requireOnUse } from '../core/on-use';
 import type { LintResult } from './lint';
@@ -96,34 +96,29 @@ function historyText(r: HistoryResult): string[] {
   });
 }
 
-/** Where the database stands: its revision, or each branch's when it is on several. */
-function at(r: Standing, none = 'base'): string {
-  if (r.heads) return `${r.heads.join(' and ')} (${r.heads.length} branches)`;
-  return r.current ?? none;
-}
 
 function upgradeText(r: UpgradeResult): string[] {
   if (r.applied.length === 0) {
-    if (r.target === 'base') return [`Nothing to upgrade: base is where every revision starts (now at ${at(r)}).`];
-    if (r.target) return [`Nothing to upgrade: ${r.target} is already applied (now at ${at(r)}${r.head ? ', head' : ''}).`];
-    return r.current ? [`Already at head (${at(r)}); nothing to apply.`] : ['No revisions to apply.'];
+    if (r.target === 'base') return [`Nothing to upgrade: base is where every revision starts (now at ${standingText(r)}).`];
+    if (r.target) return [`Nothing to upgrade: ${r.target} is already applied (now at ${standingText(r)}${r.head ? ', head' : ''}).`];
+    return r.current ? [`Already at head (${standingText(r)}); nothing to apply.`] : ['No revisions to apply.'];
   }
   return [
     ...r.applied.map((a) => `Applied ${a.id} ${a.description}`),
-    `${r.applied.length} revision${r.applied.length === 1 ? '' : 's'} applied; now at ${at(r)}${r.head ? ' (head)' : ''}.`,
+    `${r.applied.length} revision${r.applied.length === 1 ? '' : 's'} applied; now at ${standingText(r)}${r.head ? ' (head)' : ''}.`,
   ];
 }
 
 function downgradeText(r: DowngradeResult): string[] {
-  if (r.reverted.length === 0) return [`Already at ${at(r)}; nothing to revert.`];
+  if (r.reverted.length === 0) return [`Already at ${standingText(r)}; nothing to revert.`];
   return [
     ...r.reverted.map((a) => `Reverted ${a.id} ${a.description}`),
-    `${r.reverted.length} revision${r.reverted.length === 1 ? '' : 's'} reverted; now at ${at(r, 'base (no revision applied)')}.`,
+    `${r.reverted.length} revision${r.reverted.length === 1 ? '' : 's'} reverted; now at ${standingText(r, 'base (no revision applied)')}.`,
   ];
 }
 
 function stampText(r: StampResult): string[] {
-  const where = `${at(r)}${r.head && r.current ? ' (head)' : ''}`;
+  const where = `${standingText(r)}${r.head && r.current ? ' (head)' : ''}`;
   if (r.recorded.length + r.removed.length === 0) return [`Already stamped at ${where}; the record is unchanged.`];
   return [
     ...r.recorded.map((a) => `Recorded ${a.id} ${a.description}`),
