@@ -92,10 +92,7 @@ describe('branches as Alembic 1.8 moves them, on PostgreSQL', () => {
     const script = (await downgrade({ ...offline, revision: 'heads:base' })) as SqlResult;
     assert.match(script.sql, new RegExp(`^-- Assumes the database is at ${B} and ${C} \\(2 branches\\)\\.$`, 'm'));
     assert.deepEqual([script.fromHeads, script.to], [[B, C], null]);
-    assert.deepEqual(
-      script.sql.match(/^drop table "\w+"/gm),
-      ['drop table "customer"', 'drop table "orders"', 'drop table "product"'],
-    );
+    assert.deepEqual(script.sql.match(/^drop table "\w+"/gm), ['drop table "customer"', 'drop table "orders"', 'drop table "product"']);
     const up = await upgrade({ ...offline, revision: `${A}:heads` });
     assert.deepEqual([up.from, up.toHeads], [A, [B, C]]);
   });

@@ -96,7 +96,6 @@ function historyText(r: HistoryResult): string[] {
   });
 }
 
-
 function upgradeText(r: UpgradeResult): string[] {
   if (r.applied.length === 0) {
     if (r.target === 'base') return [`Nothing to upgrade: base is where every revision starts (now at ${standingText(r)}).`];

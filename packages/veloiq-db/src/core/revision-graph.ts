@@ -239,7 +239,9 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
   const target = (revisions: R[], within?: Set<string>): Target<R> => ({ revisions, spec: text, ...(within ? { within } : {}) });
   if (text === '') throw new UserError(`Invalid revision '': a revision word must not be empty. ${REVISION_HINT}`);
   if (text.includes(':')) {
-    throw new UserError(`A range such as '${text}' is for --sql only (offline, where no database says where to start). Online, give one revision: '${text.slice(text.indexOf(':') + 1) || 'head'}'.`);
+    throw new UserError(
+      `A range such as '${text}' is for --sql only (offline, where no database says where to start). Online, give one revision: '${text.slice(text.indexOf(':') + 1) || 'head'}'.`,
+    );
   }
   if (text === 'heads') return target(graph.heads);
   if (text === 'head') {
