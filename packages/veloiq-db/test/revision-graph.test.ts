@@ -51,6 +51,8 @@ const labelled = () => graphOf('a:', 'b:a@feat', 'b2:b', 'c:a');
 const twoLabels = () => graphOf('a:', 'b:a@feat', 'b2:b', 'c:a@fix', 'c2:c');
 /** The merge, then one more revision on top: a → b, c → m → d. */
 const mergedOn = () => graphOf('a:', 'b:a', 'c:a', 'm:b,c', 'd:m');
+/** The same with b labelled feat (the label runs on through m and d, as Alembic's history shows). */
+const mergedLabelled = () => graphOf('a:', 'b:a@feat', 'c:a', 'm:b,c', 'd:m');
 
 describe('the graph', () => {
   test('heads, branchpoints, mergepoints and an order with parents first', () => {
@@ -312,6 +314,8 @@ describe('upgrade plans', () => {
     [twoLabels, ['a', 'c', 'c2'], 'feat@b2', ['b', 'b2']],
     [twoLabels, [], 'fix@base', []],
     [mergedOn, ['a', 'b'], 'head', ['c', 'm', 'd']],
+    [mergedLabelled, ['a', 'b'], 'feat@head', ['c', 'm', 'd']],
+    [mergedLabelled, ['a', 'b', 'c', 'm'], '+1', ['d']],
   ]);
 });
 
@@ -344,6 +348,11 @@ describe('downgrade plans', () => {
     [mergedOn, ['a', 'b', 'c', 'm', 'd'], 'm', ['d']],
     [mergedOn, ['a', 'b', 'c', 'm', 'd'], 'base', ['d', 'm', 'c', 'b', 'a']],
     [mergedOn, ['a', 'b', 'c', 'm', 'd'], 'b@base', ['d', 'm', 'c', 'b', 'a']],
+    // Alembic 1.8 from d: `feat@-1` reverts d; `b@a` and `feat@a` revert d, m and b, keeping c.
+    [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'feat@-1', ['d']],
+    [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'b@a', ['d', 'm', 'b']],
+    [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'feat@a', ['d', 'm', 'b']],
+    [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'm-1', /^Ambiguous revision 'm-1': m is a mergepoint of b, c/],
     // Alembic: "Destination c is not a valid downgrade target from current head(s)".
     [forked, ['a', 'b'], 'c', /^Revision c is ahead of the current revision \(b\); downgrade only goes back\. To apply it use 'veloiq db upgrade c'/],
     // A gap: c applied on top of a, b (its parent) never applied.
