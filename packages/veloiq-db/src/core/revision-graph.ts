@@ -315,7 +315,7 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
     }
     // `X@rev`: rev, on X's line. Downgrading to it reverts only the child branch leading to X.
     const r = findRevision(graph, symbol);
-    if (!ancestors(graph, [from.id]).has(r.id) && !descendants(graph, [from.id]).has(r.id)) {
+    if (!sharesLineage(graph, r, from)) {
       throw new UserError(`Revision ${r.id} is not on the branch of '${branch}'. Name a revision on that branch, or the revision alone ('${r.id}').`);
     }
     const children = graph.children.get(r.id)!;
