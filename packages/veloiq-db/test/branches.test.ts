@@ -104,7 +104,8 @@ describe('two branches, two revisions: the out-of-order story on two databases',
     assert.deepEqual(now.heads, [{ id: C.id, description: C.message, head: true }]);
     assert.equal(
       toText(now),
-      `${C.id} ${C.message}\nNot at head: 1 revision behind head.\n` +
+      // C is a head of the graph, which Alembic's current marks too: `c (head)`.
+      `${C.id} ${C.message} (head)\nNot at head: 1 revision behind head.\n` +
         `The revisions have 2 heads (${B.id}, ${C.id}): apply them all with 'veloiq db upgrade heads', and join them with 'veloiq db merge -m "merge heads"'.`,
     );
     const listed = toText(await on(dev, () => history(o())));

@@ -60,6 +60,13 @@ describe('decideFastPath: runs in-process only when sure', () => {
       { executor: 'current', options: { envFile: 'b.env', json: true } },
     ],
     [
+      "Alembic's flags: --verbose, history -i",
+      facts(),
+      'db-history',
+      ['--verbose=true', '--indicateCurrent=true'],
+      { executor: 'history', options: { ...DEFAULTS, verbose: true, indicateCurrent: true } },
+    ],
+    [
       'the command line wins',
       facts({ projectJson: projectTarget('db-current', { options: { json: true } }) }),
       'db-current',
@@ -116,10 +123,10 @@ describe('decideFastPath: runs in-process only when sure', () => {
     ],
     [
       'an option the fast path does not know',
-      facts({ projectJson: projectTarget('db-current', { options: { verbose: true } }) }),
+      facts({ projectJson: projectTarget('db-current', { options: { indicateCurrent: true } }) }),
       'db-current',
       [],
-      /option 'verbose'/,
+      /option 'indicateCurrent'/,
     ],
     [
       'an option holding a token',
@@ -177,7 +184,8 @@ describe('decideFastPath: runs in-process only when sure', () => {
     ],
     ['a package.json script of that name', facts({ packageJson: { name: 'sample', scripts: { 'db-current': 'echo hi' } } }), 'db-current', [], /script/],
     ['a dotenv file Nx loads into the task', facts({ nxEnvFiles: ['apps/sample/.env'] }), 'db-current', [], /apps\/sample\/\.env/],
-    ['an unknown argument', facts(), 'db-current', ['--verbose'], /argument '--verbose'/],
+    ['an unknown argument', facts(), 'db-current', ['--bogus=true'], /argument '--bogus=true'/],
+    ["another command's option", facts(), 'db-current', ['--indicateCurrent=true'], /argument '--indicateCurrent=true'/],
     ['a revision word', facts(), 'db-history', ['head'], /argument 'head'/],
     ['--json with a strange value', facts(), 'db-current', ['--json=yes'], /argument/],
   ];

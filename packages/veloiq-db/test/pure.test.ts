@@ -40,7 +40,8 @@ describe('the revision grammar', () => {
     { spec: 'mwwxaaaa', applied: 0, index: 0 },
     { spec: 'mwwxaaaa_mwwxaaaa', applied: 0, index: 0 },
     { spec: 'mwwy', applied: 0, index: 2 },
-    { spec: 'MWWY', applied: 0, index: 2 },
+    // Case counts, as in Alembic 1.8 ("Can't locate revision identified by 'A0000001'"); the message gives the lowercase id.
+    { spec: 'MWWY', applied: 0, error: /^Unknown revision 'MWWY': revision ids are lowercase; type 'mwwy'\.$/ },
     { spec: '+0', applied: 1, error: /^Invalid revision '\+0': a relative step must not be zero\. Use head, base, -N, \+N/ },
     { spec: '+4', applied: 1, error: /^Cannot go 4 steps forward: only 3 revisions are pending\. Use 'head'/ },
     { spec: '-3', applied: 2, error: /^Cannot go 3 steps back: only 2 revisions are applied\. Use 'base'/ },

@@ -47,6 +47,12 @@ const forked = () => graphOf('a:', 'b:a', 'c:a');
 const merged = () => graphOf('a:', 'b:a', 'c:a', 'm:b,c');
 /** a → b (label feat) → b2, and a → c. */
 const labelled = () => graphOf('a:', 'b:a@feat', 'b2:b', 'c:a');
+/** Two labelled branches off a: a → b (feat) → b2, a → c (fix) → c2. */
+const twoLabels = () => graphOf('a:', 'b:a@feat', 'b2:b', 'c:a@fix', 'c2:c');
+/** The merge, then one more revision on top: a → b, c → m → d. */
+const mergedOn = () => graphOf('a:', 'b:a', 'c:a', 'm:b,c', 'd:m');
+/** The same with b labelled feat (the label runs on through m and d, as Alembic's history shows). */
+const mergedLabelled = () => graphOf('a:', 'b:a@feat', 'c:a', 'm:b,c', 'd:m');
 
 describe('the graph', () => {
   test('heads, branchpoints, mergepoints and an order with parents first', () => {
@@ -183,7 +189,26 @@ describe('revision words', () => {
   describe('with a branch label', () => {
     resolves(labelled, [
       ['feat@head', [], ['b2']],
-      ['feat@base', [], ['a']],
+      // Alembic 1.8 reads `X@base` as base itself (checked: `upgrade fix@base` applies nothing).
+      ['feat@base', [], []],
+      ['b@base', ['a', 'b'], []],
+      // `label@rev`: rev, which must be on the label's line (Alembic: "Can't locate revision").
+      ['feat@b2', [], ['b2']],
+      ['feat@a', [], ['a']],
+      ['feat@c', [], /^Revision c is not on the branch of 'feat'\. Name a revision on that branch/],
+      // A bare label is the revision declaring it; `X@heads` the heads on X's line (Alembic 1.8).
+      ['feat', [], ['b']],
+      ['feat@heads', [], ['b2']],
+      ['a@heads', [], ['b2', 'c']],
+      // Alembic: "Can't locate revision" / an AssertionError for these; ours name the word.
+      ['feat@', [], /^Invalid revision 'feat@'/],
+      ['@head', [], /^Invalid revision '@head'/],
+      ['b;', [], /^Invalid revision 'b;'/],
+      ['é', [], /^Invalid revision 'é'/],
+      // Alembic: "Range revision not allowed" online.
+      ['a:b', [], /^A range such as 'a:b' is for --sql only/],
+      // Alembic: "Can't locate revision identified by 'B'"; case counts.
+      ['B', [], /^Unknown revision 'B': revision ids are lowercase; type 'b'\.$/],
       ['feat@-1', ['a', 'b', 'b2'], ['b']],
       ['feat@+1', ['a', 'b'], ['b2']],
       // The label's line runs down to a: from a, one step along it is b, not c.
@@ -236,6 +261,10 @@ describe('history ranges', () => {
       else assert.deepEqual(run(), expected);
     });
   }
+  test('from a label@base (base, as Alembic reads it) to its head', () => {
+    // Alembic 1.8 `history -r feat@base:feat@head` on a → b (feat), a → c: a and b.
+    assert.deepEqual(idsOf(historyRange(graphOf('a:', 'b:a@feat', 'c:a'), applied(), 'feat@base:feat@head')), ['a', 'b']);
+  });
   test('on two heads, an end of heads shows both branches', () => {
     assert.deepEqual(idsOf(historyRange(forked(), applied(), 'b:')), ['b']);
     assert.deepEqual(idsOf(historyRange(forked(), applied(), 'a:heads')), ['a', 'b', 'c']);
@@ -277,6 +306,16 @@ describe('upgrade plans', () => {
     [forked, ['a', 'b'], 'b', []],
     [forked, ['a', 'b'], 'a', []],
     [forked, ['a', 'b'], 'base', []],
+    // Checked on Alembic 1.8 (differential run): one branch of two, label steps, a label@rev.
+    [forked, [], 'b@head', ['a', 'b']],
+    [forked, ['a', 'b'], 'c', ['c']],
+    [twoLabels, [], 'feat@+1', ['a']],
+    [twoLabels, ['a'], 'fix@+2', ['c', 'c2']],
+    [twoLabels, ['a', 'c', 'c2'], 'feat@b2', ['b', 'b2']],
+    [twoLabels, [], 'fix@base', []],
+    [mergedOn, ['a', 'b'], 'head', ['c', 'm', 'd']],
+    [mergedLabelled, ['a', 'b'], 'feat@head', ['c', 'm', 'd']],
+    [mergedLabelled, ['a', 'b', 'c', 'm'], '+1', ['d']],
   ]);
 });
 
@@ -290,8 +329,30 @@ describe('downgrade plans', () => {
     // Alembic: `downgrade c@-1` with heads b2 and c reverts c and keeps b2.
     [labelled, ['a', 'b', 'b2', 'c'], 'c@-1', ['c']],
     [labelled, ['a', 'b', 'b2', 'c'], 'feat@-1', ['b2']],
-    // Alembic: `downgrade feat@base` reverts the whole branch.
-    [labelled, ['a', 'b', 'b2', 'c'], 'feat@base', ['b2', 'b']],
+    // Alembic 1.8: `downgrade feat@base` is base below feat's root: with one root, everything
+    // goes, the other branch too (checked with labels on both branches).
+    [labelled, ['a', 'b', 'b2', 'c'], 'feat@base', ['c', 'b2', 'b', 'a']],
+    [forked, ['a', 'b', 'c'], 'b@base', ['c', 'b', 'a']],
+    // Two roots: only the root below the label, and what is applied above it.
+    [() => graphOf('a:', 'b:a', 'x:@other', 'y:x'), ['a', 'b', 'x', 'y'], 'other@base', ['y', 'x']],
+    // `label@rev` reverts only the child branch of rev that leads to the label (Alembic 1.8:
+    // `downgrade feat@a` keeps fix's branch, `downgrade c2@a` keeps feat's).
+    [labelled, ['a', 'b', 'b2', 'c'], 'feat@a', ['b2', 'b']],
+    [labelled, ['a', 'b', 'b2', 'c'], 'c@a', ['c']],
+    [merged, ['a', 'b', 'c', 'm'], 'b@b', ['m']],
+    [merged, ['a', 'b', 'c', 'm'], 'c@a', ['m', 'c']],
+    [twoLabels, ['a', 'b', 'b2', 'c', 'c2'], 'fix@a', ['c2', 'c']],
+    [twoLabels, ['a', 'b', 'b2', 'c', 'c2'], 'fix@-1', ['c2']],
+    // Across a merge with one more revision on top: b stays (Alembic 1.8's current: b, c).
+    [mergedOn, ['a', 'b', 'c', 'm', 'd'], 'c', ['d', 'm']],
+    [mergedOn, ['a', 'b', 'c', 'm', 'd'], 'm', ['d']],
+    [mergedOn, ['a', 'b', 'c', 'm', 'd'], 'base', ['d', 'm', 'c', 'b', 'a']],
+    [mergedOn, ['a', 'b', 'c', 'm', 'd'], 'b@base', ['d', 'm', 'c', 'b', 'a']],
+    // Alembic 1.8 from d: `feat@-1` reverts d; `b@a` and `feat@a` revert d, m and b, keeping c.
+    [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'feat@-1', ['d']],
+    [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'b@a', ['d', 'm', 'b']],
+    [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'feat@a', ['d', 'm', 'b']],
+    [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'm-1', /^Ambiguous revision 'm-1': m is a mergepoint of b, c/],
     // Alembic: "Destination c is not a valid downgrade target from current head(s)".
     [forked, ['a', 'b'], 'c', /^Revision c is ahead of the current revision \(b\); downgrade only goes back\. To apply it use 'veloiq db upgrade c'/],
     // A gap: c applied on top of a, b (its parent) never applied.
@@ -301,17 +362,34 @@ describe('downgrade plans', () => {
 });
 
 describe('stamp plans', () => {
-  for (const [graph, record, words, expected] of [
-    // Alembic: `stamp b` from m leaves b alone (c and m unrecorded); `stamp b c` two heads; `stamp m` one.
+  // As Alembic 1.8 stamps (each checked): a target replaces the applied heads on its line and
+  // keeps the other branches; --purge empties the record first.
+  const cases: [graph: () => RevisionGraph, record: string[], words: string[], expected: { record: string[]; remove: string[] }, purge?: boolean][] = [
     [merged, ['a', 'b', 'c', 'm'], ['b'], { record: [], remove: ['m', 'c'] }],
     [merged, ['a', 'b'], ['b', 'c'], { record: ['c'], remove: [] }],
     [merged, ['a', 'b', 'c'], ['m'], { record: ['m'], remove: [] }],
     [forked, [], ['heads'], { record: ['a', 'b', 'c'], remove: [] }],
-  ] as [() => RevisionGraph, string[], string[], { record: string[]; remove: string[] }][]) {
-    test(`stamp ${words.join(' ')} with ${record.join(', ') || 'nothing'} applied`, () => {
+    // Alembic: `stamp c` at b gives b and c (a branch not on b's line is added).
+    [forked, ['a', 'b'], ['c'], { record: ['c'], remove: [] }],
+    [forked, ['a', 'b'], ['c'], { record: ['c'], remove: ['b'] }, true],
+    // `stamp a` at b and c: both heads are on a's line, so both go.
+    [forked, ['a', 'b', 'c'], ['a'], { record: [], remove: ['c', 'b'] }],
+    [forked, ['a', 'b', 'c'], ['base'], { record: [], remove: ['c', 'b', 'a'] }],
+    // At d above the merge, `stamp c` leaves c alone (b, m, d unrecorded).
+    [() => graphOf('a:', 'b:a', 'c:a', 'm:b,c', 'd:m'), ['a', 'b', 'c', 'm', 'd'], ['c'], { record: [], remove: ['d', 'm', 'b'] }],
+    // Alembic records b for `stamp b a` from base (a is below b).
+    [forked, [], ['b', 'a'], { record: ['a', 'b'], remove: [] }],
+    // Alembic 1.8 fails with a KeyError on `stamp b c` from d (its bug); each word stamps its branch here.
+    [() => graphOf('a:', 'b:a', 'c:a', 'm:b,c', 'd:m'), ['a', 'b', 'c', 'm', 'd'], ['b', 'c'], { record: [], remove: ['d', 'm'] }],
+    [labelled, ['a', 'b', 'b2'], ['c'], { record: ['c'], remove: [] }],
+    // Ours only (Alembic's stamp takes no relative word): `b@-1` moves b's branch back, c stays.
+    [forked, ['a', 'b', 'c'], ['b@-1'], { record: [], remove: ['b'] }],
+  ];
+  for (const [graph, record, words, expected, purge] of cases) {
+    test(`stamp ${purge ? '--purge ' : ''}${words.join(' ')} with ${record.join(', ') || 'nothing'} applied`, () => {
       const g = graph();
-      const target = { spec: words.join(' '), revisions: words.flatMap((w) => resolveTarget(g, applied(...record), w).revisions) };
-      const plan = stampPlan(g, applied(...record), target);
+      const targets = words.map((w) => resolveTarget(g, applied(...record), w));
+      const plan = stampPlan(g, applied(...record), targets, purge);
       assert.deepEqual({ record: idsOf(plan.record), remove: idsOf(plan.remove) }, expected);
     });
   }

@@ -25,7 +25,20 @@ const PLUGIN = '@veloiq/db';
 const HARMLESS_TARGET_KEYS = new Set(['executor', 'options', 'cache', 'inputs', 'outputs', 'metadata', 'parallelism', 'dependsOn', 'configurations']);
 
 /** The executor options the fast path knows how to pass (the schemas of current and history). */
-const KNOWN_OPTIONS: Record<string, 'string' | 'boolean'> = { envFile: 'string', json: 'boolean', revRange: 'string' };
+const KNOWN_OPTIONS: Record<string, 'string' | 'boolean'> = {
+  envFile: 'string',
+  json: 'boolean',
+  revRange: 'string',
+  verbose: 'boolean',
+  indicateCurrent: 'boolean',
+  resolveDependencies: 'boolean',
+};
+/** The options only some of the read-only commands take. */
+const ONLY_FOR: Record<string, string[]> = { revRange: ['history'], indicateCurrent: ['history'], resolveDependencies: ['heads'] };
+
+/** Whether the read-only executor `name` (current, history, heads) takes `option`, and of what type. */
+const takes = (name: string, option: string): 'string' | 'boolean' | undefined =>
+  Object.hasOwn(KNOWN_OPTIONS, option) && (!Object.hasOwn(ONLY_FOR, option) || ONLY_FOR[option].includes(name)) ? KNOWN_OPTIONS[option] : undefined;
 
 /** What the files say, read once; the decision itself is pure. */
 export interface WorkspaceFacts {
@@ -91,7 +104,7 @@ function layer(value: unknown, where: string, executor: string): Record<string, 
   if (value.options !== undefined) {
     if (!isObject(value.options)) return `${where} options are not an object`;
     for (const [name, option] of Object.entries(value.options)) {
-      if (KNOWN_OPTIONS[name] !== typeof option) return `${where} sets option '${name}'`;
+      if (takes(executor.split(':')[1], name) !== typeof option) return `${where} sets option '${name}'`;
       // Nx interpolates {projectRoot} and friends.
       if (typeof option === 'string' && option.includes('{')) return `${where} option '${name}' holds a token`;
     }
@@ -166,11 +179,12 @@ function runWith(name: string, layers: (Record<string, unknown> | string | undef
   const options: Record<string, string | boolean> = { envFile: '.env', json: false };
   for (const l of layers) if (isObject(l) && isObject(l.options)) Object.assign(options, l.options);
   for (const arg of args) {
-    const match = /^--(envFile|json|revRange)=(.*)$/s.exec(arg);
-    if (!match || (match[1] === 'revRange' && name !== 'history')) return { fallback: `argument '${arg}'` };
-    const [, option, value] = match;
-    if (option === 'json' && value !== 'true' && value !== 'false') return { fallback: `argument '${arg}'` };
-    options[option] = option === 'json' ? value === 'true' : value;
+    const match = /^--([A-Za-z]+)=(.*)$/s.exec(arg);
+    const [, option, value] = match ?? [];
+    if (!match || !takes(name, option)) return { fallback: `argument '${arg}'` };
+    const flag = takes(name, option) === 'boolean';
+    if (flag && value !== 'true' && value !== 'false') return { fallback: `argument '${arg}'` };
+    options[option] = flag ? value === 'true' : value;
   }
   return { run: { executor: name, options } };
 }

@@ -1,21 +1,23 @@
 import { openFolder } from './folder';
 import { isBranchpoint } from '../core/revision-graph';
 import type { CommandOptions } from './session';
-import { graphEntry, type GraphEntry } from './heads';
+import { graphEntry, revisionDetail, type GraphEntry, type RevisionDetail, type VerboseOption } from './heads';
 
 export interface BranchesResult {
   kind: 'branches';
   /** Each revision two or more revisions name as parent, with those children. */
   branchpoints: (GraphEntry & { children: GraphEntry[] })[];
+  /** With `verbose`: each branchpoint in full. */
+  details?: RevisionDetail[];
 }
 
 /** The branchpoints of the revision graph and their children, as `alembic branches` (reads files only). */
-export async function branches(options: CommandOptions): Promise<BranchesResult> {
-  const { graph } = await openFolder(options);
+export async function branches(options: CommandOptions & VerboseOption): Promise<BranchesResult> {
+  const { graph, show } = await openFolder(options);
+  const points = graph.revisions.filter((r) => isBranchpoint(graph, r));
   return {
     kind: 'branches',
-    branchpoints: graph.revisions
-      .filter((r) => isBranchpoint(graph, r))
-      .map((r) => ({ ...graphEntry(graph, r), children: graph.children.get(r.id)!.map((c) => graphEntry(graph, c)) })),
+    branchpoints: points.map((r) => ({ ...graphEntry(graph, r), children: graph.children.get(r.id)!.map((c) => graphEntry(graph, c)) })),
+    ...(options.verbose ? { details: points.map((r) => revisionDetail(graph, r, show)) } : {}),
   };
 }

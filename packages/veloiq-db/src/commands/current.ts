@@ -1,3 +1,5 @@
+import { shownPath } from '../core/paths';
+import { revisionDetail, type RevisionDetail, type VerboseOption } from './heads';
 import { notifier, withReadOnlyDatabase, readPosition, type CommandOptions } from './session';
 
 export interface AppliedHead {
@@ -22,10 +24,12 @@ export interface CurrentResult {
   heads: AppliedHead[];
   /** The heads of the revision graph; more than one means branches wait for 'veloiq db merge'. */
   graphHeads: string[];
+  /** With `verbose`: each applied head in full. */
+  details?: RevisionDetail[];
 }
 
 /** The revisions applied now (one per branch), and whether the database is at head. */
-export function current(options: CommandOptions): Promise<CurrentResult> {
+export function current(options: CommandOptions & VerboseOption): Promise<CurrentResult> {
   return withReadOnlyDatabase(options, async (db) => {
     const position = await readPosition(db, notifier(options));
     const { revisions, graph } = position;
@@ -40,6 +44,7 @@ export function current(options: CommandOptions): Promise<CurrentResult> {
       pending,
       heads: position.heads.map((r) => ({ id: r.id, description: r.description, head: graph.heads.includes(r) })),
       graphHeads: graph.heads.map((r) => r.id),
+      ...(options.verbose ? { details: position.heads.map((r) => revisionDetail(graph, r, (path) => shownPath(path, options.projectRoot, options.cwd))) } : {}),
     };
   });
 }

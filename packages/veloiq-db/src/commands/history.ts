@@ -1,4 +1,6 @@
 import { historyRange, isBranchpoint, isMergepoint, labelsOf } from '../core/revision-graph';
+import { shownPath } from '../core/paths';
+import { revisionDetail, type RevisionDetail, type VerboseOption } from './heads';
 import { notifier, withReadOnlyDatabase, readPosition, type CommandOptions } from './session';
 
 export interface HistoryEntry {
@@ -26,9 +28,11 @@ export interface HistoryResult {
   kind: 'history';
   /** Oldest first: parents before children. */
   revisions: HistoryEntry[];
+  /** With `verbose`: each shown revision in full, in the same order. */
+  details?: RevisionDetail[];
 }
 
-export interface HistoryOptions extends CommandOptions {
+export interface HistoryOptions extends CommandOptions, VerboseOption {
   /** Alembic's `history -r start:end`: only the revisions in that range. */
   revRange?: string;
 }
@@ -42,6 +46,7 @@ export function history(options: HistoryOptions): Promise<HistoryResult> {
     const shown = options.revRange === undefined ? graph.revisions : historyRange(graph, position.appliedNames, options.revRange);
     return {
       kind: 'history',
+      ...(options.verbose ? { details: shown.map((r) => revisionDetail(graph, r, (path) => shownPath(path, options.projectRoot, options.cwd))) } : {}),
       revisions: shown.map((r) => ({
         id: r.id,
         description: r.description,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { UserError } from '../core/errors';
 import { openFolder } from './folder';
 import { writeHeadFile } from '../core/head-file';
-import { ancestors, resolveTarget, type RevisionGraph } from '../core/revision-graph';
+import { resolveTarget, type RevisionGraph } from '../core/revision-graph';
 import { assertWritableFolder, descriptionLine, renderRevision, writeRevisionFile } from '../core/revision-file';
 import { nextRevisionId, slugOf, type Revision } from '../core/revisions';
 import type { CommandOptions } from './session';
@@ -19,7 +19,7 @@ export interface MergeResult {
   revision: { id: string; description: string; path: string; parents: string[] };
 }
 
-/** The parents to join: each word names revisions, none may already include another. */
+/** The parents to join: each word names revisions, all of them heads. */
 function parentsOf(graph: RevisionGraph<Revision>, words: string[]): Revision[] {
   const parents = [...new Set(words.flatMap((word) => resolveTarget(graph, new Set(), word).revisions))];
   if (parents.length < 2) {
@@ -30,10 +30,13 @@ function parentsOf(graph: RevisionGraph<Revision>, words: string[]): Revision[] 
     );
   }
   for (const r of parents) {
-    const below = ancestors(graph, [r.id]);
-    const inside = parents.find((other) => other !== r && below.has(other.id));
-    if (inside)
-      throw new UserError(`${r.id} already includes ${inside.id} (it descends from it), so there is nothing to join. Give revisions on different branches.`);
+    // As Alembic (without --splice): a merge joins heads; a revision with children would start yet another branch.
+    if (!graph.heads.includes(r)) {
+      const after = graph.children.get(r.id)!.map((c) => c.id);
+      throw new UserError(
+        `Revision ${r.id} is not a head (${after.join(', ')} come${after.length === 1 ? 's' : ''} after it): a merge joins heads. Give the heads to join ('veloiq db heads' lists them), or none for all of them.`,
+      );
+    }
   }
   return parents;
 }

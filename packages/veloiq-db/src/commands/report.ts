@@ -8,11 +8,11 @@ import type { GenerateResult } from './generate';
 import type { MigrateResult } from './migrate';
 import type { CheckResult } from './check';
 import type { StatusResult } from './status';
-import type { HeadsResult, GraphEntry } from './heads';
+import type { HeadsResult, GraphEntry, RevisionDetail } from './heads';
 import type { BranchesResult } from './branches';
 import type { ShowResult } from './show';
 import type { MergeResult } from './merge';
-import type { Standing } from '../core/revisions';
+import { standingText } from '../core/revisions';
 import { editedRevisionAdvice } from '../core/edit-advice';
 import { requireOnUse } from '../core/on-use';
 import type { LintResult } from './lint';
@@ -52,6 +52,7 @@ function headsLine(graphHeads: string[]): string[] {
 }
 
 function currentText(r: CurrentResult): string[] {
+  if (r.details) return r.details.flatMap((d) => detailText(d));
   if (r.headId === null) return ['No revisions exist yet. Create one with: veloiq db migrate -m "message"'];
   if (r.id === null) return [`No revision applied (base); ${behind(r.pending)}. Run: veloiq db upgrade`, ...headsLine(r.graphHeads)];
   if (r.heads.length > 1) {
@@ -61,12 +62,22 @@ function currentText(r: CurrentResult): string[] {
       ...headsLine(r.graphHeads),
     ];
   }
-  if (r.graphHeads.length > 1) return [`${r.id} ${r.description}`, `Not at head: ${behind(r.pending)}.`, ...headsLine(r.graphHeads)];
+  if (r.graphHeads.length > 1) {
+    // One branch's head is a head (Alembic marks it so), though the other branch waits.
+    return [`${r.id} ${r.description}${r.heads[0].head ? ' (head)' : ''}`, `Not at head: ${behind(r.pending)}.`, ...headsLine(r.graphHeads)];
+  }
   return [`${r.id} ${r.description}`, r.head ? 'At head.' : `Not at head: ${behind(r.pending)} (head is ${r.headId}). Run: veloiq db upgrade`];
 }
 
 function historyText(r: HistoryResult): string[] {
   if (r.revisions.length === 0) return ['No revisions yet. Create one with: veloiq db migrate -m "message"'];
+  if (r.details) {
+    const details = r.details;
+    return r.revisions
+      .map((e, i) => detailText(details[i], e.current && 'current', !e.applied && 'pending'))
+      .reverse()
+      .flat();
+  }
   // The database applied them in another order than listed (a revision arrived late): say so.
   const applied = r.revisions.filter((e) => e.applied);
   const reordered = applied.some((e, i) => e.appliedOrder !== i + 1);
@@ -85,34 +96,28 @@ function historyText(r: HistoryResult): string[] {
   });
 }
 
-/** Where the database stands: its revision, or each branch's when it is on several. */
-function at(r: Standing, none = 'base'): string {
-  if (r.heads) return `${r.heads.join(' and ')} (${r.heads.length} branches)`;
-  return r.current ?? none;
-}
-
 function upgradeText(r: UpgradeResult): string[] {
   if (r.applied.length === 0) {
-    if (r.target === 'base') return [`Nothing to upgrade: base is where every revision starts (now at ${at(r)}).`];
-    if (r.target) return [`Nothing to upgrade: ${r.target} is already applied (now at ${at(r)}${r.head ? ', head' : ''}).`];
-    return r.current ? [`Already at head (${at(r)}); nothing to apply.`] : ['No revisions to apply.'];
+    if (r.target === 'base') return [`Nothing to upgrade: base is where every revision starts (now at ${standingText(r)}).`];
+    if (r.target) return [`Nothing to upgrade: ${r.target} is already applied (now at ${standingText(r)}${r.head ? ', head' : ''}).`];
+    return r.current ? [`Already at head (${standingText(r)}); nothing to apply.`] : ['No revisions to apply.'];
   }
   return [
     ...r.applied.map((a) => `Applied ${a.id} ${a.description}`),
-    `${r.applied.length} revision${r.applied.length === 1 ? '' : 's'} applied; now at ${at(r)}${r.head ? ' (head)' : ''}.`,
+    `${r.applied.length} revision${r.applied.length === 1 ? '' : 's'} applied; now at ${standingText(r)}${r.head ? ' (head)' : ''}.`,
   ];
 }
 
 function downgradeText(r: DowngradeResult): string[] {
-  if (r.reverted.length === 0) return [`Already at ${at(r)}; nothing to revert.`];
+  if (r.reverted.length === 0) return [`Already at ${standingText(r)}; nothing to revert.`];
   return [
     ...r.reverted.map((a) => `Reverted ${a.id} ${a.description}`),
-    `${r.reverted.length} revision${r.reverted.length === 1 ? '' : 's'} reverted; now at ${at(r, 'base (no revision applied)')}.`,
+    `${r.reverted.length} revision${r.reverted.length === 1 ? '' : 's'} reverted; now at ${standingText(r, 'base (no revision applied)')}.`,
   ];
 }
 
 function stampText(r: StampResult): string[] {
-  const where = `${at(r)}${r.head && r.current ? ' (head)' : ''}`;
+  const where = `${standingText(r)}${r.head && r.current ? ' (head)' : ''}`;
   if (r.recorded.length + r.removed.length === 0) return [`Already stamped at ${where}; the record is unchanged.`];
   return [
     ...r.recorded.map((a) => `Recorded ${a.id} ${a.description}`),
@@ -129,23 +134,34 @@ function entryLine(e: GraphEntry, ...marks: (string | false)[]): string {
 
 function headsText(r: HeadsResult): string[] {
   if (r.heads.length === 0) return ['No revisions yet. Create one with: veloiq db migrate -m "message"'];
+  if (r.details) return [...r.details.flatMap((d) => detailText(d)), ...headsLine(r.heads.map((h) => h.id))];
   return [...r.heads.map((h) => entryLine(h, 'head')), ...headsLine(r.heads.map((h) => h.id))];
 }
 
 function branchesText(r: BranchesResult): string[] {
   if (r.branchpoints.length === 0) return ['No branchpoints: every revision has at most one child.'];
+  if (r.details) return r.details.flatMap((d) => detailText(d));
   return r.branchpoints.flatMap((b) => [entryLine(b, 'branchpoint'), ...b.children.map((c) => `  -> ${entryLine(c)}`)]);
 }
 
 function showText(r: ShowResult): string[] {
+  return detailText(r).slice(0, -1);
+}
+
+/** One revision in full (show, and the --verbose listings, blocks separated by an empty line). */
+function detailText(r: RevisionDetail, ...marks: (string | false)[]): string[] {
   return [
-    `Revision: ${r.id}${[r.head && ' (head)', r.branchpoint && ' (branchpoint)', r.mergepoint && ' (mergepoint)'].filter(Boolean).join('')}`,
+    `Revision: ${r.id}${[r.head && 'head', r.branchpoint && 'branchpoint', r.mergepoint && 'mergepoint', ...marks]
+      .filter(Boolean)
+      .map((mark) => ` (${mark})`)
+      .join('')}`,
     `Parent: ${r.parents.join(', ') || 'base'}`,
     `Children: ${r.children.join(', ') || '(none)'}`,
     ...(r.labels.length ? [`Branch labels: ${r.labels.join(', ')}`] : []),
     `Path: ${r.path}`,
     '',
     `    ${r.description}`,
+    '',
   ];
 }
 

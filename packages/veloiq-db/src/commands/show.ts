@@ -1,22 +1,16 @@
 import { UserError } from '../core/errors';
 import { openFolder } from './folder';
-import { findRevision, isBranchpoint, isMergepoint } from '../core/revision-graph';
+import { findRevision } from '../core/revision-graph';
 import type { CommandOptions } from './session';
-import { graphEntry, type GraphEntry } from './heads';
+import { revisionDetail, type RevisionDetail } from './heads';
 
 export interface ShowOptions extends CommandOptions {
   /** A revision id or unique prefix (or its file name). */
   revision?: string | number;
 }
 
-export interface ShowResult extends GraphEntry {
+export interface ShowResult extends RevisionDetail {
   kind: 'show';
-  name: string;
-  path: string;
-  children: string[];
-  head: boolean;
-  branchpoint: boolean;
-  mergepoint: boolean;
 }
 
 /** One revision: parents, children, labels, file, as `alembic show` (reads files only). */
@@ -26,14 +20,5 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
     throw new UserError("show needs a revision: an id or a unique prefix of one. Example: 'veloiq db show <id>' (see 'veloiq db history').");
   }
   const r = findRevision(graph, String(options.revision).trim());
-  return {
-    kind: 'show',
-    ...graphEntry(graph, r),
-    name: r.name,
-    path: shown(r.path),
-    children: graph.children.get(r.id)!.map((c) => c.id),
-    head: graph.heads.includes(r),
-    branchpoint: isBranchpoint(graph, r),
-    mergepoint: isMergepoint(r),
-  };
+  return { kind: 'show', ...revisionDetail(graph, r, shown) };
 }

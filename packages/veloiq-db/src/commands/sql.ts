@@ -4,7 +4,7 @@ import type { Database } from '../core/orm';
 import { downgradePlan, requireDowngradeRevision, revertAll, rewriteRecord, stampPlan } from '../core/plans';
 import { ensureRecordTable, recordApplied } from '../core/record';
 import { assertDirection, upgradePlan } from '../core/revision-graph';
-import { listRevisions, positionAt, resolveRevision, standingOf, type Position } from '../core/revisions';
+import { listRevisions, positionAt, resolveRevision, standingOf, standingText, type Position } from '../core/revisions';
 import { applyRevisions } from '../core/runner';
 import { prepare, withEnvironment, type CommandOptions } from './session';
 
@@ -20,8 +20,12 @@ export interface SqlResult {
   command: SqlCommand;
   /** Where the script assumes the database starts (id, null for base). */
   from: string | null;
+  /** Every head the script assumes applied, when it assumes several branches. */
+  fromHeads?: string[];
   /** Where the script leaves it. */
   to: string | null;
+  /** Every head applied afterwards, when several branches are. */
+  toHeads?: string[];
   /** The SQL script: statements end with `;`, comments name each revision. */
   sql: string;
 }
@@ -30,6 +34,8 @@ export interface SqlOptions extends CommandOptions {
   /** The revision argument; offline it may be a range `from:to`. */
   revision?: string | number;
   transactionPerMigration?: boolean;
+  /** stamp: empty the record first. */
+  purge?: boolean;
 }
 
 export interface OfflineRun {
@@ -73,14 +79,22 @@ async function writeScript(
     const all = positionAt(revisions, { revisions, spec: 'heads' });
     const start = defaultFrom === 'head' ? all : positionAt(revisions, { revisions: [], spec: 'base' });
     const position = fromSpec ? positionAt(revisions, resolveRevision(fromSpec, start)) : start;
-    const fromId = standingOf(position).current;
+    const from = standingOf(position);
     script.comment(
       `veloiq db ${command} --sql: offline script, nothing was run.\n` +
-        `Assumes the database is at ${fromId ?? 'base'}${colon === -1 ? ` (give <from>:<to> to start elsewhere)` : ''}.`,
+        `Assumes the database is at ${standingText(from)}${colon === -1 ? ` (give <from>:<to> to start elsewhere)` : ''}.`,
     );
-    const to = standingOf(position, await work({ db, script, position, target })).current;
-    if (script.statements === 0) script.comment(`Nothing to run: the database would already be at ${to ?? 'base'}.`);
-    return { kind: 'sql', command, from: fromId, to, sql: script.toString() };
+    const to = standingOf(position, await work({ db, script, position, target }));
+    if (script.statements === 0) script.comment(`Nothing to run: the database would already be at ${standingText(to)}.`);
+    return {
+      kind: 'sql',
+      command,
+      from: from.current,
+      ...(from.heads ? { fromHeads: from.heads } : {}),
+      to: to.current,
+      ...(to.heads ? { toHeads: to.heads } : {}),
+      sql: script.toString(),
+    };
   } finally {
     await db.close();
   }
@@ -99,7 +113,7 @@ export function upgradeSql(options: SqlOptions): Promise<SqlResult> {
     const pending = upgradePlan(position.graph, position.appliedNames, to);
     if (target !== undefined && target !== 'head' && pending.length === 0) {
       throw new UserError(
-        `Revision ${to.revisions.map((r) => r.id).join(', ') || 'base'} is not after the script's starting point (${standingOf(position).current ?? 'base'}). ` +
+        `Revision ${to.revisions.map((r) => r.id).join(', ') || 'base'} is not after the script's starting point (${standingText(standingOf(position))}). ` +
           `Give a later revision, or a range such as 'base:${target}'.`,
       );
     }
@@ -134,7 +148,7 @@ export function downgradeSql(options: SqlOptions): Promise<SqlResult> {
 /** `stamp --sql`: the statements that rewrite the record, from base unless given `from:to`. */
 export function stampSql(options: SqlOptions): Promise<SqlResult> {
   return offlineScript('stamp', options, 'base', async ({ db, script, position, target }) => {
-    const change = stampPlan(position, target ?? 'head');
+    const change = stampPlan(position, target ?? 'head', options.purge);
     if (change.record.length + change.remove.length > 0) {
       await db.orm.em.getConnection().transactional((ctx) => rewriteRecord(db, change, ctx, (text) => script.comment(text)));
     }

@@ -8,6 +8,8 @@ export interface StampOptions extends CommandOptions {
   revision?: string | number;
   /** Print the SQL instead of running it; connects to nothing. */
   sql?: boolean;
+  /** Empty the record first (Alembic's `stamp --purge`): exactly the targets and their ancestors stay recorded. */
+  purge?: boolean;
 }
 
 type Entry = Pick<Revision, 'id' | 'description'>;
@@ -22,9 +24,9 @@ export interface StampResult extends Standing {
 
 /**
  * Marks the database as being at a revision without running any migration SQL: afterwards the
- * record holds exactly the revisions up to the target (rows are added or removed as needed), so
- * a database whose tables were made another way comes under migration control. `stamp base`
- * clears the record.
+ * record holds the revisions up to the target (rows are added or removed as needed on its
+ * branch; other branches stay, as in Alembic, unless `purge`), so a database whose tables were
+ * made another way comes under migration control. `stamp base` clears the record.
  */
 export function stamp(options: StampOptions): Promise<StampResult | SqlResult> {
   if (options.sql) return stampSql(options);
@@ -32,7 +34,7 @@ export function stamp(options: StampOptions): Promise<StampResult | SqlResult> {
     options,
     async (db) => {
       const position = await readPosition(db);
-      const change = stampPlan(position, options.revision ?? 'head');
+      const change = stampPlan(position, options.revision ?? 'head', options.purge);
       if (change.record.length + change.remove.length > 0) {
         await db.orm.em.getConnection().transactional((ctx) => rewriteRecord(db, change, ctx));
       }

@@ -48,16 +48,14 @@ export interface StampPlan {
 }
 
 /**
- * What must change in the record so that exactly the targets and their ancestors are recorded.
- * Several words (`stamp b c`, as Alembic takes them) stamp each branch.
+ * What must change in the record for the stamp, as Alembic's: each target replaces the applied
+ * revisions on its own branch and keeps the others; `purge` first empties the record, so exactly
+ * the targets and their ancestors are recorded. Several words (`stamp b c`) stamp each branch.
  */
-export function stampPlan(position: Position, spec: string | number): StampPlan {
+export function stampPlan(position: Position, spec: string | number, purge = false): StampPlan {
   const words = String(spec).trim().split(/\s+/);
   const targets = words.map((word) => resolveRevision(word, position));
-  const { record, remove: unwanted } = stampOnGraph(position.graph, position.appliedNames, {
-    spec: String(spec),
-    revisions: targets.flatMap((t) => t.revisions),
-  });
+  const { record, remove: unwanted } = stampOnGraph(position.graph, position.appliedNames, targets, purge);
   const known = new Set(position.revisions.map((r) => r.name));
   const remove = [...unwanted.map((r) => r.name), ...[...position.appliedNames].filter((name) => !known.has(name))];
   const idOf = new Map(position.revisions.map((r) => [r.name, r.id]));

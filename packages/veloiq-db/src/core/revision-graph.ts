@@ -146,7 +146,7 @@ export function multipleHeadsError(graph: RevisionGraph, spec: string): UserErro
 const RELATIVE = /^(?:([^@]+)@)?(\w+)?([+-])(\d+)$/;
 
 export const REVISION_HINT =
-  "Use head, base, -N, +N, heads, <label>@head, <label>@base, <rev>@+N, <rev>@-N, <rev>+N, head-N, or a revision id or unique prefix (see 'veloiq db history').";
+  "Use head, base, -N, +N, heads, <label>@head, <label>@base, <label>@<rev>, <rev>@+N, <rev>@-N, <rev>+N, head-N, a revision id or unique prefix, or a branch label (see 'veloiq db history').";
 
 /** What a revision word names: a set of revisions (empty for base). */
 export interface Target<R extends GraphRevision = GraphRevision> {
@@ -165,7 +165,8 @@ export function findRevision<R extends GraphRevision>(graph: RevisionGraph<R>, t
   if (!/^[0-9A-Za-z_]+$/.test(text)) throw new UnknownRevisionError(text, `Invalid revision '${text}'. ${REVISION_HINT}`);
   const exact = graph.revisions.find((r) => r.id === text || r.name === text);
   if (exact) return exact;
-  const matches = graph.revisions.filter((r) => r.id.startsWith(text.toLowerCase())).sort((a, b) => (a.id < b.id ? -1 : 1));
+  // Case counts, as in Alembic: 'A1B2' is no revision of 'a1b2...' (the message says so).
+  const matches = graph.revisions.filter((r) => r.id.startsWith(text)).sort((a, b) => (a.id < b.id ? -1 : 1));
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
     throw new AmbiguousRevisionError(
@@ -174,7 +175,13 @@ export function findRevision<R extends GraphRevision>(graph: RevisionGraph<R>, t
       `Ambiguous revision '${text}': it starts ${matches.length} ids (${ids(matches)}). Type more of the id.`,
     );
   }
-  throw new UnknownRevisionError(text, `Unknown revision '${text}': no revision id starts with it. Run 'veloiq db history' to see the ids.`);
+  const cased = graph.revisions.some((r) => r.id.startsWith(text.toLowerCase()));
+  throw new UnknownRevisionError(
+    text,
+    cased
+      ? `Unknown revision '${text}': revision ids are lowercase; type '${text.toLowerCase()}'.`
+      : `Unknown revision '${text}': no revision id starts with it. Run 'veloiq db history' to see the ids.`,
+  );
 }
 
 /** N steps from `from` (ids; empty = base) towards the heads (+) or base (-), never across a fork. */
@@ -231,6 +238,11 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
   const text = String(spec).trim();
   const target = (revisions: R[], within?: Set<string>): Target<R> => ({ revisions, spec: text, ...(within ? { within } : {}) });
   if (text === '') throw new UserError(`Invalid revision '': a revision word must not be empty. ${REVISION_HINT}`);
+  if (text.includes(':')) {
+    throw new UserError(
+      `A range such as '${text}' is for --sql only (offline, where no database says where to start). Online, give one revision: '${text.slice(text.indexOf(':') + 1) || 'head'}'.`,
+    );
+  }
   if (text === 'heads') return target(graph.heads);
   if (text === 'head') {
     if (graph.heads.length > 1) throw multipleHeadsError(graph, text);
@@ -238,7 +250,7 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
   }
   if (text === 'base') return target([]);
   const relative = RELATIVE.exec(text);
-  const anchored = /^(.+)@(head|base)$/.exec(text);
+  const anchored = /^([^@]+)@([^@]+)$/.exec(text);
   if (relative) {
     const [, label, symbol, sign, count] = relative;
     const steps = Number(count) * (sign === '-' ? -1 : 1);
@@ -281,20 +293,43 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
     );
   }
   if (anchored) {
-    const members = branchOf(graph, anchored[1]);
-    if (anchored[2] === 'head') {
+    const [, branch, symbol] = anchored;
+    if (symbol === 'head' || symbol === 'heads') {
+      const members = branchOf(graph, branch);
       const heads = graph.heads.filter((h) => members.has(h.id));
-      if (heads.length > 1) throw multipleHeadsError({ ...graph, heads }, text);
+      if (heads.length > 1 && symbol === 'head') throw multipleHeadsError({ ...graph, heads }, text);
       return target(heads);
     }
-    // The point below the branch's first revision: downgrading to it reverts the whole branch.
-    const first = graph.revisions.find((r) => members.has(r.id))!;
+    const from = branchRevision(graph, branch);
+    if (symbol === 'base') {
+      // Alembic reads `X@base` as base itself: downgrading to it reverts the root(s) below X
+      // and everything applied above them, other branches off those roots included.
+      const roots = graph.revisions.filter((r) => r.parents.length === 0 && ancestors(graph, [from.id]).has(r.id));
+      return target(
+        [],
+        descendants(
+          graph,
+          roots.map((r) => r.id),
+        ),
+      );
+    }
+    // `X@rev`: rev, on X's line. Downgrading to it reverts only the child branch leading to X.
+    const r = findRevision(graph, symbol);
+    if (!sharesLineage(graph, r, from)) {
+      throw new UserError(`Revision ${r.id} is not on the branch of '${branch}'. Name a revision on that branch, or the revision alone ('${r.id}').`);
+    }
+    const children = graph.children.get(r.id)!;
+    const onLine = children.length > 1 ? children.filter((c) => ancestors(graph, [from.id]).has(c.id)) : children;
     return target(
-      first.parents.map((id) => graph.byId.get(id)!),
-      members,
+      [r],
+      descendants(
+        graph,
+        onLine.map((c) => c.id),
+      ),
     );
   }
-  return target([findRevision(graph, text)]);
+  // A bare label names the revision that declares it, as in Alembic (`upgrade feat`).
+  return target([branchRevision(graph, text)]);
 }
 
 /**
@@ -328,6 +363,11 @@ export function assertDirection(command: 'upgrade' | 'downgrade', spec: string |
   if (command === 'downgrade' && match[3] === '+') {
     throw new UserError(`downgrade goes back, and '${word}' counts forward from the current revision. To apply, run 'veloiq db upgrade ${word}'.`);
   }
+}
+
+/** The revision a branch word names: the one declaring the label, or the revision itself. */
+function branchRevision<R extends GraphRevision>(graph: RevisionGraph<R>, word: string): R {
+  return graph.revisions.find((r) => r.labels.includes(word)) ?? findRevision(graph, word);
 }
 
 /** A label's members, or a revision and its descendants. */
@@ -403,11 +443,38 @@ export function downgradePlan<R extends GraphRevision>(graph: RevisionGraph<R>, 
   return graph.revisions.filter((r) => names.has(r.name) && applied.has(r.name)).reverse();
 }
 
-/** What `stamp` changes so that the record holds exactly the targets and their ancestors. */
-export function stampPlan<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, target: Target<R>): { record: R[]; remove: R[] } {
+/** Whether one revision descends from the other (either way), or they are the same. */
+function sharesLineage(graph: RevisionGraph, a: GraphRevision, b: GraphRevision): boolean {
+  return ancestors(graph, [a.id]).has(b.id) || ancestors(graph, [b.id]).has(a.id);
+}
+
+/**
+ * What `stamp` changes, as Alembic stamps: each target replaces the applied heads on its own line
+ * (below or above it) and leaves the other branches recorded; a target on no applied line adds
+ * a branch; base (a word naming no revision) clears the record. `purge` starts from an empty
+ * record, so exactly the targets and their ancestors are recorded afterwards.
+ */
+export function stampPlan<R extends GraphRevision>(
+  graph: RevisionGraph<R>,
+  applied: ReadonlySet<string>,
+  targets: readonly Target<R>[],
+  purge = false,
+): { record: R[]; remove: R[] } {
+  const before = purge ? [] : appliedHeads(graph, applied);
+  const dests = targets.flatMap((t) => (t.revisions.length === 0 ? [undefined] : t.revisions));
+  // As Alembic, the heads each target may replace are those on the line of any target; a word
+  // that walks one branch (`b@-1`, `feat@base`) replaces only that branch's.
+  const onLines = before.filter((h) =>
+    targets.some((t) => (!t.within || t.within.has(h.id)) && (t.revisions.length === 0 || t.revisions.some((d) => sharesLineage(graph, h, d)))),
+  );
+  let heads = new Set<R>(before);
+  for (const dest of dests) {
+    if (!dest) heads = new Set([...heads].filter((h) => !onLines.includes(h)));
+    else if (!heads.has(dest)) heads = new Set([...[...heads].filter((h) => !onLines.includes(h) || !sharesLineage(graph, h, dest)), dest]);
+  }
   const wanted = ancestors(
     graph,
-    target.revisions.map((r) => r.id),
+    [...heads].map((r) => r.id),
   );
   return {
     record: graph.revisions.filter((r) => wanted.has(r.id) && !applied.has(r.name)),
@@ -427,7 +494,9 @@ export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, a
   const word = (text: string): R[] => (text === 'current' ? appliedHeads(graph, applied) : resolveTarget(graph, applied, text).revisions);
   const upper = end ? word(end) : graph.heads;
   const back = /^-(\d+)$/.exec(start);
-  const lower = !start || start === 'base' ? undefined : back ? fromEnd(graph, upper, -Number(back[1]), range) : word(start);
+  const from = !start ? undefined : back ? fromEnd(graph, upper, -Number(back[1]), range) : word(start);
+  // A start at base (`base`, `feat@base`) shows everything below the end.
+  const lower = from?.length ? from : undefined;
   const below = ancestors(
     graph,
     upper.map((r) => r.id),

@@ -153,6 +153,12 @@ export interface Standing {
   head: boolean;
 }
 
+/** Where the database stands, in words: its revision, or each branch's when it is on several. */
+export function standingText(s: Standing, none = 'base'): string {
+  if (s.heads) return `${s.heads.join(' and ')} (${s.heads.length} branches)`;
+  return s.current ?? none;
+}
+
 /** Where a record (by default the position's own) leaves the database. */
 export function standingOf(position: Position, applied: Iterable<string> = position.appliedNames): Standing {
   const after = positionOf(position.revisions, applied);

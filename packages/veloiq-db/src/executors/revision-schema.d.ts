@@ -5,4 +5,6 @@ export interface RevisionSchema {
   envFile?: string;
   json?: boolean;
   lockTimeout?: number;
+  /** stamp only: empty the record first. */
+  purge?: boolean;
 }

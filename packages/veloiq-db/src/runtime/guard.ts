@@ -38,26 +38,31 @@ async function existingEntityTables(db: Database): Promise<string[]> {
 export async function staleSchemaProblem(db: Database): Promise<string | undefined> {
   const revisions = listRevisions(db.migrationsDir);
   if (revisions.length === 0) return undefined;
-  const head = revisions.at(-1)!.id;
+  // Several heads (branches not merged yet): the database is ready when it has every one, as an
+  // Alembic app compares its current heads with the script's; the commands then name them all.
+  const graphHeads = positionOf(revisions, []).graph.heads.map((r) => r.id);
+  const several = graphHeads.length > 1;
+  const head = several ? `heads ${graphHeads.join(', ')}` : graphHeads[0];
+  const upgrade = `veloiq db upgrade${several ? ' heads' : ''}`;
   if (!(await tableExists(db, db.recordTable.schema, db.recordTable.table))) {
     const tables = await existingEntityTables(db);
     if (tables.length > 0) {
       return (
         `the database has tables (${tables.join(', ')}) but no migration record, so it predates migrations. ` +
-        `Run 'veloiq db stamp' to mark it as being at head (${head}) if its schema matches the migrations; 'veloiq db upgrade' takes over from there.`
+        `Run 'veloiq db stamp${several ? ' heads' : ''}' to mark it as being at ${several ? head : `head (${head})`} if its schema matches the migrations; '${upgrade}' takes over from there.`
       );
     }
     return (
       `the database has no migration record: none of its ${plural(revisions.length, 'revision')} is applied. ` +
-      `Run 'veloiq db upgrade' to build its schema (or 'veloiq db stamp' if its tables were created before migrations).`
+      `Run '${upgrade}' to build its schema (or 'veloiq db stamp${several ? ' heads' : ''}' if its tables were created before migrations).`
     );
   }
   const position = positionOf(revisions, await appliedNames(db));
   const pending = revisions.filter((revision) => !position.appliedNames.has(revision.name));
   if (pending.length === 0) return undefined;
-  const current = revisions[position.current]?.id ?? 'base';
+  const current = position.heads.map((r) => r.id).join(', ') || 'base';
   return (
-    `the database is ${plural(pending.length, 'revision')} behind its migrations (current: ${current}, head: ${head}). ` +
-    `Run 'veloiq db upgrade' to apply ${pending.length === 1 ? 'it' : 'them'}.`
+    `the database is ${plural(pending.length, 'revision')} behind its migrations (current: ${current}, ${several ? head : `head: ${head}`}). ` +
+    `Run '${upgrade}' to apply ${pending.length === 1 ? 'it' : 'them'}.`
   );
 }

@@ -1,4 +1,5 @@
 export interface Schema {
+  verbose?: boolean;
   envFile?: string;
   json?: boolean;
 }

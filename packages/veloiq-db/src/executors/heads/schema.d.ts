@@ -1,4 +1,6 @@
 export interface Schema {
+  verbose?: boolean;
+  resolveDependencies?: boolean;
   envFile?: string;
   json?: boolean;
 }

@@ -1,4 +1,6 @@
 export interface Schema {
+  verbose?: boolean;
+  indicateCurrent?: boolean;
   envFile?: string;
   json?: boolean;
   revRange?: string;
