@@ -6,6 +6,7 @@
 //   npm run bench -- --sizes 1000         other revision counts for the apply section
 //   npm run bench -- --repeat 5           runs per no-op figure (default 3; the best is reported)
 //   npm run bench -- --rounds 2           interleaved apply rounds (default 3; the best is reported)
+//   npm run bench -- --only scale --projects 20   the scale section at another project count (default 50)
 //
 // Needs the PostgreSQL on 127.0.0.1:5432 (VELOIQ_BENCH_PG to use another) and the npm cache
 // `npm ci` filled; creates and drops its own databases, a workspace with the packed @veloiq/db
