@@ -39,7 +39,9 @@ with connectable.connect() as connection:
 
 function script(i: number): string {
   const down = i === 1 ? 'None' : `'${revisionId(i - 1)}'`;
-  const up = revisionSql(i).map((sql) => `    op.execute(${JSON.stringify(sql)})`).join('\n');
+  const up = revisionSql(i)
+    .map((sql) => `    op.execute(${JSON.stringify(sql)})`)
+    .join('\n');
   return `"""create ${tableName(i)} table
 
 Revision ID: ${revisionId(i)}

@@ -6,13 +6,14 @@
 //   npm run bench -- --sizes 1000         other revision counts for the apply section
 //   npm run bench -- --repeat 5           runs per no-op figure (default 3; the best is reported)
 //   npm run bench -- --rounds 2           interleaved apply rounds (default 3; the best is reported)
+//   npm run bench -- --only scale --projects 20   the scale section at another project count (default 50)
 //
 // Needs the PostgreSQL on 127.0.0.1:5432 (VELOIQ_BENCH_PG to use another) and the npm cache
 // `npm ci` filled; creates and drops its own databases, a workspace with the packed @veloiq/db
 // installed (in a temporary folder) and scratch projects (there and under tools/bench/.scratch/).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -406,9 +407,14 @@ async function interactiveSection(project: ScratchProject, db: BenchDatabase): P
     await mustRun('psql -f (alembic database)', 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', alembicDb.url, '-f', project.sqlFile]);
     await mustRun('alembic stamp head', PYTHON, [...alembic.args, 'stamp', 'head']);
     const env = { DATABASE_URL: db.url };
-    const veloiq = (label: string, sub: string, extra: NodeJS.ProcessEnv = {}) => () =>
-      mustRun(label, project.workspace.veloiq, ['db', sub], { cwd: project.root, env: { ...env, ...extra } });
-    const alembicRun = (...sub: string[]) => () => mustRun(`alembic ${sub.join(' ')}`, PYTHON, [...alembic.args, ...sub], { cwd: alembic.dir });
+    const veloiq =
+      (label: string, sub: string, extra: NodeJS.ProcessEnv = {}) =>
+      () =>
+        mustRun(label, project.workspace.veloiq, ['db', sub], { cwd: project.root, env: { ...env, ...extra } });
+    const alembicRun =
+      (...sub: string[]) =>
+      () =>
+        mustRun(`alembic ${sub.join(' ')}`, PYTHON, [...alembic.args, ...sub], { cwd: alembic.dir });
     const ways: [string, () => Promise<Timed>][] = [
       ['alembic current', alembicRun('current')],
       ['veloiq db current', veloiq('veloiq db current', 'current')],
@@ -451,9 +457,13 @@ async function interactiveSection(project: ScratchProject, db: BenchDatabase): P
     };
     line(`interactive (${project.revisions} revisions applied, best of ${REPEAT}; installed package, fast path):`);
     line(`  alembic current ${s(figures.alembicCurrentMs)} | veloiq db current ${s(figures.veloiqCurrentMs)} (${figures.currentVsAlembic}x alembic; target <= 1.5x)`);
-    line(`  alembic history ${s(figures.alembicHistoryMs)} | veloiq db history ${s(figures.veloiqHistoryMs)} (${figures.historyVsAlembic}x alembic; target <= 1.5x) | alembic history --indicate-current (reads the database too) ${s(figures.alembicHistoryIndicateCurrentMs)} (${figures.historyVsAlembicIndicateCurrent}x)`);
+    line(
+      `  alembic history ${s(figures.alembicHistoryMs)} | veloiq db history ${s(figures.veloiqHistoryMs)} (${figures.historyVsAlembic}x alembic; target <= 1.5x) | alembic history --indicate-current (reads the database too) ${s(figures.alembicHistoryIndicateCurrentMs)} (${figures.historyVsAlembicIndicateCurrent}x)`,
+    );
     line(`  alembic heads ${s(figures.alembicHeadsMs)} | veloiq db heads ${s(figures.veloiqHeadsMs)} (${figures.headsVsAlembic}x alembic)`);
-    line(`  through nx run (VELOIQ_NO_FAST_PATH=1): current ${s(figures.nxRunCurrentMs)}, with the daemon ${s(figures.nxRunCurrentDaemonMs)} | history ${s(figures.nxRunHistoryMs)}, with the daemon ${s(figures.nxRunHistoryDaemonMs)} | engine current alone ${s(figures.engineCurrentMs)}`);
+    line(
+      `  through nx run (VELOIQ_NO_FAST_PATH=1): current ${s(figures.nxRunCurrentMs)}, with the daemon ${s(figures.nxRunCurrentDaemonMs)} | history ${s(figures.nxRunHistoryMs)}, with the daemon ${s(figures.nxRunHistoryDaemonMs)} | engine current alone ${s(figures.engineCurrentMs)}`,
+    );
     summary.interactive = figures;
   } finally {
     alembic.remove();
@@ -465,12 +475,20 @@ async function interactiveSection(project: ScratchProject, db: BenchDatabase): P
 const SCALE_PROJECTS = Number(arg('projects') ?? 50);
 const SCALE_ENTITIES = 3;
 
-/** Tasks Nx ran, and how many of them it read from a cache. */
-function tasksOf(output: string): { tasks: number; hits: number } {
+/** Tasks Nx ran (project:target), and how many of them it read from a cache. */
+function tasksOf(output: string): { tasks: number; hits: number; names: string[] } {
   // Nx 23 prints a line per task, `> nx run p:t` or (a success, collapsed) `✔  nx run p:t  [local cache]`.
   const lines = output.split('\n').filter((l) => /^(\S+\s+)?>?\s*nx run \S+:\S+/.test(l.trim()));
-  return { tasks: lines.length, hits: lines.filter((l) => /cache\]|existing outputs match the cache/.test(l)).length };
+  const nameOf = (l: string) => /nx run (\S+:\S+)/.exec(l)![1];
+  const names = [...new Set(lines.map(nameOf))];
+  const hits = new Set(lines.filter((l) => /cache\]|existing outputs match the cache/.test(l)).map(nameOf));
+  return { tasks: names.length, hits: hits.size, names };
 }
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 /**
  * Fifty database projects in one workspace, each given its database by our `project` generator,
@@ -484,6 +502,9 @@ async function scaleSection(workspace: BenchWorkspace): Promise<void> {
   const roots = names.map((name) => join(workspace.root, 'apps', name));
   const dbs: BenchDatabase[] = [];
   const run = (label: string, args: string[], env: NodeJS.ProcessEnv = {}) => mustRun(label, workspace.nx, args, { cwd: workspace.root, env });
+  // Other work on the machine moves every absolute figure: the 1-minute load average, every 10 s.
+  const loads: number[] = [loadavg()[0]];
+  const sampler = setInterval(() => loads.push(loadavg()[0]), 10_000);
   try {
     for (const [k, root] of roots.entries()) {
       mkdirSync(root, { recursive: true });
@@ -506,6 +527,7 @@ async function scaleSection(workspace: BenchWorkspace): Promise<void> {
     writeFileSync(nxJsonPath, JSON.stringify({ ...JSON.parse(nxJson), plugins: [] }, null, 2));
     const withoutPlugin = Math.min(await graph(), await graph());
     writeFileSync(nxJsonPath, nxJson);
+    line(`scale (${SCALE_PROJECTS} projects): project graph ${s(withPlugin)} with the plugin, ${s(withoutPlugin)} without | load ${load()}`);
 
     // One database per project on the system server, named in the project's backend/.env.pg.
     for (const [k, root] of roots.entries()) {
@@ -516,8 +538,18 @@ async function scaleSection(workspace: BenchWorkspace): Promise<void> {
     const pg = ['--envFile=.env.pg'];
     const cacheEnv = { NX_CACHE_DIRECTORY: join(workspace.root, '.nx', 'scale-cache') };
 
-    const generate = await run('run-many -t generate (cold)', ['run-many', '-t', 'generate', '--skip-nx-cache', '--parallel', '2'], cacheEnv);
+    // Cold generate, both ways Nx runs it: a process per task, and `--batch` (one process type-checks
+    // every project's entities in one program). No local state (the type check's pass stamps in
+    // backend/.veloiq/) and Nx's cache skipped, each time.
+    const coldGenerate = async (label: string, mode: string[]) => {
+      for (const root of roots) rmSync(join(root, 'backend/.veloiq'), { recursive: true, force: true });
+      return run(`run-many -t generate ${label} (cold)`, ['run-many', '-t', 'generate', '--skip-nx-cache', ...mode], cacheEnv);
+    };
+    const generate = await coldGenerate('--parallel 2', ['--parallel', '2']);
     const generateTasks = tasksOf(generate.stdout).tasks;
+    line(`  cold run-many -t generate --parallel 2 (a process per task): ${s(generate.ms)}, ${generateTasks} tasks | load ${load()}`);
+    const generateBatch = await coldGenerate('--batch', ['--batch']);
+    line(`  cold run-many -t generate --batch (one process): ${s(generateBatch.ms)} | load ${load()}`);
     await run('run-many -t db-check (fills the cache)', ['run-many', '-t', 'db-check', ...pg], cacheEnv);
     // Committed once generate has written its files: `affected` then sees the one change below.
     await mustRun('git add', 'git', ['add', '-A'], { cwd: workspace.root });
@@ -529,9 +561,15 @@ async function scaleSection(workspace: BenchWorkspace): Promise<void> {
     const affectedAgain = await run('nx affected -t db-check (again)', ['affected', '-t', 'db-check', '--base=HEAD', ...pg], cacheEnv);
     const first = tasksOf(affected.stdout);
     const again = tasksOf(affectedAgain.stdout);
-    if (again.tasks !== again.hits) throw new Error(`the second affected run was not all cache hits:\n${affectedAgain.stdout}`);
+    // One project changed: its db-check and the generate it depends on, nothing of the other projects.
+    const changedName = names[roots.indexOf(changed)];
+    const strangers = first.names.filter((task) => !task.startsWith(`${changedName}:`));
+    if (strangers.length > 0) throw new Error(`nx affected ran tasks of unchanged projects (${strangers.join(', ')}):\n${affected.stdout}`);
+    if (again.tasks === 0 || again.tasks !== again.hits) throw new Error(`the second affected run was not all cache hits:\n${affectedAgain.stdout}`);
+    line(
+      `  nx affected -t db-check after one entity change: ${first.tasks} tasks (${first.names.join(', ')}; ${first.hits} from the cache) ${s(affected.ms)} | again: ${again.tasks} tasks, ${again.hits} from the cache, ${s(affectedAgain.ms)} | load ${load()}`,
+    );
 
-    line(`scale (${SCALE_PROJECTS} projects): graph ${s(withPlugin)} with the plugin, ${s(withoutPlugin)} without | cold generate ${s(generate.ms)} | affected db-check ${first.tasks} tasks ${s(affected.ms)}, again ${again.tasks} hits ${s(affectedAgain.ms)}`);
     const upgrades: Record<string, number> = {};
     let embeddedError: string | undefined;
     for (const parallel of [1, 2, 4]) {
@@ -539,45 +577,61 @@ async function scaleSection(workspace: BenchWorkspace): Promise<void> {
         await adminQuery(SYSTEM_PG, `drop database if exists "${db.name}" with (force)`);
         await adminQuery(SYSTEM_PG, `create database "${db.name}"`);
       }
-      upgrades[`pgParallel${parallel}Ms`] = Math.round((await run(`run-many db-upgrade --parallel ${parallel}`, ['run-many', '-t', 'db-upgrade', '--parallel', String(parallel), ...pg])).ms);
-      line(`  run-many -t db-upgrade --parallel ${parallel}, one PostgreSQL server: ${s(upgrades[`pgParallel${parallel}Ms`])}`);
+      upgrades[`dbUpgradeServerParallel${parallel}Ms`] = Math.round(
+        (await run(`run-many db-upgrade --parallel ${parallel}`, ['run-many', '-t', 'db-upgrade', '--parallel', String(parallel), ...pg])).ms,
+      );
+      line(`  run-many -t db-upgrade --parallel ${parallel}, one PostgreSQL server: ${s(upgrades[`dbUpgradeServerParallel${parallel}Ms`])} | load ${load()}`);
       // The embedded default can fail where the PostgreSQL binaries are not runnable (an install
       // that skipped their package's script): the other figures are kept and the reason is shown.
       try {
         const embedded = await run(`run-many db-upgrade --parallel ${parallel} (embedded)`, ['run-many', '-t', 'db-upgrade', '--parallel', String(parallel)]);
-        upgrades[`embeddedParallel${parallel}Ms`] = Math.round(embedded.ms);
-        line(`  the same on the embedded default (a server per project): ${s(embedded.ms)}`);
+        upgrades[`dbUpgradeEmbeddedParallel${parallel}Ms`] = Math.round(embedded.ms);
+        line(`  the same on the embedded default (a server per project): ${s(embedded.ms)} | load ${load()}`);
       } catch (error) {
         embeddedError = /EACCES[^\n]*|Error: [^\n]*/.exec(String(error))?.[0] ?? 'failed';
         line(`  the same on the embedded default: failed (${embeddedError})`);
       }
       for (const root of roots) rmSync(join(root, 'backend/.veloiq'), { recursive: true, force: true });
     }
+    clearInterval(sampler);
     const figures = {
       projects: SCALE_PROJECTS,
       entitiesPerProject: SCALE_ENTITIES,
       graphWithPluginMs: Math.round(withPlugin),
       graphWithoutPluginMs: Math.round(withoutPlugin),
       graphPluginRatio: ratio(withPlugin, withoutPlugin),
-      coldGenerateMs: Math.round(generate.ms),
-      coldGeneratePerProjectMs: Math.round(generate.ms / SCALE_PROJECTS),
-      coldGenerateTasks: generateTasks,
+      generateColdProcessPerTaskMs: Math.round(generate.ms),
+      generateColdProcessPerTaskPerProjectMs: Math.round(generate.ms / SCALE_PROJECTS),
+      generateColdTasks: generateTasks,
+      generateColdBatchMs: Math.round(generateBatch.ms),
+      generateColdBatchPerProjectMs: Math.round(generateBatch.ms / SCALE_PROJECTS),
       affectedCheckMs: Math.round(affected.ms),
-      affectedCheckTasks: first.tasks,
-      affectedCheckHits: first.hits,
-      affectedAgainMs: Math.round(affectedAgain.ms),
-      affectedAgainTasks: again.tasks,
+      affectedCheckTasksRan: first.tasks,
+      affectedCheckTasksFromCache: first.hits,
+      affectedCheckTaskNames: first.names,
+      affectedCheckAgainMs: Math.round(affectedAgain.ms),
+      affectedCheckAgainTasksRan: again.tasks,
+      affectedCheckAgainTasksFromCache: again.hits,
       ...upgrades,
       embeddedError: embeddedError ?? null,
+      loadAverage1m: { min: Math.min(...loads), max: Math.max(...loads), mean: Math.round((loads.reduce((a, b) => a + b, 0) / loads.length) * 10) / 10 },
     };
-    line(`scale (${SCALE_PROJECTS} projects, ${SCALE_ENTITIES} entities and revisions each; installed package):`);
+    const { min, max, mean } = figures.loadAverage1m;
+    line(`scale (${SCALE_PROJECTS} projects, ${SCALE_ENTITIES} entities and revisions each; installed package; 1-minute load average ${min}-${max}, mean ${mean}):`);
     line(`  project graph ${s(withPlugin)} with the plugin, ${s(withoutPlugin)} without (${figures.graphPluginRatio}x)`);
-    line(`  cold run-many -t generate (--parallel 2): ${s(generate.ms)}, ${s(generate.ms / SCALE_PROJECTS)} a project (target well under 1 s)`);
-    line(`  nx affected -t db-check after one entity change: ${first.tasks} tasks (${first.hits} from the cache), ${s(affected.ms)} | again: ${again.tasks} tasks, all cache hits, ${s(affectedAgain.ms)}`);
-    line(`  run-many -t db-upgrade, one PostgreSQL server: --parallel 1 ${s(upgrades.pgParallel1Ms)}, 2 ${s(upgrades.pgParallel2Ms)}, 4 ${s(upgrades.pgParallel4Ms)}`);
-    if (!embeddedError) line(`  the same, embedded default (a server per project): --parallel 1 ${s(upgrades.embeddedParallel1Ms)}, 2 ${s(upgrades.embeddedParallel2Ms)}, 4 ${s(upgrades.embeddedParallel4Ms)}`);
+    line(
+      `  cold run-many -t generate: a process per task (--parallel 2) ${s(generate.ms)}, ${s(generate.ms / SCALE_PROJECTS)} a project | --batch ${s(generateBatch.ms)}, ${s(generateBatch.ms / SCALE_PROJECTS)} a project (target well under 1 s)`,
+    );
+    line(
+      `  nx affected -t db-check after one entity change: ${first.tasks} tasks (${first.hits} from the cache), ${s(affected.ms)} | again: ${again.tasks} tasks, all cache hits, ${s(affectedAgain.ms)}`,
+    );
+    const perParallel = (where: string) =>
+      [1, 2, 4].map((p) => `--parallel ${p} ${upgrades[`dbUpgrade${where}Parallel${p}Ms`] === undefined ? 'failed' : s(upgrades[`dbUpgrade${where}Parallel${p}Ms`])}`).join(', ');
+    line(`  run-many -t db-upgrade, one PostgreSQL server: ${perParallel('Server')}`);
+    line(`  the same, embedded default (a server per project): ${perParallel('Embedded')}`);
     summary.scale = figures;
   } finally {
+    clearInterval(sampler);
     for (const db of dbs) await db.drop();
     for (const root of roots) rmSync(root, { recursive: true, force: true });
   }
@@ -637,11 +691,19 @@ async function autogenSection(workspace: BenchWorkspace): Promise<ScratchProject
     if (NX_CACHE_HIT.test(miss.stdout)) throw new Error(`generate after a change was a cache hit:\n${miss.stdout}`);
 
     const hitMs = Math.min(hit.ms, hitAgain.ms);
-    line(`autogenerate (${ENTITIES} entities, ${ENTITIES / 10} modules; installed package): nx run db-migrate with one changed column ${s(migrate.ms)} (generate runs first and misses; target < 5 s) | from empty, all ${ENTITIES} tables ${s(initial.ms)}`);
+    line(
+      `autogenerate (${ENTITIES} entities, ${ENTITIES / 10} modules; installed package): nx run db-migrate with one changed column ${s(migrate.ms)} (generate runs first and misses; target < 5 s) | from empty, all ${ENTITIES} tables ${s(initial.ms)}`,
+    );
     line(`  the same with the Nx daemon (the edit taken in before the command): ${s(daemonMigrate.ms)}`);
     line(`  the same with NX_ISOLATE_PLUGINS=false: ${s(inProcessMigrate.ms)}`);
     line(`generate cache (${ENTITIES} entities): hit ${s(hitMs)} | miss after a change ${s(miss.ms)} | first run ${s(firstGenerate.ms)}`);
-    summary.autogenerate = { entities: ENTITIES, migrateOneColumnMs: Math.round(migrate.ms), migrateOneColumnDaemonMs: Math.round(daemonMigrate.ms), migrateOneColumnInProcessPluginsMs: Math.round(inProcessMigrate.ms), migrateFromEmptyMs: Math.round(initial.ms) };
+    summary.autogenerate = {
+      entities: ENTITIES,
+      migrateOneColumnMs: Math.round(migrate.ms),
+      migrateOneColumnDaemonMs: Math.round(daemonMigrate.ms),
+      migrateOneColumnInProcessPluginsMs: Math.round(inProcessMigrate.ms),
+      migrateFromEmptyMs: Math.round(initial.ms),
+    };
     summary.generate = { entities: ENTITIES, hitMs: Math.round(hitMs), missAfterChangeMs: Math.round(miss.ms), firstRunMs: Math.round(firstGenerate.ms) };
   } finally {
     await db.drop();

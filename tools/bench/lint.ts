@@ -25,7 +25,11 @@ try {
   console.log(`nx run ${name}:noop (Nx alone): ${(floor.ms / 1000).toFixed(2)} s`);
   for (const label of ['cold (empty Nx cache)', 'again (Nx cache hit)']) {
     const { run, ms } = nx('db-lint');
-    const summary = (run.stdout + run.stderr).split('\n').map((line) => line.trim()).find((line) => line.startsWith('Linted')) ?? '(no summary line)';
+    const summary =
+      (run.stdout + run.stderr)
+        .split('\n')
+        .map((line) => line.trim())
+        .find((line) => line.startsWith('Linted')) ?? '(no summary line)';
     console.log(`db-lint, ${revisions} revisions, ${label}: ${(ms / 1000).toFixed(2)} s, exit ${run.status}: ${summary}`);
   }
 } finally {

@@ -49,7 +49,10 @@ export function installedWorkspace(): BenchWorkspace {
   // binaries (in node_modules) and the data folders: mkdtemp's folder is open to its owner only.
   chmodSync(root, 0o755);
   const run = (command: string, args: string[], cwd = root) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const tarball = run(process.execPath, [join(WORKSPACE, 'packages/veloiq-db/scripts/pack.mjs'), '--out', join(root, '.pack')], WORKSPACE).trim().split('\n').at(-1)!;
+  const tarball = run(process.execPath, [join(WORKSPACE, 'packages/veloiq-db/scripts/pack.mjs'), '--out', join(root, '.pack')], WORKSPACE)
+    .trim()
+    .split('\n')
+    .at(-1)!;
   const rootPackage = JSON.parse(readFileSync(join(WORKSPACE, 'package.json'), 'utf8'));
   const rootNx = JSON.parse(readFileSync(join(WORKSPACE, 'nx.json'), 'utf8'));
   const dev = rootPackage.devDependencies;

