@@ -24,10 +24,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): numb
 }
 
 async function applied(url: string): Promise<number> {
-  const [{ tables }] = await adminQuery(
-    url,
-    `select count(*)::int as tables from information_schema.tables where table_schema = 'public' and table_name like 'bench\\_%'`,
-  );
+  const [{ tables }] = await adminQuery(url, `select count(*)::int as tables from information_schema.tables where table_schema = 'public' and table_name like 'bench\\_%'`);
   return Number(tables);
 }
 
@@ -48,14 +45,7 @@ async function main(): Promise<void> {
               ? run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-f', project.perRevisionSqlFile])
               : run(
                   process.execPath,
-                  [
-                    ...(source ? ['--import', 'tsx'] : []),
-                    join(__dirname, 'engine.cjs'),
-                    workspace.commands,
-                    'upgrade',
-                    project.root,
-                    '--transaction-per-migration',
-                  ],
+                  [...(source ? ['--import', 'tsx'] : []), join(__dirname, 'engine.cjs'), workspace.commands, 'upgrade', project.root, '--transaction-per-migration'],
                   // A cold transform cache, as on a fresh CI machine.
                   { DATABASE_URL: db.url, TMPDIR: mkdtempSync(join(tmp, 'engine-')) },
                 );
@@ -69,9 +59,7 @@ async function main(): Promise<void> {
     const best = (runs: number[]) => Math.min(...runs);
     const shown = (runs: number[]) => runs.map((ms) => (ms / 1000).toFixed(2)).join(' / ');
     console.log(`psql -f, BEGIN/COMMIT around each of ${revisions} revisions: best ${(best(psql) / 1000).toFixed(2)} s (runs ${shown(psql)} s)`);
-    console.log(
-      `engine, upgrade --transaction-per-migration: best ${(best(engine) / 1000).toFixed(2)} s (runs ${shown(engine)} s), ${(best(engine) / best(psql)).toFixed(2)}x psql (target <= 1.1x)`,
-    );
+    console.log(`engine, upgrade --transaction-per-migration: best ${(best(engine) / 1000).toFixed(2)} s (runs ${shown(engine)} s), ${(best(engine) / best(psql)).toFixed(2)}x psql (target <= 1.1x)`);
     console.log(
       JSON.stringify({
         revisions,
