@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import { rejectsWith } from './revision-fixtures';
 import { Client } from 'pg';
 import { freePort, startEmbedded, type EmbeddedServer } from '../src/core/embedded';
+import { runEngine } from './safety-fixtures';
+import { copySample } from './support';
 
 /** A project's `.veloiq/postgres` stand-in, in a folder the postgres user can enter (tests may run as root). */
 function dataFolder(): { dir: string; remove(): void } {
@@ -95,5 +97,25 @@ test("every port tried is taken: one line naming PostgreSQL's reason and the way
   } finally {
     holder.close();
     folder.remove();
+  }
+});
+
+test("one project's server shared: commands at once on a fresh project all succeed, and the last one out stops the server", async () => {
+  const project = copySample();
+  const dataDir = join(project.backend, '.veloiq', 'postgres');
+  const noServer = { DATABASE_URL: '' };
+  try {
+    // Two first runs at once: one initialises and starts the server, the other waits and joins it.
+    const [a, b] = await Promise.all([runEngine('upgrade', project.root, {}, noServer), runEngine('upgrade', project.root, {}, noServer)]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(a.stdout + b.stdout, /2 revisions applied/);
+    // Four readers at once, each joining or starting the server as it finds it.
+    const readers = await Promise.all(Array.from({ length: 4 }, () => runEngine('history', project.root, {}, noServer)));
+    for (const reader of readers) assert.equal(reader.code, 0, reader.stderr);
+    assert.ok(!existsSync(join(dataDir, 'postmaster.pid')), 'the server was stopped by the last command');
+    assert.ok(!existsSync(`${dataDir}.lock`), 'no start lock left behind');
+  } finally {
+    project.remove();
   }
 });

