@@ -2,9 +2,9 @@
 // revision loses (with row counts) and what db-lint finds, writes the acknowledgement for the
 // losses, and generates a down() that runs on tables with rows.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { downgrade } from '../src/commands/downgrade';
 import { generate } from '../src/commands/generate';
 import { lint } from '../src/commands/lint';
@@ -67,14 +67,15 @@ describe('migrate on tables with rows', () => {
     return migrate({ ...o, message });
   };
 
-  before(async () => {
+  // Each test edits the entities and writes revisions: it gets its own copy and database.
+  beforeEach(async () => {
     ({ project, db, options: o, dispose } = await sampleWithDatabase('vq_loss'));
     await upgrade(o);
     await db.query(
       `insert into product (name, price_cents, created_at) values ('a', 1, now()), ('b', 2, now()), ('a much longer product name than fifty characters, on purpose', 3, now())`,
     );
   });
-  after(() => dispose());
+  afterEach(() => dispose());
 
   test('a narrowing type change is said out loud and acknowledged in the file; db-lint passes on it', async () => {
     edit((t) => t.replace('name: p.string().length(200)', 'name: p.string().length(50)'));
@@ -89,9 +90,7 @@ describe('migrate on tables with rows', () => {
     assert.match(readFileSync(fileOf(result), 'utf8'), /^\/\/ veloiq-lint: accept changing-column-type -- narrows column product\.name/m);
     const linted = await lint({ ...o, revision: result.revision!.id });
     assert.deepEqual([linted.ok, linted.findings.map((f) => [f.rule, f.acknowledged])], [true, [['changing-column-type', true]]]);
-    // The long name does not fit: the revision would fail; this test keeps the rows and reverts the entity.
-    rmSync(fileOf(result));
-    edit((t) => t.replace('name: p.string().length(50)', 'name: p.string().length(200)'));
+    // The long name does not fit: applying the revision would fail, so this test stops here.
   });
 
   test('a required column added to a table with rows: flagged, not acknowledged, and db-lint fails naming the revision', async () => {
@@ -106,8 +105,6 @@ describe('migrate on tables with rows', () => {
       linted.findings.map((f) => [f.revision, f.rule, f.direction]),
       [[result.revision!.id, 'adding-required-field', 'up']],
     );
-    rmSync(fileOf(result));
-    edit((t) => t.replace('\n    sku: p.string().length(20),', ''));
   });
 
   test('a non-concurrent index on a table with rows is flagged by db-lint', async () => {
@@ -119,8 +116,6 @@ describe('migrate on tables with rows', () => {
       linted.findings.some((f) => f.revision === result.revision!.id && f.rule === 'require-concurrent-index-creation' && f.direction === 'up'),
       toText(linted),
     );
-    rmSync(fileOf(result));
-    edit((t) => t.replace('priceCents: p.integer().index(),', 'priceCents: p.integer(),'));
   });
 
   test('--concurrent-indexes: the index goes in a non-transactional revision of its own, built concurrently; it lints clean, applies and reverts', async () => {

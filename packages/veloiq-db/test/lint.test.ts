@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { lint, type LintOptions, type LintResult } from '../src/commands/lint';
 import { withEnvironment } from '../src/commands/session';
 import { acknowledgementLine } from '../src/core/lint-findings';
@@ -45,10 +45,11 @@ describe('db-lint on revision files', () => {
   /** lint never connects: the project's DATABASE_URL names a server that does not answer. */
   const linted = (extra: Partial<LintOptions> = {}) =>
     withEnvironment({ DATABASE_URL: NOWHERE }, () => lint({ projectRoot: project.root, cwd: project.root, ...extra }));
-  before(() => {
+  // Each test replaces the revisions (and the squawk config): it gets its own copy.
+  beforeEach(() => {
     project = copySample();
   });
-  after(() => {
+  afterEach(() => {
     project.remove();
   });
 
@@ -116,17 +117,13 @@ describe('db-lint on revision files', () => {
   test('a .squawk.toml in backend/ replaces the default rules', async () => {
     useRevisions(project.migrations, [A, B, C, DROP]);
     writeFileSync(join(project.backend, '.squawk.toml'), `excluded_rules = ["ban-drop-column"]\n`);
-    try {
-      const result = await linted();
-      assert.equal(result.rules.config, 'backend/.squawk.toml');
-      assert.ok(!result.findings.some((f) => f.rule === 'ban-drop-column'));
-      assert.ok(
-        result.findings.some((f) => f.rule === 'prefer-bigint-over-int'),
-        "the defaults are the file's, not ours",
-      );
-    } finally {
-      rmSync(join(project.backend, '.squawk.toml'));
-    }
+    const result = await linted();
+    assert.equal(result.rules.config, 'backend/.squawk.toml');
+    assert.ok(!result.findings.some((f) => f.rule === 'ban-drop-column'));
+    assert.ok(
+      result.findings.some((f) => f.rule === 'prefer-bigint-over-int'),
+      "the defaults are the file's, not ours",
+    );
   });
 
   test('a concurrent index in a transactional revision is flagged; in a non-transactional one it is not', async () => {

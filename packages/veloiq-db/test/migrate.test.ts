@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, describe, test } from 'node:test';
 import { downgrade } from '../src/commands/downgrade';
 import { generate } from '../src/commands/generate';
 import { history } from '../src/commands/history';
@@ -60,13 +60,42 @@ describe('migrate on a copy of the sample', () => {
     return migrate({ ...o, message });
   }
 
-  let dispose: () => Promise<void>;
-  before(async () => {
-    ({ project, db, options: o, dispose } = await sampleWithDatabase('vq_migrate'));
+  let dispose: (() => Promise<void>) | undefined;
+  /** Each test brings its own copy and database, so it runs alone: of the sample, or of `app`. */
+  async function start(app?: string): Promise<void> {
+    ({ project, db, options: o, dispose } = await sampleWithDatabase('vq_migrate', app));
+  }
+  afterEach(async () => {
+    await dispose?.();
+    dispose = undefined;
   });
-  after(() => dispose());
+
+  /**
+   * The sample with a customers module and its revision "create customers table": written once,
+   * read-only (tests copy it), and only when a test asks for it.
+   */
+  let customersTemplate: Promise<TestProject> | undefined;
+  after(async () => (await customersTemplate)?.remove());
+  /** A copy of the sample with the customers table, upgraded to head. */
+  async function startWithCustomers(): Promise<void> {
+    customersTemplate ??= (async () => {
+      const template = await sampleWithDatabase('vq_migrate');
+      await upgrade(template.options);
+      mkdirSync(join(template.project.backend, 'src/modules/customers'));
+      writeFileSync(join(template.project.backend, 'src/modules/customers/models.ts'), CUSTOMERS);
+      await generate(template.options);
+      assert.ok((await migrate({ ...template.options, message: 'create customers table' })).revision);
+      await template.db.drop();
+      // copySample links node_modules into every copy itself.
+      rmSync(join(template.project.root, 'node_modules'));
+      return template.project;
+    })();
+    await start((await customersTemplate).root);
+    await upgrade(o);
+  }
 
   test('without a message, or with an empty or blank one, it refuses and writes nothing', async () => {
+    await start();
     const before = files(project.migrations);
     for (const message of [undefined, '', '   ', '\n\t', true]) {
       await assert.rejects(migrate({ ...o, message }), (error: Error) => {
@@ -79,6 +108,7 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('refuses while the database is behind head, and says to upgrade first', async () => {
+    await start();
     await assert.rejects(
       migrate({ ...o, message: 'too early' }),
       /not at head: 2 revisions are pending \(mwwxueww, mwwywzue\)\. Run 'veloiq db upgrade' first/,
@@ -87,6 +117,7 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('at head with no entity change it writes nothing and says so', async () => {
+    await start();
     await upgrade(o);
     const before = files(project.migrations);
     const result = await generateAndMigrate('nothing changed');
@@ -96,6 +127,8 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('"add sku field to product" adds a column; upgrade applies it and downgrade reverts it', async () => {
+    await start();
+    await upgrade(o);
     edit(products(), (t) => t.replace('priceCents: p.integer(),', 'priceCents: p.integer(),\n    sku: p.string().length(40).nullable(),'));
     const result = await generateAndMigrate('add sku field to product');
     assert.ok(result.revision);
@@ -116,6 +149,8 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('"create customers table": a new module with a new entity creates its table', async () => {
+    await start();
+    await upgrade(o);
     mkdirSync(join(project.backend, 'src/modules/customers'));
     writeFileSync(customers(), CUSTOMERS);
     const result = await generateAndMigrate('create customers table');
@@ -127,6 +162,7 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('a renamed column and a dropped column, with a down() that restores both', async () => {
+    await startWithCustomers();
     edit(join(project.backend, 'src/modules/orders/models.ts'), (t) => t.replace('quantity: p.integer()', 'amount: p.integer()'));
     edit(customers(), (t) => t.replace('    tier: p.string().length(20).nullable(),\n', ''));
     const result = await generateAndMigrate('rename quantity to amount, drop customer tier');
@@ -150,6 +186,7 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('an index', async () => {
+    await startWithCustomers();
     edit(customers(), (t) => t.replace('email: p.string().length(320),', 'email: p.string().length(320).index(),'));
     const result = await generateAndMigrate('index customer email');
     assert.deepEqual(result.changes, [{ action: 'added', object: 'index', name: 'customer.customer_email_index' }]);
@@ -160,6 +197,7 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('hostile messages: the file name stays a safe slug inside migrations/, the description keeps the message', async () => {
+    await startWithCustomers();
     const messages = ['../../../outside/evil', `say "hi" / it's 'quoted' \`back\` \${x} */ done`, '🚀 launch ✨ día', 'x'.repeat(300), '🚀'.repeat(300)];
     for (const [i, message] of messages.entries()) {
       edit(customers(), (t) => t.replace('signedUpAt: p.datetime(),', `signedUpAt: p.datetime(),\n    extra${i}: p.integer().nullable(),`));
@@ -175,6 +213,7 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('an entity file with a TypeScript error: the error names the file; no migration or generated file is written', async () => {
+    await startWithCustomers();
     const migrationsBefore = files(project.migrations);
     const generatedDir = join(project.backend, 'src/generated');
     const generatedBefore = files(generatedDir).map((f) => readFileSync(join(generatedDir, f), 'utf8'));
@@ -195,6 +234,8 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('a stale entity registry is refused with the fix (generate first)', async () => {
+    await start();
+    await upgrade(o);
     mkdirSync(join(project.backend, 'src/modules/tags'));
     writeFileSync(join(project.backend, 'src/modules/tags/models.ts'), CUSTOMERS.replace(/Customer/g, 'Tag'));
     try {
@@ -205,6 +246,7 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('a migrations folder that cannot be written: one line, nothing written', async () => {
+    await startWithCustomers();
     edit(customers(), (t) => t.replace('signedUpAt: p.datetime(),', 'signedUpAt: p.datetime(),\n    note: p.text().nullable(),'));
     await generate(o);
     const moved = join(project.backend, 'migrations-moved');
@@ -232,6 +274,9 @@ describe('migrate on a copy of the sample', () => {
   });
 
   test('upgrade and downgrade leave git status clean', async () => {
+    await startWithCustomers();
+    edit(customers(), (t) => t.replace('signedUpAt: p.datetime(),', 'signedUpAt: p.datetime(),\n    note: p.text().nullable(),'));
+    await generate(o);
     const git = (...args: string[]) => execFileSync('git', args, { cwd: project.root, encoding: 'utf8' });
     await migrate({ ...o, message: 'add customer note' });
     writeFileSync(join(project.root, '.gitignore'), 'node_modules\n');

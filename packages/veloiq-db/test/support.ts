@@ -139,12 +139,12 @@ export interface SampleWithDatabase {
 }
 
 /**
- * A sample copy and a fresh database: what most engine tests start from. The commands get the
- * database through `options.env` (never through this process's own environment); dispose()
- * drops the database and removes the copy.
+ * A sample copy (or a copy of `app`) and a fresh database: what most engine tests start from. The
+ * commands get the database through `options.env` (never through this process's own
+ * environment); dispose() drops the database and removes the copy.
  */
-export async function sampleWithDatabase(prefix: string): Promise<SampleWithDatabase> {
-  const project = copySample();
+export async function sampleWithDatabase(prefix: string, app = SAMPLE): Promise<SampleWithDatabase> {
+  const project = copySample(app);
   const db = await createTestDatabase(prefix);
   return {
     project,

@@ -2,25 +2,25 @@
 // conflicts) and by db-check (two heads), before anything runs on a database; `veloiq db merge`
 // joins them. In a throwaway clone of this repository, through real git and real Nx.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { HEAD_FILE, readHeadFile, writeHeadFile } from '../src/core/head-file';
 import { renderRevision } from '../src/core/revision-file';
 import { buildGraph } from '../src/core/revision-graph';
 import { listRevisions } from '../src/core/revisions';
-import { createTestDatabase, nx, veloiq, WORKSPACE, type TestDatabase } from './support';
+import { cloneWorkspace, createTestDatabase, nx, veloiq, type TestDatabase, type WorkspaceClone } from './support';
 
 const MIGRATIONS = 'apps/billing/backend/migrations';
 
 describe('two branches that each add a revision, merged in git', () => {
+  let workspace: WorkspaceClone | undefined;
   let clone: string;
   let base: string;
-  let db: TestDatabase;
+  let db: TestDatabase | undefined;
   const dir = () => join(clone, MIGRATIONS);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: clone, encoding: 'utf8' }).trim();
+  const git = (...args: string[]) => workspace!.git(...args);
   const commit = (message: string) => {
     git('add', '-A');
     git('commit', '-q', '-m', message);
@@ -34,45 +34,65 @@ describe('two branches that each add a revision, merged in git', () => {
     writeHeadFile(dir(), [id]);
   };
 
-  before(async () => {
-    clone = mkdtempSync(join(tmpdir(), 'veloiq-team-'));
-    execFileSync('git', ['clone', '--quiet', '--no-hardlinks', WORKSPACE, clone]);
-    symlinkSync(join(WORKSPACE, 'node_modules'), join(clone, 'node_modules'), 'dir');
-    git('config', 'user.email', 'ci@veloiq.test');
-    git('config', 'user.name', 'CI');
+  /** Each branch adds a revision from `base`; feature-b is merged into feature-a. */
+  const mergeTheBranches = () => {
+    git('checkout', '-q', '-B', 'feature-a', base);
+    addRevision('mz00000a', 'backfill customer names');
+    commit('feature a');
+    git('checkout', '-q', '-B', 'feature-b', base);
+    addRevision('mz00000b', 'backfill invoice totals');
+    commit('feature b');
+    git('checkout', '-q', 'feature-a');
+    const merged = spawnSync('git', ['merge', '--no-edit', 'feature-b'], { cwd: clone, encoding: 'utf8' });
+    return { status: merged.status, conflicts: git('diff', '--name-only', '--diff-filter=U') };
+  };
+  /** The usual resolution: keep one side; both revision files are there. */
+  const keepOurHeadFile = () => {
+    git('checkout', '--ours', `${MIGRATIONS}/${HEAD_FILE}`);
+    commit('merge feature-b');
+  };
+  /** `veloiq db merge` on the merged branches, committed. */
+  const joinTheHeads = async () => {
+    const merge = await veloiq(['db', 'merge', '-m', 'merge heads', '--json'], { cwd: join(clone, 'apps/billing') });
+    assert.equal(merge.code, 0, merge.stdout + merge.stderr);
+    const { revision } = JSON.parse(merge.stdout) as { revision: { id: string; path: string; parents: string[] } };
+    return { revision, head: commit('merge the heads') };
+  };
+
+  before(() => {
+    workspace = cloneWorkspace();
+    clone = workspace.root;
     // The team starts tracking the head (the next migrate would write the file too).
     writeHeadFile(
       dir(),
       buildGraph(listRevisions(dir())).heads.map((r) => r.id),
     );
     base = commit('billing: track the head revision');
+  });
+  beforeEach(async () => {
+    // Each test tells its own story from `base`: an earlier test's branches, merges and files go.
+    git('reset', '-q', '--hard', base);
+    git('clean', '-q', '-f', '-d');
     db = await createTestDatabase('vq_team');
   });
-
-  after(async () => {
+  afterEach(async () => {
     await db?.drop();
-    if (clone) rmSync(clone, { recursive: true, force: true });
+    db = undefined;
   });
+  after(() => workspace?.remove());
 
   test('the second branch merged in conflicts in head.txt', () => {
-    git('checkout', '-q', '-b', 'feature-a', base);
-    addRevision('mz00000a', 'backfill customer names');
-    commit('feature a');
-    git('checkout', '-q', '-b', 'feature-b', base);
-    addRevision('mz00000b', 'backfill invoice totals');
-    commit('feature b');
-    git('checkout', '-q', 'feature-a');
-    const merged = spawnSync('git', ['merge', '--no-edit', 'feature-b'], { cwd: clone, encoding: 'utf8' });
+    const merged = mergeTheBranches();
     assert.notEqual(merged.status, 0, 'git stops the merge');
-    assert.equal(git('diff', '--name-only', '--diff-filter=U'), `${MIGRATIONS}/${HEAD_FILE}`, 'head.txt is the one conflict');
-    // The usual resolution: keep one side; both revision files are there.
-    git('checkout', '--ours', `${MIGRATIONS}/${HEAD_FILE}`);
-    commit('merge feature-b');
+    assert.equal(merged.conflicts, `${MIGRATIONS}/${HEAD_FILE}`, 'head.txt is the one conflict');
+    keepOurHeadFile();
     assert.deepEqual(readHeadFile(dir()), ['mz00000a']);
   });
 
   test('db-check fails naming the two heads and veloiq db merge', async () => {
-    const run = await nx(['run', 'billing:db-check', '--skip-nx-cache'], { cwd: clone, env: { DATABASE_URL: db.url } });
+    mergeTheBranches();
+    keepOurHeadFile();
+    const run = await nx(['run', 'billing:db-check', '--skip-nx-cache'], { cwd: clone, env: { DATABASE_URL: db!.url } });
     assert.notEqual(run.code, 0);
     assert.match(
       run.stdout + run.stderr,
@@ -81,15 +101,14 @@ describe('two branches that each add a revision, merged in git', () => {
   });
 
   test('veloiq db merge joins them; db-check passes; nx affected picks billing', async () => {
-    const merge = await veloiq(['db', 'merge', '-m', 'merge heads', '--json'], { cwd: join(clone, 'apps/billing') });
-    assert.equal(merge.code, 0, merge.stdout + merge.stderr);
-    const { revision } = JSON.parse(merge.stdout);
+    mergeTheBranches();
+    keepOurHeadFile();
+    const { revision, head } = await joinTheHeads();
     assert.deepEqual(revision.parents, ['mz00000a', 'mz00000b']);
     assert.deepEqual(readHeadFile(dir()), [revision.id]);
     assert.match(readFileSync(join(dir(), basename(revision.path)), 'utf8'), / \* Parent: mz00000a, mz00000b\n/);
-    const head = commit('merge the heads');
 
-    const check = await nx(['run', 'billing:db-check', '--skip-nx-cache'], { cwd: clone, env: { DATABASE_URL: db.url } });
+    const check = await nx(['run', 'billing:db-check', '--skip-nx-cache'], { cwd: clone, env: { DATABASE_URL: db!.url } });
     assert.equal(check.code, 0, check.stdout + check.stderr);
     const affected = await nx(['show', 'projects', '--affected', `--base=${base}`, `--head=${head}`, '--with-target', 'db-check', '--json'], { cwd: clone });
     assert.equal(affected.code, 0, affected.stderr);
@@ -97,6 +116,9 @@ describe('two branches that each add a revision, merged in git', () => {
   });
 
   test('heads, branches and show through veloiq and nx run, with --json', async () => {
+    mergeTheBranches();
+    keepOurHeadFile();
+    await joinTheHeads();
     const heads = await veloiq(['db', 'heads', '--json'], { cwd: join(clone, 'apps/billing') });
     assert.equal(heads.code, 0, heads.stderr);
     const [only] = JSON.parse(heads.stdout).heads;
