@@ -12,7 +12,7 @@ const PASSWORD = 'veloiq-embedded';
 
 export interface EmbeddedServer {
   url(database: string): string;
-  /** Stops the server if this process started it; a server found running is left alone. */
+  /** Ends this process's use of the server; the last process to end it stops the server. */
   stop(): Promise<void>;
 }
 

@@ -44,7 +44,7 @@ export interface VeloiqApp {
   /** A fresh EntityManager for one unit of work (one request). */
   em(): EntityManager;
   startup: StartupReport;
-  /** Closes the ORM, and stops the embedded PostgreSQL if this app started it. */
+  /** Closes the ORM, and stops the embedded PostgreSQL when no other process uses it. */
   close(): Promise<void>;
 }
 
