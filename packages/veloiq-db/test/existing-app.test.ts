@@ -17,6 +17,7 @@ import { history } from '../src/commands/history';
 import { migrate } from '../src/commands/migrate';
 import { status } from '../src/commands/status';
 import { upgrade } from '../src/commands/upgrade';
+import { loadEntityModules } from '../src/core/entities';
 import { loadConfig } from '../src/core/orm';
 import { findProject } from '../src/core/project';
 import { createTestDatabase, missingSystemPg, WORKSPACE, type TestDatabase } from './support';
@@ -224,6 +225,22 @@ describe('an app whose config lists its decorator classes and names only dbName'
   after(async () => {
     await admin(`drop database if exists "${name}" with (force)`);
     rmSync(root, { recursive: true, force: true });
+  });
+
+  test('loading the modules of an app without models.ts keeps the decorator metadata of the classes its config imported', async () => {
+    // As check and migrate do: the config first (its classes decorated), then the modules.
+    const project = findProject(root);
+    const config = await loadConfig(project);
+    assert.deepEqual(
+      loadEntityModules(project, (path) => path),
+      [],
+    );
+    const orm = await MikroORM.init({ ...config, connect: false, debug: false });
+    try {
+      assert.deepEqual(Object.keys(orm.getMetadata().getAll()).sort(), ['Author', 'Book']);
+    } finally {
+      await orm.close(true);
+    }
   });
 
   test('the commands use that server (never the embedded one), migrate creates the database and says so, check sees the classes', async (t) => {
