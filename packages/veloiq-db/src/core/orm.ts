@@ -9,7 +9,7 @@ import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
 import { loadErrorLine } from './load-error';
 import { shownPath } from './paths';
 import { requireOnUse } from './on-use';
-import { localStatePath, type Project } from './project';
+import { isExistingApp, localStatePath, type Project } from './project';
 
 /** pg waits forever for a server that accepts but never answers; users get an answer sooner. */
 const CONNECT_TIMEOUT_MS = 8000;
@@ -196,7 +196,7 @@ function serverOf(url: string | undefined): string {
  * connection fields for an existing app's (it need not read DATABASE_URL at all).
  */
 function connectionFix(project: Project | undefined): string {
-  if (!project || project.backendDir !== project.root) return 'Check DATABASE_URL (or unset it to use the embedded database).';
+  if (!project || !isExistingApp(project)) return 'Check DATABASE_URL (or unset it to use the embedded database).';
   return `Check the connection in ${shownPath(project.configPath, project.root, process.cwd())} (clientUrl, host, port, user, password, dbName) and the MIKRO_ORM_* variables.`;
 }
 
@@ -211,8 +211,10 @@ function connectionError(error: unknown, url: string | undefined, project?: Proj
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return failed(`Cannot connect to PostgreSQL at ${where}: host not found. ${fix}`);
-    case '3D000':
-      return failed(`Database ${where} does not exist. Create it (createdb, or veloiq db upgrade creates it) or ${fix[0].toLowerCase()}${fix.slice(1)}`);
+    case '3D000': {
+      const create = project && isExistingApp(project) ? 'createdb, or veloiq db upgrade creates it' : 'createdb';
+      return failed(`Database ${where} does not exist. Create it (${create}) or ${fix[0].toLowerCase()}${fix.slice(1)}`);
+    }
     case '28P01':
     case '28000':
       return failed(`PostgreSQL at ${where} refused the login: ${e.message}. ${fix}`);
@@ -309,8 +311,7 @@ interface Server {
  * (postgres@127.0.0.1:5432), where the app itself and MikroORM's CLI connect.
  */
 export function namesServer(config: Options, project: Project): boolean {
-  const existingApp = project.backendDir === project.root;
-  return [config.clientUrl, config.host, config.port, config.user, config.password, existingApp ? config.dbName : undefined].some(
+  return [config.clientUrl, config.host, config.port, config.user, config.password, isExistingApp(project) ? config.dbName : undefined].some(
     (value) => value !== undefined && value !== '',
   );
 }
@@ -341,7 +342,7 @@ async function resolveServer(config: Options, project: Project): Promise<Server>
 
 /**
  * Opens the project's database through MikroORM (the server in the config, or the embedded
- * one: see resolveServer). Given `created`, a database the server lacks is created, and said.
+ * one: see resolveServer). Given `created`, an existing app's database the server lacks is created, and said.
  */
 export async function openDatabase(project: Project, loaded?: Options, created?: (line: string) => void): Promise<Database> {
   const config = loaded ?? (await loadConfig(project));
@@ -387,9 +388,10 @@ export async function openDatabase(project: Project, loaded?: Options, created?:
     await orm.em.getDriver().connect();
     const probe = () => orm.em.getConnection().execute('select 1');
     await probe().catch(async (error: unknown) => {
-      if (!created || config.ensureDatabase === false || (error as { code?: string })?.code !== '3D000') throw error;
+      if (!created || !isExistingApp(project) || config.ensureDatabase === false || (error as { code?: string })?.code !== '3D000') throw error;
       // As the app itself does when it starts (MikroORM's ensureDatabase, on by default): the
-      // server is there and the database is not yet. Said, so a mistyped name is noticed.
+      // server is there and the database is not yet. Said, so a mistyped name is noticed. A
+      // DATABASE_URL of ours naming a missing database stays an error (a deploy's typo).
       await orm.schema.ensureDatabase();
       created(
         `Created database ${serverOf(shownUrl(config, server))}: it did not exist (set ensureDatabase: false in the MikroORM config to be refused instead).`,
