@@ -225,6 +225,7 @@ describe('generators', () => {
     // Replay the first result on a fresh tree, then run init again: nothing may be written.
     second.write('nx.json', tree.read('nx.json')!);
     second.write('package.json', tree.read('package.json')!);
+    second.write('.gitignore', tree.read('.gitignore')!);
     const written = second.listChanges().length;
     await initGenerator(second, { skipInstall: true });
     assert.equal(second.listChanges().length, written, 'second run writes no file');
@@ -302,6 +303,24 @@ describe('generators', () => {
     writeJson(plain, 'package.json', { name: 'monorepo' });
     await initGenerator(plain, { skipInstall: true, skipPackageJson: true });
     assert.equal(readJson(plain, 'package.json').nx, undefined, 'a root without a MikroORM config stays no project');
+  });
+
+  test("init git-ignores Nx's .nx/ folder once, unless a line already ignores it", async () => {
+    const cases: [string | undefined, string][] = [
+      [undefined, '.nx/\n'],
+      ['node_modules', 'node_modules\n.nx/\n'],
+      ['node_modules\n/.nx\n', 'node_modules\n/.nx\n'],
+      ['.nx/cache\n.nx/workspace-data\n', '.nx/cache\n.nx/workspace-data\n'],
+      ['.nx/cache\n', '.nx/cache\n.nx/\n'],
+    ];
+    for (const [before, after] of cases) {
+      const tree = createTreeWithEmptyWorkspace();
+      if (before === undefined) tree.delete('.gitignore');
+      else tree.write('.gitignore', before);
+      await initGenerator(tree, { skipInstall: true });
+      await initGenerator(tree, { skipInstall: true });
+      assert.equal(tree.read('.gitignore', 'utf-8'), after, `from ${JSON.stringify(before)}`);
+    }
   });
 
   test('init in a workspace without nx.json writes one', async () => {

@@ -75,7 +75,8 @@ export function prepare(options: CommandOptions): Project {
 export function withDatabase<T>(options: CommandOptions, work: (db: Database) => Promise<T>, session: SessionOptions = {}): Promise<T> {
   return withEnvironment(options.env, async () => {
     const timeoutSeconds = session.lock ? parseLockTimeout(options.lockTimeout) : 0;
-    const db = await openDatabase(session.project ?? prepare(options), session.config);
+    // A command that changes the database may create it; one that reads it says it is missing.
+    const db = await openDatabase(session.project ?? prepare(options), session.config, session.lock ? notifier(options) : undefined);
     try {
       if (!session.lock) return await work(db);
       const command = typeof session.lock === 'string' ? session.lock : undefined;

@@ -5,7 +5,7 @@ import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { firstLine, UserError } from './errors';
 import { loadErrorLine } from './load-error';
 import { loadModule } from './loader';
-import { loadConfig } from './orm';
+import { asGiven, loadConfig } from './orm';
 import { forgetModulesUnder } from './module-cache';
 import type { Project } from './project';
 
@@ -141,16 +141,18 @@ export async function discoverEntities(project: Project, show: (path: string) =>
   const config = classes.length > 0 ? await loadConfig(project).catch(() => undefined) : undefined;
   let orm: MikroORM;
   try {
-    orm = MikroORM.initSync({
-      driver: PostgreSqlDriver,
-      entities: schemas,
-      ...(config?.metadataProvider ? { metadataProvider: config.metadataProvider, baseDir: config.baseDir ?? project.backendDir } : {}),
-      ...(config?.metadataCache ? { metadataCache: config.metadataCache } : {}),
-      dbName: 'veloiq_generate',
-      connect: false,
-      debug: false,
-      discovery: { warnWhenNoEntities: false },
-    });
+    orm = asGiven(() =>
+      MikroORM.initSync({
+        driver: PostgreSqlDriver,
+        entities: schemas,
+        ...(config?.metadataProvider ? { metadataProvider: config.metadataProvider, baseDir: config.baseDir ?? project.backendDir } : {}),
+        ...(config?.metadataCache ? { metadataCache: config.metadataCache } : {}),
+        dbName: 'veloiq_generate',
+        connect: false,
+        debug: false,
+        discovery: { warnWhenNoEntities: false },
+      }),
+    );
   } catch (error) {
     const where = relative(project.root, join(project.backendDir, MODULES_DIR)) || MODULES_DIR;
     throw new UserError(`Invalid entity definitions in ${where}: ${firstLine(error)} Fix the entity and run again.`);

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { MikroORM, type Transaction } from '@mikro-orm/core';
 import { UserError } from './errors';
-import { invalidConfig, loadConfig, migrationsDirOf, recordTableOf, type Database } from './orm';
+import { asGiven, invalidConfig, loadConfig, migrationsDirOf, namesServer, recordTableOf, type Database } from './orm';
 import type { Project } from './project';
 
 /**
@@ -51,16 +51,18 @@ export async function openOffline(project: Project, script: Pick<SqlScript, 'sta
   const baseDir = config.baseDir ?? project.backendDir;
   let orm: MikroORM;
   try {
-    orm = await MikroORM.init({
-      ...config,
-      // A config that relies on the embedded server names no database; any name does offline.
-      dbName: config.clientUrl || config.host ? config.dbName : (config.dbName ?? basename(project.root)),
-      baseDir,
-      connect: false,
-      ensureDatabase: false,
-      debug: false,
-      allowGlobalContext: true,
-    });
+    orm = await asGiven(() =>
+      MikroORM.init({
+        ...config,
+        // A config that relies on the embedded server names no database; any name does offline.
+        dbName: namesServer(config, project) ? config.dbName : (config.dbName ?? basename(project.root)),
+        baseDir,
+        connect: false,
+        ensureDatabase: false,
+        debug: false,
+        allowGlobalContext: true,
+      }),
+    );
   } catch (error) {
     throw invalidConfig(project, error);
   }

@@ -9,7 +9,7 @@ import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
 import { loadErrorLine } from './load-error';
 import { shownPath } from './paths';
 import { requireOnUse } from './on-use';
-import { localStatePath, type Project } from './project';
+import { isExistingApp, localStatePath, type Project } from './project';
 
 /** pg waits forever for a server that accepts but never answers; users get an answer sooner. */
 const CONNECT_TIMEOUT_MS = 8000;
@@ -67,9 +67,74 @@ export async function loadConfig(project: Project): Promise<Options> {
     const show = (path: string) => shownPath(path, project.root, process.cwd());
     throw new UserError(`Cannot load ${loadErrorLine(error, project.configPath, show)}. Fix the config (or the file it imports).`, { cause: error });
   }
-  let config = (loaded as { default?: unknown }).default ?? loaded;
-  if (typeof config === 'function') config = await config();
-  return asTypeScriptRun(config as Options);
+  const config = await defaultContext(await ((loaded as { default?: unknown }).default ?? loaded), project);
+  return asTypeScriptRun(withEnvironment(config, project));
+}
+
+/**
+ * The config MikroORM's CLI would pick from what the file exports (ConfigurationLoader
+ * .getConfiguration): an object, a promise, a function given the context name, or an array of
+ * contexts, of which the one named by MIKRO_ORM_CONTEXT_NAME (default `default`).
+ */
+async function defaultContext(exported: unknown, project: Project): Promise<Options> {
+  const name = process.env.MIKRO_ORM_CONTEXT_NAME ?? 'default';
+  const named = (config: unknown) => typeof config === 'object' && config !== null && ((config as Options).contextName ?? 'default') === name;
+  if (typeof exported === 'function') return exported(name);
+  if (!Array.isArray(exported)) return exported as Options;
+  const found = exported.filter(named);
+  if (found.length > 1) throw new UserError(`MikroORM config '${name}' is in the array ${project.configPath} exports more than once. Keep one.`);
+  if (found.length === 1) return found[0];
+  for (const factory of exported.filter((entry) => typeof entry === 'function')) {
+    const config = await factory(name);
+    if (typeof config === 'object' && config !== null && [undefined, name].includes((config as Options).contextName)) return config;
+  }
+  throw new UserError(
+    `MikroORM config '${name}' is not in the array ${project.configPath} exports. Add it, or set MIKRO_ORM_CONTEXT_NAME to the context to migrate.`,
+  );
+}
+
+/**
+ * The config as MikroORM.init reads it: its MIKRO_ORM_* variables (set, or in the .env of the
+ * config's baseDir) override the file's fields, and may be the whole connection or entity list.
+ * Every command then sees the server, entities and migrations folder the app itself uses.
+ */
+function withEnvironment(config: Options, project: Project): Options {
+  const { ConfigurationLoader, Utils } = require('@mikro-orm/core') as typeof import('@mikro-orm/core');
+  ConfigurationLoader.registerDotenv({ baseDir: config.baseDir ?? project.backendDir });
+  const env = ConfigurationLoader.loadEnvironmentVars();
+  return Object.keys(env).length > 0 ? Utils.mergeConfig({}, config, env) : config;
+}
+
+let quieted = 0;
+let restore: (() => void) | undefined;
+
+/**
+ * Runs MikroORM's init with the options exactly as given. MikroORM.init and initSync merge the
+ * MIKRO_ORM_* variables over their options again, which would undo what a command sets (the
+ * scratch database's name, debug off, the embedded server); loadConfig has merged them into the
+ * config already, so nothing of the app's is lost.
+ */
+export function asGiven<T>(init: () => T): T {
+  const { ConfigurationLoader } = require('@mikro-orm/core') as typeof import('@mikro-orm/core');
+  if (quieted++ === 0) {
+    const { registerDotenv, loadEnvironmentVars } = ConfigurationLoader;
+    ConfigurationLoader.registerDotenv = () => undefined;
+    ConfigurationLoader.loadEnvironmentVars = () => ({});
+    restore = () => Object.assign(ConfigurationLoader, { registerDotenv, loadEnvironmentVars });
+  }
+  const done = () => {
+    if (--quieted === 0) restore?.();
+  };
+  let result: T;
+  try {
+    result = init();
+  } catch (error) {
+    done();
+    throw error;
+  }
+  if (result instanceof Promise) return result.finally(done) as T;
+  done();
+  return result;
 }
 
 /**
@@ -126,19 +191,30 @@ function serverOf(url: string | undefined): string {
   }
 }
 
-function connectionError(error: unknown, url: string | undefined): UserError {
+/**
+ * What to check when the server cannot be reached: DATABASE_URL for our configs, the config's own
+ * connection fields for an existing app's (it need not read DATABASE_URL at all).
+ */
+function connectionFix(project: Project | undefined): string {
+  if (!project || !isExistingApp(project)) return 'Check DATABASE_URL (or unset it to use the embedded database).';
+  return `Check the connection in ${shownPath(project.configPath, project.root, process.cwd())} (clientUrl, host, port, user, password, dbName) and the MIKRO_ORM_* variables.`;
+}
+
+function connectionError(error: unknown, url: string | undefined, project?: Project): UserError {
   const e = error as { code?: string; message?: string };
   const where = serverOf(url);
   const failed = (message: string) => new ConnectionFailedError(where, message, { cause: error });
-  const fix = 'Check DATABASE_URL (or unset it to use the embedded database).';
+  const fix = connectionFix(project);
   switch (e?.code) {
     case 'ECONNREFUSED':
       return failed(`Cannot connect to PostgreSQL at ${where}: connection refused. Start the server or ${fix[0].toLowerCase()}${fix.slice(1)}`);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return failed(`Cannot connect to PostgreSQL at ${where}: host not found. ${fix}`);
-    case '3D000':
-      return failed(`Database ${where} does not exist. Create it (createdb) or ${fix[0].toLowerCase()}${fix.slice(1)}`);
+    case '3D000': {
+      const create = project && isExistingApp(project) ? 'createdb, or veloiq db upgrade creates it' : 'createdb';
+      return failed(`Database ${where} does not exist. Create it (${create}) or ${fix[0].toLowerCase()}${fix.slice(1)}`);
+    }
     case '28P01':
     case '28000':
       return failed(`PostgreSQL at ${where} refused the login: ${e.message}. ${fix}`);
@@ -229,6 +305,18 @@ interface Server {
 }
 
 /**
+ * Whether the config connects to a server of its own. Ours (under `backend/`) names one by
+ * `clientUrl` (DATABASE_URL) or a connection field and leaves only `dbName` to the embedded one;
+ * an existing app's config that names just `dbName` means MikroORM's default server
+ * (postgres@127.0.0.1:5432), where the app itself and MikroORM's CLI connect.
+ */
+export function namesServer(config: Options, project: Project): boolean {
+  return [config.clientUrl, config.host, config.port, config.user, config.password, isExistingApp(project) ? config.dbName : undefined].some(
+    (value) => value !== undefined && value !== '',
+  );
+}
+
+/**
  * Where the config's database is: the server in the config (DATABASE_URL), or, when the config
  * names none, the embedded PostgreSQL kept in the project's git-ignored `.veloiq/` folder.
  */
@@ -238,7 +326,7 @@ async function resolveServer(config: Options, project: Project): Promise<Server>
     rememberUrlPassword(config.clientUrl);
     checkUrl(config.clientUrl, config.dbName, project);
   }
-  if (config.clientUrl || config.host) return { clientUrl: config.clientUrl, dbName: config.dbName, stop: async () => undefined };
+  if (namesServer(config, project)) return { clientUrl: config.clientUrl, dbName: config.dbName, stop: async () => undefined };
   const server = await startEmbedded(localStatePath(project, 'postgres'));
   const dbName = config.dbName ?? basename(project.root);
   try {
@@ -254,9 +342,9 @@ async function resolveServer(config: Options, project: Project): Promise<Server>
 
 /**
  * Opens the project's database through MikroORM (the server in the config, or the embedded
- * one: see resolveServer).
+ * one: see resolveServer). Given `created`, an existing app's database the server lacks is created, and said.
  */
-export async function openDatabase(project: Project, loaded?: Options): Promise<Database> {
+export async function openDatabase(project: Project, loaded?: Options, created?: (line: string) => void): Promise<Database> {
   const config = loaded ?? (await loadConfig(project));
   const baseDir = config.baseDir ?? project.backendDir;
   const server = await resolveServer(config, project);
@@ -266,24 +354,26 @@ export async function openDatabase(project: Project, loaded?: Options): Promise<
   try {
     // Required here: a read-only command that reads the record over plain pg never loads it.
     const { MikroORM } = require('@mikro-orm/core') as typeof import('@mikro-orm/core');
-    orm = await MikroORM.init({
-      ...config,
-      clientUrl,
-      dbName,
-      baseDir,
-      connect: false,
-      ensureDatabase: false,
-      debug: false,
-      allowGlobalContext: true,
-      pool: withClientCheck(config.pool),
-      driverOptions: {
-        ...(config.driverOptions as object),
-        connection: {
-          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-          ...((config.driverOptions as { connection?: object })?.connection ?? {}),
+    orm = await asGiven(() =>
+      MikroORM.init({
+        ...config,
+        clientUrl,
+        dbName,
+        baseDir,
+        connect: false,
+        ensureDatabase: false,
+        debug: false,
+        allowGlobalContext: true,
+        pool: withClientCheck(config.pool),
+        driverOptions: {
+          ...(config.driverOptions as object),
+          connection: {
+            connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+            ...((config.driverOptions as { connection?: object })?.connection ?? {}),
+          },
         },
-      },
-    });
+      }),
+    );
   } catch (error) {
     await server.stop();
     throw invalidConfig(project, error);
@@ -296,10 +386,21 @@ export async function openDatabase(project: Project, loaded?: Options): Promise<
     // The driver's connect() only builds the pool; one query proves the server answers.
     // (orm.connect() would also probe, and a silent server would cost the timeout twice.)
     await orm.em.getDriver().connect();
-    await orm.em.getConnection().execute('select 1');
+    const probe = () => orm.em.getConnection().execute('select 1');
+    await probe().catch(async (error: unknown) => {
+      if (!created || !isExistingApp(project) || config.ensureDatabase === false || (error as { code?: string })?.code !== '3D000') throw error;
+      // As the app itself does when it starts (MikroORM's ensureDatabase, on by default): the
+      // server is there and the database is not yet. Said, so a mistyped name is noticed. A
+      // DATABASE_URL of ours naming a missing database stays an error (a deploy's typo).
+      await orm.schema.ensureDatabase();
+      created(
+        `Created database ${serverOf(shownUrl(config, server))}: it did not exist (set ensureDatabase: false in the MikroORM config to be refused instead).`,
+      );
+      await probe();
+    });
   } catch (error) {
     await close();
-    throw connectionError(error, clientUrl);
+    throw connectionError(error, shownUrl(config, server), project);
   }
   return { orm, project, migrationsDir: migrationsDirOf(config, project), recordTable: recordTableOf(config), config, close };
 }
@@ -330,6 +431,12 @@ function pgSettings(config: Options, server: Server): ClientConfig {
   };
 }
 
+/** The server and database MikroORM connects to for this config, for messages (no user, no password). */
+function shownUrl(config: Options, server: Server): string {
+  const { host, port, database } = pgSettings(config, server);
+  return `postgresql://${host}:${port ?? 5432}/${database}`;
+}
+
 /**
  * Opens the project's database for reading the record with pg alone: what a read-only command
  * needs, without MikroORM's start-up (entity discovery, its driver's packages). The same server,
@@ -347,7 +454,7 @@ export async function openReadOnly(project: Project, config: Options): Promise<R
     await client.connect();
   } catch (error) {
     await close();
-    throw connectionError(error, server.clientUrl);
+    throw connectionError(error, shownUrl(config, server), project);
   }
   // A server that goes away later must not throw from an event nobody listens to.
   client.on('error', () => undefined);

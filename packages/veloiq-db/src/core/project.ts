@@ -63,6 +63,14 @@ export function findConfigFile(root: string, files: FileReader = DISK): string |
   return placeOf(root, files)?.configPath;
 }
 
+/**
+ * An existing MikroORM app, brought as it is (its config where MikroORM's CLI finds it): it
+ * connects, and creates its database, as MikroORM does; a config of ours lives under `backend/`.
+ */
+export function isExistingApp(project: Project): boolean {
+  return project.backendDir === project.root;
+}
+
 /** Finds the project's MikroORM config: in its `backend/`, or where MikroORM's CLI would (see configPlaces). */
 export function findProject(root: string): Project {
   const place = placeOf(root, DISK);

@@ -96,7 +96,7 @@ export async function withScratchDatabase<T>(db: Database, work: (scratch: Datab
   try {
     const config = db.config;
     const base = db.orm.config;
-    orm = await MikroORM.init({
+    orm = new MikroORM({
       ...config,
       clientUrl: base.get('clientUrl'),
       dbName: name,
@@ -106,6 +106,15 @@ export async function withScratchDatabase<T>(db: Database, work: (scratch: Datab
       debug: false,
       allowGlobalContext: true,
     });
+    // The entities the project's ORM discovered, not discovered again (what MikroORM.init would
+    // do): a second discovery in one process fails for folder-discovered EntitySchemas whose
+    // class extends another ('Duplicate entity names are not allowed'), and loads them again.
+    const own = orm as unknown as { metadata: unknown; createEntityManager(): void };
+    own.metadata = db.orm.getMetadata();
+    own.createEntityManager();
+    orm.em.getPlatform().init(orm);
+    for (const extension of orm.config.get('extensions')) extension.register(orm);
+    await orm.connect();
     return await work({ ...db, orm, close: async () => undefined });
   } finally {
     await orm?.close(true);

@@ -134,10 +134,46 @@ export function addRootProject(tree: Tree): boolean {
   return true;
 }
 
+/**
+ * Appends to a .gitignore the lines it lacks (`header` opens a new file; a file the user wrote
+ * keeps its own lines). `covers` says whether the file's lines already ignore what a line would.
+ */
+export function addGitignoreLines(
+  tree: Tree,
+  path: string,
+  lines: string[],
+  header: string,
+  covers: (existing: string[], line: string) => boolean = (existing, line) => existing.includes(line),
+): boolean {
+  const existing = tree.exists(path) ? tree.read(path, 'utf-8')! : '';
+  const present = existing.split('\n').map((line) => line.trim());
+  const missing = lines.filter((line) => !covers(present, line));
+  if (missing.length === 0) return false;
+  const opening = existing ? (existing.endsWith('\n') ? '' : '\n') : header;
+  tree.write(path, `${existing}${opening}${missing.join('\n')}\n`);
+  return true;
+}
+
+/** `.nx`, `/.nx/`...: the spellings that ignore the whole folder. */
+const WHOLE_NX = /^\/?\.nx\/?$/;
+
+/**
+ * Keeps Nx's own folder (its cache and workspace data, which every nx command writes) out of git:
+ * an existing app that just got Nx has no line for it. Lines that already ignore it, the whole
+ * folder or both of its parts (what `nx init` writes), count.
+ */
+export function ignoreNxFolder(tree: Tree): boolean {
+  const covered = (existing: string[]) =>
+    existing.some((line) => WHOLE_NX.test(line)) ||
+    ['.nx/cache', '.nx/workspace-data'].every((part) => existing.some((line) => line.replace(/^\//, '').replace(/\/$/, '') === part));
+  return addGitignoreLines(tree, '.gitignore', ['.nx/'], '', covered);
+}
+
 /** `nx g @veloiq/db:init`: idempotent; a second run changes nothing. */
 export async function initGenerator(tree: Tree, options: InitSchema = {}): Promise<GeneratorCallback> {
   addPluginToNxJson(tree);
   addRootProject(tree);
+  ignoreNxFolder(tree);
   const packageChanged = options.skipPackageJson ? false : addPackageToPackageJson(tree);
   return () => {
     if (packageChanged && !options.skipInstall) installPackagesTask(tree);

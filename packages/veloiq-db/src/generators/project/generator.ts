@@ -1,5 +1,5 @@
 import { addProjectConfiguration, getProjects, joinPathFragments, logger, readProjectConfiguration, type GeneratorCallback, type Tree } from '@nx/devkit';
-import { initGenerator, treeFiles } from '../init/generator';
+import { addGitignoreLines, initGenerator, treeFiles } from '../init/generator';
 import { findConfigFile } from '../../core/project';
 import type { ProjectSchema } from './schema';
 
@@ -33,13 +33,7 @@ const GITIGNORE_LINES = ['.env', '.env.*', '!.env.example'];
 
 /** Adds to backend/.gitignore the lines it lacks (a file the user wrote keeps its own lines). */
 function ignoreEnvFiles(tree: Tree, backend: string): void {
-  const path = joinPathFragments(backend, '.gitignore');
-  const existing = tree.exists(path) ? tree.read(path, 'utf-8')! : '';
-  const lines = existing.split('\n').map((line) => line.trim());
-  const missing = GITIGNORE_LINES.filter((line) => !lines.includes(line));
-  if (missing.length === 0) return;
-  const header = existing ? (existing.endsWith('\n') ? '' : '\n') : '# Env files hold secrets: only .env.example is committed.\n';
-  tree.write(path, `${existing}${header}${missing.join('\n')}\n`);
+  addGitignoreLines(tree, joinPathFragments(backend, '.gitignore'), GITIGNORE_LINES, '# Env files hold secrets: only .env.example is committed.\n');
 }
 
 /**
