@@ -74,6 +74,9 @@ const SAVEPOINT = 'veloiq_batch';
  */
 const BATCH_STATEMENTS = 100;
 
+/** The first round trip of a run with a transaction per revision (see planTogether). */
+const FIRST_BATCH_STATEMENTS = 10;
+
 /** Thrown by a revision that touches the database in `up()` while earlier statements wait in a batch. */
 const SEND_BATCH_FIRST = Symbol('send the batch first');
 
@@ -378,11 +381,15 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
   const planTogether = async (from: number, ahead: boolean): Promise<{ batch: Revision[]; transactions: string[][] }> => {
     const batch: Revision[] = [];
     const transactions: string[][] = [];
-    for (let statements = 0; from + batch.length < revisions.length && statements < BATCH_STATEMENTS;) {
+    // The run's first round trip is short, so the server starts while the rest is compiled and planned.
+    const budget = from === 0 ? FIRST_BATCH_STATEMENTS : BATCH_STATEMENTS;
+    for (let statements = 0; from + batch.length < revisions.length && statements < budget;) {
       const revision = revisions[from + batch.length];
       let planned: string[] | undefined;
       try {
-        await compiling.ready(revision.path);
+        // The first round trip's few revisions compile on their own (loadModule) rather than wait
+        // for the background build, whose later chunks' work would hold them up.
+        if (from > 0) await compiling.ready(revision.path);
         planned = await plainStatements(db, revision, direction, rolledBack());
       } catch (error) {
         if (batch.length === 0 && !ahead) throw error;
