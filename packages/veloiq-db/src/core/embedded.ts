@@ -16,17 +16,11 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-/** The port of a server already running on this data directory, read from its postmaster.pid. */
-function runningPort(dataDir: string): number | undefined {
-  const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return undefined;
-  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
-  try {
-    process.kill(Number(pid), 0);
-  } catch {
-    return undefined; // stale pid file from a killed server; PostgreSQL removes it on start
-  }
-  return Number(port);
+/** The server running on this data directory (its postmaster.pid), if one is. */
+function postmasterOf(dataDir: string): { pid: number; port: number } | undefined {
+  const [pid, , , port] = readFileOrEmpty(join(dataDir, 'postmaster.pid')).split('\n');
+  // No file, or a stale one from a killed server (PostgreSQL replaces it on start).
+  return Number(pid) && alive(Number(pid)) ? { pid: Number(pid), port: Number(port) } : undefined;
 }
 
 export function freePort(): Promise<number> {
@@ -94,7 +88,7 @@ function closedToPostgresUser(paths: string[]): string | undefined {
 export async function startEmbedded(dataDir: string, choosePort: () => Promise<number> = freePort): Promise<EmbeddedServer> {
   const url = (port: number) => (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   return underStartLock(dataDir, async () => {
-    const port = runningPort(dataDir) ?? (await startServer(dataDir, choosePort));
+    const port = postmasterOf(dataDir)?.port ?? (await startServer(dataDir, choosePort));
     const presence = await presenceOn(url(port)('postgres'), dataDir);
     return { url: url(port), stop: () => underStartLock(dataDir, () => leave(dataDir, presence)) };
   });
@@ -172,7 +166,7 @@ async function embeddedPostgres() {
   return EmbeddedPostgres;
 }
 
-/** A lock file older than this is left by a process that hung: starting PostgreSQL takes seconds. */
+/** How long a start waits for another process's start or stop of the same server: those take seconds. */
 const START_LOCK_WAIT_MS = 120_000;
 
 /**
@@ -254,7 +248,7 @@ async function presenceOn(adminUrl: string, dataDir: string): Promise<Client> {
 
 /** Ends this process's use of the server, and stops the server when no other process uses it. */
 async function leave(dataDir: string, presence: Client): Promise<void> {
-  let others = 1;
+  let others: number;
   try {
     const { rows } = await presence.query<{ others: number }>(
       `select count(*)::int as others from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`,
@@ -266,11 +260,16 @@ async function leave(dataDir: string, presence: Client): Promise<void> {
     await presence.end().catch(() => undefined);
   }
   if (others > 0) return;
-  const pid = Number(readFileOrEmpty(join(dataDir, 'postmaster.pid')).split('\n')[0]);
-  if (!pid || !alive(pid)) return;
-  // PostgreSQL's fast shutdown (what pg_ctl stop -m fast sends), then wait for it to finish.
-  process.kill(pid, 'SIGINT');
-  for (let waited = 0; alive(pid) && waited < 30_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  const server = postmasterOf(dataDir);
+  if (!server) return;
+  // PostgreSQL's fast shutdown (what pg_ctl stop -m fast sends), then wait for it to finish. A
+  // server this user may not signal is left running: the next command joins it.
+  try {
+    process.kill(server.pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  for (let waited = 0; alive(server.pid) && waited < 30_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** How many ports a start tries before it gives up. */
