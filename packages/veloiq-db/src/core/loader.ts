@@ -17,8 +17,14 @@ import { withDecoratorSupport } from './transpile';
  * share the packages the engine already loaded.
  */
 export function loadModule<T = unknown>(path: string): T {
-  const loaded = require.cache[path]; // compiled by compileAhead, or loaded before
+  const loaded = require.cache[path];
   if (loaded) return loaded.exports as T;
+  const code = compiled.get(path);
+  if (code !== undefined) {
+    compiled.delete(path);
+    const module = loadCompiled(path, code);
+    if (module) return module.exports as T;
+  }
   const unregister = register();
   try {
     return withDecoratorSupport(() => require(path) as T);
@@ -84,7 +90,7 @@ const COMPILE_OPTIONS = { target: `node${process.versions.node}`, format: 'cjs',
 
 /**
  * Compiles `paths` with one esbuild build (the files compiled before come from `cache`, keyed
- * by content) and puts each module in `require.cache`, where `loadModule` finds it.
+ * by content) and keeps each one's code for `loadModule`.
  */
 async function compileTogether(build: Esbuild, paths: string[], cache: CompiledCache | undefined): Promise<void> {
   const sources = new Map<string, { key: string; code?: string }>();
@@ -120,18 +126,35 @@ async function compileTogether(build: Esbuild, paths: string[], cache: CompiledC
     }
     cache?.write(compiled);
   }
-  for (const [path, { code }] of sources) {
-    if (code === undefined || require.cache[path] || !requiresResolve(code, path)) continue;
-    const mod = new Module(path, module) as Module & { filename: string; paths: string[]; loaded: boolean; _compile(code: string, path: string): void };
-    mod.filename = path;
-    mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(path));
-    require.cache[path] = mod;
-    try {
-      mod._compile(code, path);
-      mod.loaded = true;
-    } catch {
-      delete require.cache[path];
-    }
+  for (const [path, { code }] of sources) if (code !== undefined && !require.cache[path]) compiled.set(path, code);
+}
+
+/**
+ * Code compileTogether made, by path, until loadModule runs it. Modules are run on first use,
+ * not as soon as compiled: running a module (V8's compile, its top-level code, resolving its
+ * imports) is work on the main thread, and a background build that ran hundreds at once would
+ * hold up whatever waits there meanwhile, a round trip's answer among them.
+ */
+const compiled = new Map<string, string>();
+
+/**
+ * Runs compiled CommonJS as the module at `path`. Undefined when it cannot stand alone (it
+ * requires TypeScript or a path alias) or throws: tsx then loads the file, so errors read as
+ * they always do.
+ */
+function loadCompiled(path: string, code: string): Module | undefined {
+  if (!requiresResolve(code, path)) return undefined;
+  const mod = new Module(path, module) as Module & { filename: string; paths: string[]; loaded: boolean; _compile(code: string, path: string): void };
+  mod.filename = path;
+  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(path));
+  require.cache[path] = mod;
+  try {
+    mod._compile(code, path);
+    mod.loaded = true;
+    return mod;
+  } catch {
+    delete require.cache[path];
+    return undefined;
   }
 }
 
@@ -140,7 +163,7 @@ const FIRST_CHUNK = 25;
 const LARGEST_CHUNK = 400;
 
 export interface CompileAhead {
-  /** Resolves when `path` is compiled and loaded, or left to `loadModule`; never rejects. */
+  /** Resolves when `path` is compiled, or left to tsx; never rejects. */
   ready(path: string): Promise<void>;
   /** Skips the chunks not started yet (the run ended early). */
   stop(): void;
@@ -151,10 +174,9 @@ export interface CompileAhead {
  * in order, while the first ones already run: esbuild's asynchronous builds work in their own
  * process, on chunks of growing size, instead of tsx's one synchronous transform per file on
  * first load (one esbuild round trip per file), and without one long synchronous build before
- * the first revision runs. Only files whose
- * imports Node resolves to JavaScript are preloaded; any other file, any file that fails to
- * compile or to run, and everything when esbuild cannot be found, is left to `loadModule` as
- * before, so errors read exactly as they did.
+ * the first revision runs. Only files whose imports Node resolves to JavaScript run from that
+ * code; any other file, any file that fails to compile or to run, and everything when esbuild
+ * cannot be found, is left to tsx, so errors read exactly as they did.
  *
  * `cacheDir` (the project's local state; see compiled-cache.ts) keeps compiled files between runs.
  */
