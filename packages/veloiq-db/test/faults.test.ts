@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { headerLine, renderRevision, writeRevisionFile } from '../src/core/revision-file';
+import { buildGraph } from '../src/core/revision-graph';
 import { engineArgs, runEngine } from './safety-fixtures';
 import { copySample, createTestDatabase, missingSystemPg, run, WORKSPACE, type RunResult, type TestDatabase, type TestProject } from './support';
 
@@ -180,4 +181,12 @@ describe('hostile messages and leftovers of killed runs', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('two revision files with one id (a copied file): named as such, not as a cycle', () => {
+  const revision = (id: string, name: string, parents: string[]) => ({ id, name, description: name, parents, labels: [] });
+  assert.throws(
+    () => buildGraph([revision('mwwxueww', 'mwwxueww_create_product', []), revision('mwwywzue', 'mwwywzue_copy', ['mwwxueww']), revision('mwwywzue', 'mwwywzue_orders', ['mwwxueww'])]),
+    /^UserError: 2 revision files have the id mwwywzue \(mwwywzue_copy, mwwywzue_orders\); an id names one revision\. Delete the copy, or give one of them a new id/,
+  );
 });
