@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { headerLine, renderRevision, writeRevisionFile } from '../src/core/revision-file';
 import { buildGraph } from '../src/core/revision-graph';
+import { isConnectionLost } from '../src/core/errors';
 import { engineArgs, runEngine } from './safety-fixtures';
 import { copySample, createTestDatabase, missingSystemPg, run, WORKSPACE, type RunResult, type TestDatabase, type TestProject } from './support';
 
@@ -189,4 +190,10 @@ test('two revision files with one id (a copied file): named as such, not as a cy
     () => buildGraph([revision('mwwxueww', 'mwwxueww_create_product', []), revision('mwwywzue', 'mwwywzue_copy', ['mwwxueww']), revision('mwwywzue', 'mwwywzue_orders', ['mwwxueww'])]),
     /^UserError: 2 revision files have the id mwwywzue \(mwwywzue_copy, mwwywzue_orders\); an id names one revision\. Delete the copy, or give one of them a new id/,
   );
+});
+
+test('a connection lost between the statements of a transaction counts as a lost connection, not as missing rights', () => {
+  // What knex throws for the next statement when the connection dropped while its transaction was idle (seen on stamp).
+  assert.ok(isConnectionLost(new Error('Transaction query already complete, run with DEBUG=knex:tx for more info')));
+  assert.ok(!isConnectionLost(Object.assign(new Error('permission denied for schema public'), { code: '42501' })));
 });
