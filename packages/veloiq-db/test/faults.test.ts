@@ -5,7 +5,7 @@
 // these tests need root, as the project's machines and CI run.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +13,10 @@ import { after, before, describe, test } from 'node:test';
 import { headerLine, renderRevision, writeRevisionFile } from '../src/core/revision-file';
 import { buildGraph } from '../src/core/revision-graph';
 import { isConnectionLost } from '../src/core/errors';
+import { startEmbedded, type EmbeddedServer } from '../src/core/embedded';
+import { Client } from 'pg';
 import { engineArgs, runEngine } from './safety-fixtures';
-import { copySample, createTestDatabase, missingSystemPg, run, WORKSPACE, type RunResult, type TestDatabase, type TestProject } from './support';
+import { adminQuery, copySample, createTestDatabase, missingSystemPg, run, WORKSPACE, type RunResult, type TestDatabase, type TestProject } from './support';
 
 const NOBODY = 65534;
 const notRoot = process.getuid?.() !== 0 && 'plays another user (uid 65534): needs root';
@@ -196,4 +198,44 @@ test('a connection lost between the statements of a transaction counts as a lost
   // What knex throws for the next statement when the connection dropped while its transaction was idle (seen on stamp).
   assert.ok(isConnectionLost(new Error('Transaction query already complete, run with DEBUG=knex:tx for more info')));
   assert.ok(!isConnectionLost(Object.assign(new Error('permission denied for schema public'), { code: '42501' })));
+});
+
+test("the embedded server's superuser password is its own, kept for this user alone; a folder from before gets one", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'veloiq-faults-pg-'));
+  chmodSync(root, 0o755); // the postgres user enters it when tests run as root
+  const dataDir = join(root, 'postgres');
+  /** Whether a local user who knows only what the source says gets in. */
+  const sharedPasswordWorks = async (server: EmbeddedServer) => {
+    const client = new Client({ connectionString: server.url('postgres').replace(/:\/\/postgres:[^@]*@/, '://postgres:veloiq-embedded@') });
+    try {
+      await client.connect();
+      return true;
+    } catch (error) {
+      assert.equal((error as { code?: string }).code, '28P01', String(error));
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  try {
+    let server = await startEmbedded(dataDir);
+    try {
+      assert.equal(await sharedPasswordWorks(server), false, 'the password every copy of this package knows opens nothing');
+      assert.equal(statSync(`${dataDir}.password`).mode & 0o777, 0o600);
+      // A folder from before: the shared password, no password file.
+      await adminQuery(server.url('postgres'), `alter user postgres with password 'veloiq-embedded'`);
+    } finally {
+      await server.stop();
+    }
+    rmSync(`${dataDir}.password`);
+    server = await startEmbedded(dataDir);
+    try {
+      assert.deepEqual(await adminQuery(server.url('postgres'), 'select 1 as ok'), [{ ok: 1 }]);
+      assert.equal(await sharedPasswordWorks(server), false, 'the old folder got a password of its own');
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -1,14 +1,20 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Client } from 'pg';
 import { firstLine, UserError } from './errors';
+import { readOwnFile } from './private-files';
 import { quoteIdentifier } from './sql-text';
 
 const USER = 'postgres';
-const PASSWORD = 'veloiq-embedded';
+/**
+ * The superuser password of folders initialised before each got its own (passwordOf): known to
+ * anyone who reads this file, so such a folder gets its own password the next time it is used.
+ */
+const SHARED_PASSWORD = 'veloiq-embedded';
 
 export interface EmbeddedServer {
   url(database: string): string;
@@ -124,13 +130,40 @@ function closedToPostgresUser(paths: string[]): string | undefined {
  * the last one out stops it.
  */
 export async function startEmbedded(dataDir: string, choosePort: () => Promise<number> = freePort): Promise<EmbeddedServer> {
-  const url = (port: number) => (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const url = (port: number, password: string) => (database: string) =>
+    `postgresql://${USER}:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   assertOwnDataFolder(dataDir);
   return underStartLock(dataDir, async () => {
     const port = postmasterOf(dataDir)?.port ?? (await startServer(dataDir, choosePort));
-    const presence = await presenceOn(url(port)('postgres'), dataDir);
-    return { url: url(port), stop: () => underStartLock(dataDir, () => leave(dataDir, presence)) };
+    const password = passwordOf(dataDir);
+    let presence: Client;
+    try {
+      presence = await presenceOn(url(port, password)('postgres'), dataDir);
+    } catch (error) {
+      if ((error as { cause?: { code?: string } }).cause?.code !== '28P01') throw error;
+      // A folder from before its own password (or whose change of password was cut short): changed now.
+      presence = await presenceOn(url(port, SHARED_PASSWORD)('postgres'), dataDir);
+      await presence.query(`alter user ${USER} with password '${password}'`);
+    }
+    return { url: url(port, password), stop: () => underStartLock(dataDir, () => leave(dataDir, presence)) };
   });
+}
+
+/**
+ * The superuser password of the server on `dataDir`, made at random the first time and kept in
+ * `<dataDir>.password`, readable by this user alone. The server listens on 127.0.0.1, which
+ * every user of the machine reaches, and its superuser may run programs as the server's system
+ * user (COPY ... TO PROGRAM): a password anyone could know would hand this account to them.
+ */
+function passwordOf(dataDir: string): string {
+  const path = `${dataDir}.password`;
+  const kept = readOwnFile(path)?.trim();
+  if (kept) return kept;
+  const password = randomBytes(24).toString('hex');
+  // Under the start lock: a file there that is not ours to read is replaced, never followed.
+  rmSync(path, { force: true });
+  writeFileSync(path, `${password}\n`, { flag: 'wx', mode: 0o600 });
+  return password;
 }
 
 /** Starts the server on `dataDir` (initialising the folder first when new); returns its port. */
@@ -149,7 +182,7 @@ async function startServer(dataDir: string, choosePort: () => Promise<number>): 
       databaseDir: dataDir,
       port,
       user: USER,
-      password: PASSWORD,
+      password: passwordOf(dataDir),
       persistent: true,
       // 127.0.0.1 alone (PostgreSQL's default, localhost, is ::1 too): a port another process
       // holds there is a failed start, never a server on ::1 alone while our clients, on
@@ -299,9 +332,13 @@ async function presenceOn(adminUrl: string, dataDir: string): Promise<Client> {
       return client;
     } catch (error) {
       await client.end().catch(() => undefined);
-      if (attempt >= 50)
+      const refused = (error as { code?: string }).code === '28P01';
+      if (attempt >= 50 || refused)
         throw new UserError(
-          `The embedded PostgreSQL in ${dataDir} does not answer (${firstLine(error)}). Delete that folder's postmaster.pid if no PostgreSQL runs on it, or set DATABASE_URL.`,
+          refused
+            ? `The embedded PostgreSQL in ${dataDir} refused the password kept in ${dataDir}.password (${firstLine(error)}). If its password was changed, write it there; or delete that folder to start afresh, or set DATABASE_URL.`
+            : `The embedded PostgreSQL in ${dataDir} does not answer (${firstLine(error)}). Delete that folder's postmaster.pid if no PostgreSQL runs on it, or set DATABASE_URL.`,
+          { cause: error },
         );
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
