@@ -67,7 +67,10 @@ describe("the embedded server's folder and lock, when another user made them", (
         child.on('error', reject);
         child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
       });
-      assertOneLine(result, /^Cannot use the embedded PostgreSQL in .*: this user cannot write .*postgres\.lock \(permission denied\)\. Run the command as the user who owns the project, or set DATABASE_URL/);
+      assertOneLine(
+        result,
+        /^Cannot use the embedded PostgreSQL in .*: this user cannot write .*postgres\.lock \(permission denied\)\. Run the command as the user who owns the project, or set DATABASE_URL/,
+      );
     } finally {
       rmSync(state, { recursive: true, force: true });
     }
@@ -83,7 +86,10 @@ describe("the embedded server's folder and lock, when another user made them", (
       writeFileSync(join(dataDir, 'postmaster.pid'), `${victim.pid}\n${dataDir}\n0\n${port}\n`);
       chownSync(dataDir, NOBODY, NOBODY);
       const result = await runEngine('current', project.root, {}, EMBEDDED);
-      assertOneLine(result, /^The embedded PostgreSQL data folder .*postgres belongs to user nobody, not .* so it is not used\. Run the command as the user who set the project up/);
+      assertOneLine(
+        result,
+        /^The embedded PostgreSQL data folder .*postgres belongs to user nobody, not .* so it is not used\. Run the command as the user who set the project up/,
+      );
       assert.equal(victim.exitCode, null, 'the process the planted file names was not signalled');
     } finally {
       victim.kill('SIGKILL');
@@ -100,7 +106,10 @@ describe("the embedded server's folder and lock, when another user made them", (
     chownSync(lock, NOBODY, NOBODY);
     try {
       const result = await runEngine('current', project.root, {}, EMBEDDED);
-      assertOneLine(result, /^The embedded PostgreSQL's start lock .*postgres\.lock belongs to user nobody, so this user can neither wait for it nor take it over\./);
+      assertOneLine(
+        result,
+        /^The embedded PostgreSQL's start lock .*postgres\.lock belongs to user nobody, so this user can neither wait for it nor take it over\./,
+      );
     } finally {
       rmSync(state, { recursive: true, force: true });
     }
@@ -189,7 +198,12 @@ describe('hostile messages and leftovers of killed runs', () => {
 test('two revision files with one id (a copied file): named as such, not as a cycle', () => {
   const revision = (id: string, name: string, parents: string[]) => ({ id, name, description: name, parents, labels: [] });
   assert.throws(
-    () => buildGraph([revision('mwwxueww', 'mwwxueww_create_product', []), revision('mwwywzue', 'mwwywzue_copy', ['mwwxueww']), revision('mwwywzue', 'mwwywzue_orders', ['mwwxueww'])]),
+    () =>
+      buildGraph([
+        revision('mwwxueww', 'mwwxueww_create_product', []),
+        revision('mwwywzue', 'mwwywzue_copy', ['mwwxueww']),
+        revision('mwwywzue', 'mwwywzue_orders', ['mwwxueww']),
+      ]),
     /^UserError: 2 revision files have the id mwwywzue \(mwwywzue_copy, mwwywzue_orders\); an id names one revision\. Delete the copy, or give one of them a new id/,
   );
 });

@@ -130,8 +130,7 @@ function closedToPostgresUser(paths: string[]): string | undefined {
  * the last one out stops it.
  */
 export async function startEmbedded(dataDir: string, choosePort: () => Promise<number> = freePort): Promise<EmbeddedServer> {
-  const url = (port: number, password: string) => (database: string) =>
-    `postgresql://${USER}:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const url = (port: number, password: string) => (database: string) => `postgresql://${USER}:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   assertOwnDataFolder(dataDir);
   return underStartLock(dataDir, async () => {
     const port = postmasterOf(dataDir)?.port ?? (await startServer(dataDir, choosePort));

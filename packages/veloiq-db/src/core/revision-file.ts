@@ -25,7 +25,10 @@ export interface RevisionSource {
  * spaces, and a comment end is escaped the way `descriptionOf` reads it back.
  */
 export function headerLine(message: string): string {
-  return message.replace(/[\s\p{Cc}]+/gu, ' ').trim().replace(/\*\//g, '*\\/');
+  return message
+    .replace(/[\s\p{Cc}]+/gu, ' ')
+    .trim()
+    .replace(/\*\//g, '*\\/');
 }
 
 /** The description `history` will read back from the header line of a message. */
