@@ -52,20 +52,10 @@ describe("the embedded server's folder and lock, when another user made them", (
   test('a user who may not write the project: one line naming the fix, no stack trace', { skip: notRoot }, async () => {
     mkdirSync(state, { recursive: true, mode: 0o755 });
     try {
-      const result = await new Promise<RunResult>((resolve, reject) => {
-        const child = spawn(process.execPath, engineArgs('current', project.root), {
-          cwd: project.root,
-          env: { ...process.env, ...EMBEDDED, HOME: '/nonexistent' },
-          uid: NOBODY,
-          gid: NOBODY,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      const result = await run(process.execPath, engineArgs('current', project.root), {
+        cwd: project.root,
+        env: { ...EMBEDDED, HOME: '/nonexistent' },
+        uid: NOBODY,
       });
       assertOneLine(
         result,
