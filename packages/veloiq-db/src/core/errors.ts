@@ -32,13 +32,17 @@ const SOCKET_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT',
 /**
  * Whether an error means the connection to PostgreSQL is gone (server restart or crash,
  * pg_terminate_backend, network): SQLSTATE class 08, or 57P01-57P03, or what pg says when the
- * socket closes under a query. Such an error says nothing about the statement that got it.
+ * socket closes under a query, or what knex says of a statement sent on a transaction the lost
+ * connection ended (ours end no other way while statements are still to come). Such an error
+ * says nothing about the statement that got it.
  */
 export function isConnectionLost(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   const sqlState = String(code ?? '');
   if (/^08|^57P0[123]$/.test(sqlState) || SOCKET_GONE.has(sqlState)) return true;
-  return /Connection terminated|terminating connection|connection error and is not queryable|Client was closed/i.test(String(message ?? ''));
+  return /Connection terminated|terminating connection|connection error and is not queryable|Client was closed|Transaction query already complete/i.test(
+    String(message ?? ''),
+  );
 }
 
 /** A revision argument that names no revision (`argument` as typed). */

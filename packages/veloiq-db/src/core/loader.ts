@@ -1,3 +1,5 @@
+// First, before tsx loads: its disk cache only where no other user can write (see the file).
+import './tsx-cache.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';

@@ -1,3 +1,6 @@
+// Before tsx loads: its disk cache only where no other user can write (see the file).
+import './tsx-cache.js';
+
 /**
  * Loads a module of this package when it is first needed rather than at start-up, so the
  * read-only commands never load what only the others use (MikroORM, tsx, the schema tools).

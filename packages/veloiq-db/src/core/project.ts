@@ -98,8 +98,13 @@ export function projectRootOf(dir: string): string {
 export function localStatePath(project: Project, name: string): string {
   const dir = join(project.backendDir, '.veloiq');
   if (!existsSync(join(dir, '.gitignore'))) {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, '.gitignore'), '# Machine-local state of @veloiq/db (embedded database, caches).\n*\n');
+    try {
+      mkdirSync(dir, { recursive: true });
+      // Exclusive, so a link planted under that name is not followed.
+      writeFileSync(join(dir, '.gitignore'), '# Machine-local state of @veloiq/db (embedded database, caches).\n*\n', { flag: 'wx' });
+    } catch {
+      // A folder this user may not write (another user's checkout): each use of the path says what it cannot do.
+    }
   }
   return join(dir, name);
 }

@@ -20,11 +20,15 @@ export interface RevisionSource {
 }
 
 /**
- * The message as one line that can sit in a doc comment: whitespace (newlines included) becomes
- * single spaces, and a comment end is escaped the way `descriptionOf` reads it back.
+ * The message as one line that can sit in a doc comment: whitespace (newlines included) and
+ * control characters (a NUL, a terminal escape that `history` would replay) become single
+ * spaces, and a comment end is escaped the way `descriptionOf` reads it back.
  */
 export function headerLine(message: string): string {
-  return message.replace(/\s+/g, ' ').trim().replace(/\*\//g, '*\\/');
+  return message
+    .replace(/[\s\p{Cc}]+/gu, ' ')
+    .trim()
+    .replace(/\*\//g, '*\\/');
 }
 
 /** The description `history` will read back from the header line of a message. */
@@ -138,6 +142,8 @@ export function writeRevisionFile(path: string, content: string, shownDir: strin
   const temporary = join(dir, `.veloiq-${process.pid}.tmp`);
   try {
     mkdirSync(dir, { recursive: true });
+    // One a killed run of the same pid left behind is this run's to replace.
+    rmSync(temporary, { force: true });
     writeFileSync(temporary, content, { flag: 'wx' });
     renameSync(temporary, path);
   } catch (error) {

@@ -31,6 +31,14 @@ const ids = (revisions: readonly GraphRevision[]) => revisions.map((r) => r.id).
 
 export function buildGraph<R extends GraphRevision>(revisions: readonly R[]): RevisionGraph<R> {
   const byId = new Map(revisions.map((r) => [r.id, r]));
+  if (byId.size < revisions.length) {
+    // A copied file (or two branches that drew the same id): every parent line naming the id would be ambiguous.
+    const twice = revisions.find((r) => byId.get(r.id) !== r)!;
+    const names = revisions.filter((r) => r.id === twice.id).map((r) => r.name);
+    throw new UserError(
+      `${names.length} revision files have the id ${twice.id} (${names.join(', ')}); an id names one revision. Delete the copy, or give one of them a new id (in its file name, its 'Revision:' line and its class name).`,
+    );
+  }
   const children = new Map<string, R[]>(revisions.map((r) => [r.id, []]));
   for (const r of revisions) {
     for (const parent of r.parents) {
