@@ -1,0 +1,41 @@
+// The differences from Alembic kept on purpose, each as README.md's "Where this differs from
+// Alembic" states it: a mismatch they explain is counted as known, not as a failure.
+import type { AlembicAnswer } from './alembic-side';
+import type { FuzzRevision } from './graph-spec';
+import type { Step } from './steps';
+
+interface Outcome {
+  ok: boolean;
+  error?: string;
+}
+
+const RELATIVE = /(^|@|\w)[+-]\d+$/;
+
+/** The README line explaining the mismatch of this step, if one does. */
+export function knownDifference(step: Step, ours: Outcome, alembic: AlembicAnswer, revisions: readonly FuzzRevision[]): string | undefined {
+  const words = step.words ?? [];
+  const theirs = alembic.error ?? '';
+  const shortPrefix = words.some((w) => {
+    const id = w.split('@').pop()!.replace(/[+-]\d+$/, '');
+    return id.length > 0 && id.length < 4 && revisions.some((r) => r.id.startsWith(id));
+  });
+  if (step.command === 'downgrade' && !step.sql && /^-\d+$/.test(words[0]) && !ours.ok && /stands on \d+ branches/.test(ours.error ?? '') && alembic.ok) {
+    return '`downgrade -1` with two branches applied is refused as ambiguous';
+  }
+  if (step.command === 'stamp' && ours.ok && !alembic.ok && words.some((w) => RELATIVE.test(w))) {
+    return '`stamp` takes relative words (`stamp -1`, `stamp b@-1`)';
+  }
+  if (step.command === 'stamp' && ours.ok && alembic.kind === 'crash' && words.length > 1) {
+    return '`stamp b c` from above their merge stamps both branches; Alembic 1.8 fails there';
+  }
+  if (step.command === 'merge' && !ours.ok && alembic.ok && /Nothing to merge|is not a head|needs two or more/.test(ours.error ?? '')) {
+    return '`merge` refuses a single head and a revision that is not a head';
+  }
+  if (shortPrefix && ours.ok && /at least four characters/.test(theirs)) {
+    return 'a prefix of fewer than four characters names a revision when only one id starts with it';
+  }
+  if (step.command === 'downgrade' && step.sql && !words[0].includes(':') && ours.ok && /requires <fromrev>:<torev>/.test(theirs)) {
+    return '`downgrade --sql` without a `<from>:` assumes the database is at head';
+  }
+  return undefined;
+}
