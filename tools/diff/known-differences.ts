@@ -22,8 +22,8 @@ export function knownDifference(step: Step, ours: Outcome, alembic: AlembicAnswe
   if (step.command === 'downgrade' && !step.sql && /^-\d+$/.test(words[0]) && !ours.ok && /stands on \d+ branches/.test(ours.error ?? '') && alembic.ok) {
     return '`downgrade -1` with two branches applied is refused as ambiguous';
   }
-  if (step.command === 'stamp' && ours.ok && !alembic.ok && words.some((w) => RELATIVE.test(w))) {
-    return '`stamp` takes relative words (`stamp -1`, `stamp b@-1`)';
+  if (step.command === 'stamp' && !step.sql && words.some((w) => RELATIVE.test(w))) {
+    return '`stamp -1`, `stamp b@-1` count from where the database stands; Alembic 1.8 counts them down from the heads';
   }
   if (step.command === 'stamp' && ours.ok && alembic.kind === 'crash' && words.length > 1) {
     return '`stamp b c` from above their merge stamps both branches; Alembic 1.8 fails there';
@@ -36,6 +36,12 @@ export function knownDifference(step: Step, ours: Outcome, alembic: AlembicAnswe
   }
   if (step.command === 'downgrade' && step.sql && !words[0].includes(':') && ours.ok && /requires <fromrev>:<torev>/.test(theirs)) {
     return '`downgrade --sql` without a `<from>:` assumes the database is at head';
+  }
+  if (step.command === 'upgrade' && step.sql && !ours.ok && alembic.ok && /is not after the script's starting point/.test(ours.error ?? '')) {
+    return 'an `upgrade --sql` range that runs backwards is refused';
+  }
+  if (step.sql && ours.ok && /Multiple head revisions are present/.test(theirs) && words.some((w) => /(^|:)heads(:|$)/.test(w))) {
+    return '`--sql` ranges from several heads (`downgrade heads:base --sql`) work as online';
   }
   return undefined;
 }

@@ -70,6 +70,19 @@ describe('the graph', () => {
     assert.deepEqual([...graphOf('a:', 'b:a@feat', 'b2:b').labelMembers.get('feat')!].sort(), ['a', 'b', 'b2']);
   });
 
+  // Alembic 1.8 spreads a label below its revision only while the line from it on is unbranched
+  // (differential run: `history` showed `(feat)` on exactly these).
+  const spread: [name: string, graph: () => RevisionGraph, members: string[]][] = [
+    ['on a branchpoint: not below it', () => graphOf('a:', 'b:a@feat', 'c:b', 'd:b'), ['b', 'c', 'd']],
+    ['above a later merge: not below it', () => graphOf('a:', 'b:a', 'c:b@feat', 'x:a', 'm:c,x'), ['c', 'm']],
+    ['above a later branchpoint: not below it', () => graphOf('a:', 'b:a@feat', 'c:b', 'd:c', 'e:c'), ['b', 'c', 'd', 'e']],
+    ['below a mergepoint: not the mergepoint', () => graphOf('a:', 'x:', 'm:a,x', 'b:m@feat'), ['b']],
+    ['an unbranched line: down to the branchpoint', () => graphOf('a:', 'b:a', 'c:b@feat', 'x:a'), ['b', 'c']],
+  ];
+  for (const [name, graph, members] of spread) {
+    test(`a label ${name}`, () => assert.deepEqual([...graph().labelMembers.get('feat')!].sort(), members));
+  }
+
   const broken: [string, () => unknown, RegExp][] = [
     ['a parent no file has', () => graphOf('a:', 'b:zz'), /^Revision b \(b_n\) names parent zz, which no revision file has\. Restore/],
     ['a cycle', () => graphOf('a:', 'b:a,c', 'c:b'), /^The revisions b, c name each other as parents \(a cycle\)/],
@@ -249,7 +262,13 @@ describe('history ranges', () => {
     ['-1:', ['c', 'd']],
     ['current:', ['b', 'c', 'd']],
     [':current', ['a', 'b']],
-    ['c:b', []],
+    // Alembic 1.8 (differential run): a start that is not below the end is refused, not an empty list.
+    ['c:b', /^History range 'c:b' runs the wrong way: c is not below b\. Put the older revision first/],
+    ['c:base', /^History range 'c:base' runs the wrong way: c is not below base/],
+    // A bare -N start counts back from the head, whatever the end (Alembic: `-2:c` is b, c).
+    ['-2:c', ['b', 'c']],
+    ['-1:c', ['c']],
+    ['-1:b', /^History range '-1:b' runs the wrong way: c is not below b/],
     ['b', /^History range 'b' needs a colon: \[start\]:\[end\], \[start\]: or :\[end\]/],
     ['zz:', /^Unknown revision 'zz'/],
     ['-5:', /^Cannot go 5 steps back/],

@@ -80,11 +80,17 @@ export function buildGraph<R extends GraphRevision>(revisions: readonly R[]): Re
   return graph;
 }
 
-/** The revision's ancestors up to (not across) a branchpoint or a mergepoint: the rest of its branch. */
+/**
+ * The revision's ancestors down to (not including) a branchpoint or a mergepoint: the rest of its
+ * branch. Only while the line from it on is unbranched, as Alembic 1.8 spreads a label (a label
+ * on a branchpoint, or above a later branch or merge, stays on the revision and what follows).
+ */
 function branchAncestors(graph: RevisionGraph, r: GraphRevision): string[] {
+  const forks = (at: GraphRevision) => isBranchpoint(graph, at) || isMergepoint(at);
+  if ([...descendants(graph, [r.id])].some((id) => forks(graph.byId.get(id)!))) return [];
   const found: string[] = [];
   let at = r;
-  while (at.parents.length === 1 && graph.children.get(at.parents[0])!.length === 1) {
+  while (at.parents.length === 1 && !forks(graph.byId.get(at.parents[0])!)) {
     at = graph.byId.get(at.parents[0])!;
     found.push(at.id);
   }
@@ -485,7 +491,8 @@ export function stampPlan<R extends GraphRevision>(
 /**
  * The revisions `history -r start:end` shows, as Alembic's history range: descendants of start
  * and ancestors of end, both included (an empty start is base, an empty end the heads).
- * `current` is where the database stands; a bare `-N` start counts back from the end.
+ * `current` is where the database stands; a bare `-N` start counts back from the head. A start
+ * that is not below the end is refused, as Alembic refuses it.
  */
 export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, range: string): R[] {
   const colon = range.indexOf(':');
@@ -494,13 +501,19 @@ export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, a
   const word = (text: string): R[] => (text === 'current' ? appliedHeads(graph, applied) : resolveTarget(graph, applied, text).revisions);
   const upper = end ? word(end) : graph.heads;
   const back = /^-(\d+)$/.exec(start);
-  const from = !start ? undefined : back ? fromEnd(graph, upper, -Number(back[1]), range) : word(start);
+  const from = !start ? undefined : back ? fromHead(graph, -Number(back[1]), range) : word(start);
   // A start at base (`base`, `feat@base`) shows everything below the end.
   const lower = from?.length ? from : undefined;
   const below = ancestors(
     graph,
     upper.map((r) => r.id),
   );
+  const after = lower?.find((r) => !below.has(r.id));
+  if (after) {
+    throw new UserError(
+      `History range '${range}' runs the wrong way: ${after.id} is not below ${upper.map((r) => r.id).join(', ') || 'base'}. Put the older revision first ([start]:[end], e.g. 'base:${after.id}').`,
+    );
+  }
   const above = lower
     ? descendants(
         graph,
@@ -510,7 +523,8 @@ export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, a
   return graph.revisions.filter((r) => below.has(r.id) && (!above || above.has(r.id)));
 }
 
-function fromEnd<R extends GraphRevision>(graph: RevisionGraph<R>, upper: R[], steps: number, range: string): R[] {
-  if (upper.length > 1) throw multipleHeadsError(graph, range);
-  return step(graph, upper, steps, range);
+/** A bare `-N` start counts back from the head of the revisions, whatever the end (as Alembic's). */
+function fromHead<R extends GraphRevision>(graph: RevisionGraph<R>, steps: number, range: string): R[] {
+  if (graph.heads.length > 1) throw multipleHeadsError(graph, range);
+  return step(graph, graph.heads, steps, range);
 }
