@@ -243,7 +243,7 @@ async function main(): Promise<number> {
         if (JSON.stringify(oursRecord) !== JSON.stringify(alembicRecord)) found.push({ what: 'record', ours: oursRecord, alembic: alembicRecord });
         const [oursTables, alembicTables] = [await tables(oursDb.url), await tables(alembicDb.url)];
         if (JSON.stringify(oursTables) !== JSON.stringify(alembicTables)) found.push({ what: 'tables', ours: oursTables, alembic: alembicTables });
-        const known = found.length ? knownDifference(step, ours, theirs, revisions) : undefined;
+        const known = found.length ? knownDifference(step, ours, theirs, revisions, record) : undefined;
         for (const f of found) {
           const m: Mismatch = { seed, step: i, command: label, graph: describeGraph(revisions), before: record, ...f, ...(known ? { known } : {}) };
           mismatches.push(m);

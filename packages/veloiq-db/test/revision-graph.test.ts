@@ -269,6 +269,11 @@ describe('history ranges', () => {
     ['-2:c', ['b', 'c']],
     ['-1:c', ['c']],
     ['-1:b', /^History range '-1:b' runs the wrong way: c is not below b/],
+    // A bare ±N end counts from the start (Alembic: `base:-2` "didn't produce 2 migrations").
+    ['base:+2', ['a', 'b']],
+    ['b:+1', ['b', 'c']],
+    ['c:-1', /^History range 'c:-1' runs the wrong way: c is not below b/],
+    [':-1', /^Cannot go 1 step back/],
     ['b', /^History range 'b' needs a colon: \[start\]:\[end\], \[start\]: or :\[end\]/],
     ['zz:', /^Unknown revision 'zz'/],
     ['-5:', /^Cannot go 5 steps back/],
@@ -283,6 +288,10 @@ describe('history ranges', () => {
   test('from a label@base (base, as Alembic reads it) to its head', () => {
     // Alembic 1.8 `history -r feat@base:feat@head` on a → b (feat), a → c: a and b.
     assert.deepEqual(idsOf(historyRange(graphOf('a:', 'b:a@feat', 'c:a'), applied(), 'feat@base:feat@head')), ['a', 'b']);
+  });
+  test("from a label@base with two roots: only what grows from the label's root", () => {
+    // Alembic 1.8 `history -r ops@base:`: the other root's revisions are left out.
+    assert.deepEqual(idsOf(historyRange(graphOf('a:@ops', 'b:a', 'x:'), applied(), 'ops@base:')), ['a', 'b']);
   });
   test('on two heads, an end of heads shows both branches', () => {
     assert.deepEqual(idsOf(historyRange(forked(), applied(), 'b:')), ['b']);

@@ -57,20 +57,20 @@ function currentText(r: CurrentResult): string[] {
   if (r.id === null) return [`No revision applied (base); ${behind(r.pending)}. Run: veloiq db upgrade`, ...headsLine(r.graphHeads)];
   if (r.heads.length > 1) {
     return [
-      ...r.heads.map(currentLine),
+      ...r.heads.map((h) => currentLine(r, h)),
       `The database stands on ${r.heads.length} branches${r.head ? ', all at head' : `; ${behind(r.pending)}`}.`,
       ...headsLine(r.graphHeads),
     ];
   }
   if (r.graphHeads.length > 1) {
     // One branch's head is a head (Alembic marks it so), though the other branch waits.
-    return [currentLine(r.heads[0]), `Not at head: ${behind(r.pending)}.`, ...headsLine(r.graphHeads)];
+    return [currentLine(r, r.heads[0]), `Not at head: ${behind(r.pending)}.`, ...headsLine(r.graphHeads)];
   }
-  return [currentLine(r.heads[0]), r.head ? 'At head.' : `Not at head: ${behind(r.pending)} (head is ${r.headId}). Run: veloiq db upgrade`];
+  return [currentLine(r, r.heads[0]), r.head ? 'At head.' : `Not at head: ${behind(r.pending)} (head is ${r.headId}). Run: veloiq db upgrade`];
 }
 
-/** `mwwywzue (head), create orders table`: Alembic's `current` line, with the message after the comma as its history prints it. */
-const currentLine = (h: CurrentResult['heads'][number]) => `${h.id}${h.head ? ' (head)' : ''}, ${h.description}`;
+/** `mwwywzue (head) (mergepoint), create orders table`: Alembic's `current` line, with the message after the comma as its history prints it. */
+const currentLine = (r: CurrentResult, h: CurrentResult['heads'][number]) => `${h.id}${marked([], ...(r.markers[h.id] ?? []))}, ${h.description}`;
 
 /** ` (feat) (head) (branchpoint)`: labels, then each marker in parentheses, as Alembic prints them. */
 function marked(labels: readonly string[], ...marks: (string | false)[]): string {
@@ -151,9 +151,13 @@ function headsText(r: HeadsResult): string[] {
 
 function branchesText(r: BranchesResult): string[] {
   if (r.branchpoints.length === 0) return ['No branchpoints: every revision has at most one child.'];
-  if (r.details) return r.details.flatMap((d) => detailText(d));
-  // Each child under its branchpoint, its arrow indented by the branchpoint id's width, as Alembic's.
-  return r.branchpoints.flatMap((b) => [entryLine(b, 'branchpoint'), ...b.children.map((c) => `${' '.repeat(b.id.length)} -> ${entryLine(c)}`)]);
+  // Each child under its branchpoint (after its block with --verbose), its arrow indented by the
+  // branchpoint id's width, as Alembic's.
+  const marks = (e: GraphEntry) => r.markers[e.id] ?? [];
+  return r.branchpoints.flatMap((b, i) => [
+    ...(r.details ? detailText(r.details[i]) : [entryLine(b, ...marks(b))]),
+    ...b.children.map((c) => `${' '.repeat(b.id.length)} -> ${entryLine(c, ...marks(c))}`),
+  ]);
 }
 
 function showText(r: ShowResult): string[] {
@@ -256,9 +260,9 @@ export function toText(result: CommandResult): string {
   }
 }
 
-/** The JSON a script reads: `history` is the bare array, oldest first; the rest, the result. */
+/** The JSON a script reads: `history` is the bare array, oldest first; the rest, the result (less what only the text uses). */
 export function toJson(result: CommandResult): string {
   if (result.kind === 'history') return JSON.stringify(result.revisions);
-  const { kind: _kind, ...rest } = result;
+  const { kind: _kind, markers: _markers, ...rest } = result as CommandResult & { markers?: unknown };
   return JSON.stringify(rest);
 }

@@ -498,12 +498,14 @@ export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, a
   const colon = range.indexOf(':');
   if (colon === -1) throw new UserError(`History range '${range}' needs a colon: [start]:[end], [start]: or :[end] (e.g. 'base:head', '-3:', 'current:').`);
   const [start, end] = [range.slice(0, colon).trim(), range.slice(colon + 1).trim()];
-  const word = (text: string): R[] => (text === 'current' ? appliedHeads(graph, applied) : resolveTarget(graph, applied, text).revisions);
-  const upper = end ? word(end) : graph.heads;
+  const word = (text: string): Target<R> => (text === 'current' ? { revisions: appliedHeads(graph, applied), spec: text } : resolveTarget(graph, applied, text));
   const back = /^-(\d+)$/.exec(start);
-  const from = !start ? undefined : back ? fromHead(graph, -Number(back[1]), range) : word(start);
-  // A start at base (`base`, `feat@base`) shows everything below the end.
-  const lower = from?.length ? from : undefined;
+  const from = !start ? undefined : back ? { revisions: fromHead(graph, -Number(back[1]), range), spec: start } : word(start);
+  // A start at base (`base`) shows everything below the end; `feat@base`, what grows from feat's root.
+  const lower = from?.revisions.length ? from.revisions : undefined;
+  // A bare `+N`/`-N` end counts from the start (base when there is none), as Alembic's.
+  const relativeEnd = /^([+-]\d+)$/.exec(end);
+  const upper = relativeEnd ? step(graph, lower ?? [], Number(relativeEnd[1]), range) : end ? word(end).revisions : graph.heads;
   const below = ancestors(
     graph,
     upper.map((r) => r.id),
@@ -519,7 +521,7 @@ export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, a
         graph,
         lower.map((r) => r.id),
       )
-    : undefined;
+    : from?.within;
   return graph.revisions.filter((r) => below.has(r.id) && (!above || above.has(r.id)));
 }
 
