@@ -68,8 +68,7 @@ export interface Mismatch {
   before: string[];
 }
 
-const describeGraph = (revisions: readonly FuzzRevision[]) =>
-  revisions.map((r) => `${r.id}<-${r.parents.join(',') || 'base'}${r.labels.length ? `@${r.labels.join(',')}` : ''}`).join(' ');
+const describeGraph = (revisions: readonly FuzzRevision[]) => revisions.map((r) => `${r.id}<-${r.parents.join(',') || 'base'}${r.labels.length ? `@${r.labels.join(',')}` : ''}`).join(' ');
 
 /** One open connection per database, for the checks after every step. */
 const clients = new Map<string, Client>();
@@ -83,8 +82,7 @@ async function query(url: string, sql: string): Promise<string[]> {
   return (await client.query(sql)).rows.map((row) => String(Object.values(row)[0]));
 }
 
-const tables = (url: string) =>
-  query(url, `select table_name from information_schema.tables where table_schema = 'public' and table_name like 't\\_%' order by 1`);
+const tables = (url: string) => query(url, `select table_name from information_schema.tables where table_schema = 'public' and table_name like 't\\_%' order by 1`);
 
 const recordTable = async (url: string, table: string, column: string) =>
   (await query(url, `select to_regclass('public.${table}')`))[0] === 'null' ? [] : query(url, `select ${column} from ${table}`);
@@ -247,8 +245,7 @@ async function main(): Promise<number> {
         for (const f of found) {
           const m: Mismatch = { seed, step: i, command: label, graph: describeGraph(revisions), before: record, ...f, ...(known ? { known } : {}) };
           mismatches.push(m);
-          if (args.verbose || !known)
-            console.log(`seed ${seed} step ${i} ${label}: ${f.what} ours=${JSON.stringify(f.ours)} alembic=${JSON.stringify(f.alembic)}${known ? ` [known: ${known}]` : ''}`);
+          if (args.verbose || !known) console.log(`seed ${seed} step ${i} ${label}: ${f.what} ours=${JSON.stringify(f.ours)} alembic=${JSON.stringify(f.alembic)}${known ? ` [known: ${known}]` : ''}`);
         }
         if (found.length === 0) matched++;
         record = oursRecord;

@@ -23,7 +23,10 @@ export function knownDifference(
   const words = step.words ?? [];
   const theirs = alembic.error ?? '';
   const shortPrefix = words.some((w) => {
-    const id = w.split('@').pop()!.replace(/[+-]\d+$/, '');
+    const id = w
+      .split('@')
+      .pop()!
+      .replace(/[+-]\d+$/, '');
     return id.length > 0 && id.length < 4 && revisions.some((r) => r.id.startsWith(id));
   });
   if (step.command === 'downgrade' && !step.sql && /^-\d+$/.test(words[0]) && !ours.ok && /stands on \d+ branches/.test(ours.error ?? '') && alembic.ok) {

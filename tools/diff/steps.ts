@@ -14,7 +14,7 @@ export interface Step {
   range?: string;
 }
 
-/** One revision word; `bad` draws from the invalid ones only. */
+/** One revision word in any form, now and then an invalid one. */
 export function randomWord(random: Rng, revisions: readonly FuzzRevision[]): string {
   const r = random.pick(revisions);
   const labels = revisions.flatMap((x) => x.labels);

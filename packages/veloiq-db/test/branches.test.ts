@@ -112,7 +112,11 @@ describe('two branches, two revisions: the out-of-order story on two databases',
     assert.equal(
       listed,
       // Alembic's history lines (`parent -> id (markers), message`), with ours: (current) always, (pending).
-      [`${A.id} -> ${C.id} (head) (current), ${C.message}`, `${A.id} -> ${B.id} (head) (pending), ${B.message}`, `<base> -> ${A.id} (branchpoint), ${A.message}`].join('\n'),
+      [
+        `${A.id} -> ${C.id} (head) (current), ${C.message}`,
+        `${A.id} -> ${B.id} (head) (pending), ${B.message}`,
+        `<base> -> ${A.id} (branchpoint), ${A.message}`,
+      ].join('\n'),
     );
     assert.equal(
       toText(await heads(o())),

@@ -45,7 +45,10 @@ export type Markers = Record<string, string[]>;
 
 export function markersOf(graph: RevisionGraph<Revision>, revisions: readonly Revision[]): Markers {
   return Object.fromEntries(
-    revisions.map((r) => [r.id, [graph.heads.includes(r) && 'head', isBranchpoint(graph, r) && 'branchpoint', isMergepoint(r) && 'mergepoint'].filter((m) => m !== false)]),
+    revisions.map((r) => [
+      r.id,
+      [graph.heads.includes(r) && 'head', isBranchpoint(graph, r) && 'branchpoint', isMergepoint(r) && 'mergepoint'].filter((m) => m !== false),
+    ]),
   );
 }
 

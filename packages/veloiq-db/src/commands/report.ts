@@ -94,18 +94,20 @@ function historyText(r: HistoryResult): string[] {
   const reordered = applied.some((e, i) => e.appliedOrder !== i + 1);
   // Newest first, as `alembic history` prints (`parent -> id (markers), message`); the markers
   // say where the database stands too.
-  return [...r.revisions].reverse().map(
-    (e) =>
-      `${e.parents.join(', ') || '<base>'} -> ${e.id}${marked(
-        e.labels,
-        e.head && 'head',
-        e.current && 'current',
-        e.branchpoint && 'branchpoint',
-        e.mergepoint && 'mergepoint',
-        !e.applied && 'pending',
-        reordered && e.appliedOrder !== null && `applied #${e.appliedOrder}`,
-      )}, ${e.description}`,
-  );
+  return [...r.revisions]
+    .reverse()
+    .map(
+      (e) =>
+        `${e.parents.join(', ') || '<base>'} -> ${e.id}${marked(
+          e.labels,
+          e.head && 'head',
+          e.current && 'current',
+          e.branchpoint && 'branchpoint',
+          e.mergepoint && 'mergepoint',
+          !e.applied && 'pending',
+          reordered && e.appliedOrder !== null && `applied #${e.appliedOrder}`,
+        )}, ${e.description}`,
+    );
 }
 
 function upgradeText(r: UpgradeResult): string[] {

@@ -498,7 +498,8 @@ export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, a
   const colon = range.indexOf(':');
   if (colon === -1) throw new UserError(`History range '${range}' needs a colon: [start]:[end], [start]: or :[end] (e.g. 'base:head', '-3:', 'current:').`);
   const [start, end] = [range.slice(0, colon).trim(), range.slice(colon + 1).trim()];
-  const word = (text: string): Target<R> => (text === 'current' ? { revisions: appliedHeads(graph, applied), spec: text } : resolveTarget(graph, applied, text));
+  const word = (text: string): Target<R> =>
+    text === 'current' ? { revisions: appliedHeads(graph, applied), spec: text } : resolveTarget(graph, applied, text);
   const back = /^-(\d+)$/.exec(start);
   const from = !start ? undefined : back ? { revisions: fromHead(graph, -Number(back[1]), range), spec: start } : word(start);
   // A start at base (`base`) shows everything below the end; `feat@base`, what grows from feat's root.
