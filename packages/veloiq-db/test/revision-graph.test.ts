@@ -293,6 +293,12 @@ describe('history ranges', () => {
     // Alembic 1.8 `history -r ops@base:`: the other root's revisions are left out.
     assert.deepEqual(idsOf(historyRange(graphOf('a:@ops', 'b:a', 'x:'), applied(), 'ops@base:')), ['a', 'b']);
   });
+  test('from a label@base: the end revisions on its line, and everything below them', () => {
+    // Alembic 1.8 (differential run): a root merged into the label's line is shown; an end off it shows nothing.
+    const g = graphOf('a:@ops', 'b:a', 'x:', 'm:b,x');
+    assert.deepEqual(idsOf(historyRange(g, applied(), 'ops@base:')), ['a', 'b', 'x', 'm']);
+    assert.deepEqual(idsOf(historyRange(graphOf('a:@ops', 'b:a', 'x:'), applied(), 'ops@base:x')), []);
+  });
   test('on two heads, an end of heads shows both branches', () => {
     assert.deepEqual(idsOf(historyRange(forked(), applied(), 'b:')), ['b']);
     assert.deepEqual(idsOf(historyRange(forked(), applied(), 'a:heads')), ['a', 'b', 'c']);
@@ -381,6 +387,9 @@ describe('downgrade plans', () => {
     [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'b@a', ['d', 'm', 'b']],
     [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'feat@a', ['d', 'm', 'b']],
     [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'm-1', /^Ambiguous revision 'm-1': m is a mergepoint of b, c/],
+    // `<rev>-N` is a revision like an id: all above it goes, a merge on top included (Alembic 1.8, differential run).
+    [() => graphOf('a:', 'b:a', 'c:b', 'x:', 'm:c,x'), ['a', 'b', 'c', 'x', 'm'], 'c-1', ['m', 'c']],
+    [() => graphOf('a:', 'b:a', 'c:b'), ['a', 'b', 'c'], 'c-3', ['c', 'b', 'a']],
     // Alembic: "Destination c is not a valid downgrade target from current head(s)".
     [forked, ['a', 'b'], 'c', /^Revision c is ahead of the current revision \(b\); downgrade only goes back\. To apply it use 'veloiq db upgrade c'/],
     // A gap: c applied on top of a, b (its parent) never applied.
@@ -410,6 +419,10 @@ describe('stamp plans', () => {
     // Alembic 1.8 fails with a KeyError on `stamp b c` from d (its bug); each word stamps its branch here.
     [() => graphOf('a:', 'b:a', 'c:a', 'm:b,c', 'd:m'), ['a', 'b', 'c', 'm', 'd'], ['b', 'c'], { record: [], remove: ['d', 'm'] }],
     [labelled, ['a', 'b', 'b2'], ['c'], { record: ['c'], remove: [] }],
+    // `stamp feat@base` unrecords feat's branch only (Alembic 1.8, differential run): c stays.
+    [labelled, ['a', 'b', 'b2', 'c'], ['feat@base'], { record: [], remove: ['b2', 'b'] }],
+    // Base among other words adds nothing (Alembic 1.8 `stamp head feat@base` at head: unchanged).
+    [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], ['head', 'feat@base'], { record: [], remove: [] }],
     // Ours only (Alembic's stamp takes no relative word): `b@-1` moves b's branch back, c stays.
     [forked, ['a', 'b', 'c'], ['b@-1'], { record: [], remove: ['b'] }],
   ];
