@@ -524,8 +524,13 @@ export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, a
   return graph.revisions.filter((r) => below.has(r.id) && (!above || above.has(r.id)));
 }
 
-/** A bare `-N` start counts back from the head of the revisions, whatever the end (as Alembic's). */
+/**
+ * A bare `-N` start counts back from the heads of the revisions, whatever the end (as Alembic's):
+ * with several heads, only when every one of them lands on the same revision.
+ */
 function fromHead<R extends GraphRevision>(graph: RevisionGraph<R>, steps: number, range: string): R[] {
-  if (graph.heads.length > 1) throw multipleHeadsError(graph, range);
-  return step(graph, graph.heads, steps, range);
+  const landed = graph.heads.map((head) => step(graph, [head], steps, range));
+  const first = landed[0] ?? [];
+  if (landed.length > 1 && (first.length === 0 || landed.some((at) => at[0] !== first[0]))) throw multipleHeadsError(graph, range);
+  return first;
 }
