@@ -39,10 +39,10 @@ export function knownDifference(
     return '`stamp b c` from above their merge stamps both branches; Alembic 1.8 fails there';
   }
   if (step.command === 'downgrade' && !ours.ok && alembic.ok && /is not on the branch of/.test(ours.error ?? '')) {
-    return '`downgrade <label>@<rev>` with a rev off the label\'s branch is refused';
+    return "`downgrade <label>@<rev>` with a rev off the label's branch is refused";
   }
   if (step.command === 'stamp' && !step.sql && words.length > 1 && ours.ok && alembic.ok) {
-    return '`stamp a b` records each word\'s revision';
+    return "`stamp a b` records each word's revision";
   }
   if (step.command === 'merge' && !ours.ok && alembic.ok && /Nothing to merge|is not a head|needs two or more/.test(ours.error ?? '')) {
     return '`merge` refuses a single head and a revision that is not a head';
