@@ -298,6 +298,8 @@ describe('history ranges', () => {
     const g = graphOf('a:@ops', 'b:a', 'x:', 'm:b,x');
     assert.deepEqual(idsOf(historyRange(g, applied(), 'ops@base:')), ['a', 'b', 'x', 'm']);
     assert.deepEqual(idsOf(historyRange(graphOf('a:@ops', 'b:a', 'x:'), applied(), 'ops@base:x')), []);
+    // An end below the label's branchpoint does not carry the label: nothing (Alembic 1.8).
+    assert.deepEqual(idsOf(historyRange(graphOf('a:', 'b:a', 'x:a', 'c:b@fix'), applied(), 'fix@base:a')), []);
   });
   test('on two heads, an end of heads shows both branches', () => {
     assert.deepEqual(idsOf(historyRange(forked(), applied(), 'b:')), ['b']);

@@ -499,10 +499,11 @@ export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, a
   // A bare `+N`/`-N` end counts from the start (base when there is none), as Alembic's.
   const relativeEnd = /^([+-]\d+)$/.exec(end);
   let upper = relativeEnd ? step(graph, lower ?? [], Number(relativeEnd[1]), range) : end ? word(end) : graph.heads;
-  // From `feat@base`, only the end revisions on feat's line, and all below them (Alembic 1.8).
+  // From `feat@base`, only the end revisions carrying feat (on a revision's line, for `rev@base`),
+  // and all below them (Alembic 1.8).
   const labelBase = /^([^@]+)@base$/.exec(start);
   if (labelBase) {
-    const line = lineageOf(graph, labelBase[1]);
+    const line = graph.labelMembers.get(labelBase[1]) ?? lineageOf(graph, labelBase[1]);
     upper = upper.filter((r) => line.has(r.id));
   }
   const below = ancestors(
