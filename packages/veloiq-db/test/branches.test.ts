@@ -195,7 +195,8 @@ describe('two branches, two revisions: the out-of-order story on two databases',
       (await schemaOf(prod)).map((c) => c.split('.')[0]),
       ['customer', 'orders', 'product'],
     );
-    for (const db of [dev, prod]) assert.match(toText(await on(db, () => current(o()))), new RegExp(`^${mergeId} \\(head\\), merge heads\\nAt head\\.$`));
+    for (const db of [dev, prod])
+      assert.match(toText(await on(db, () => current(o()))), new RegExp(`^${mergeId} \\(head\\) \\(mergepoint\\), merge heads\\nAt head\\.$`));
   });
 
   test('downgrade of the mergepoint: -1 is ambiguous; to one parent keeps the other branch', async () => {
