@@ -26,16 +26,27 @@ export function alembicMissing(): string | undefined {
   }
 }
 
-const ENV_PY = `from alembic import context
+/** Alembic's env.py: online on the ini's URL, or offline (`--sql`) writing the script. */
+export const ENV_PY = `from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 config = context.config
-connectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool)
-with connectable.connect() as connection:
-    context.configure(connection=connection, target_metadata=None)
+if context.is_offline_mode():
+    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
+else:
+    connectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool)
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=None)
+        with context.begin_transaction():
+            context.run_migrations()
 `;
+
+/** alembic.ini naming the script folder and the database. */
+export function alembicIni(dir: string, url: string): string {
+  return `[alembic]\nscript_location = ${join(dir, 'alembic')}\nsqlalchemy.url = ${url.replace(/%/g, '%%')}\n`;
+}
 
 function script(i: number): string {
   const down = i === 1 ? 'None' : `'${revisionId(i - 1)}'`;
@@ -70,7 +81,7 @@ export function createAlembicProject(revisions: number, url: string): AlembicPro
   const versions = join(dir, 'alembic/versions');
   mkdirSync(versions, { recursive: true });
   writeFileSync(join(dir, 'alembic/env.py'), ENV_PY);
-  writeFileSync(join(dir, 'alembic.ini'), `[alembic]\nscript_location = ${join(dir, 'alembic')}\nsqlalchemy.url = ${url.replace(/%/g, '%%')}\n`);
+  writeFileSync(join(dir, 'alembic.ini'), alembicIni(dir, url));
   for (let i = 1; i <= revisions; i++) writeFileSync(join(versions, `${revisionId(i)}_create_${tableName(i)}_table.py`), script(i));
   return { dir, args: ['-m', 'alembic', '-c', join(dir, 'alembic.ini')], remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -105,17 +105,22 @@ describe('two branches, two revisions: the out-of-order story on two databases',
     assert.equal(
       toText(now),
       // C is a head of the graph, which Alembic's current marks too: `c (head)`.
-      `${C.id} ${C.message} (head)\nNot at head: 1 revision behind head.\n` +
+      `${C.id} (head), ${C.message}\nNot at head: 1 revision behind head.\n` +
         `The revisions have 2 heads (${B.id}, ${C.id}): apply them all with 'veloiq db upgrade heads', and join them with 'veloiq db merge -m "merge heads"'.`,
     );
     const listed = toText(await on(dev, () => history(o())));
     assert.equal(
       listed,
-      [`${C.id}  ${C.message}  (head, current)`, `${B.id}  ${B.message}  (head, pending)`, `${A.id}  ${A.message}  (branchpoint)`].join('\n'),
+      // Alembic's history lines (`parent -> id (markers), message`), with ours: (current) always, (pending).
+      [
+        `${A.id} -> ${C.id} (head) (current), ${C.message}`,
+        `${A.id} -> ${B.id} (head) (pending), ${B.message}`,
+        `<base> -> ${A.id} (branchpoint), ${A.message}`,
+      ].join('\n'),
     );
     assert.equal(
       toText(await heads(o())),
-      `${B.id}  ${B.message}  (head)\n${C.id}  ${C.message}  (head)\nThe revisions have 2 heads (${B.id}, ${C.id}): apply them all with 'veloiq db upgrade heads', and join them with 'veloiq db merge -m "merge heads"'.`,
+      `${B.id} (head), ${B.message}\n${C.id} (head), ${C.message}\nThe revisions have 2 heads (${B.id}, ${C.id}): apply them all with 'veloiq db upgrade heads', and join them with 'veloiq db merge -m "merge heads"'.`,
     );
   });
 
@@ -148,7 +153,7 @@ describe('two branches, two revisions: the out-of-order story on two databases',
     const now = (await on(dev, () => current(o()))) as CurrentResult;
     assert.equal(
       toText(now),
-      `${B.id} ${B.message} (head)\n${C.id} ${C.message} (head)\nThe database stands on 2 branches, all at head.\n` +
+      `${B.id} (head), ${B.message}\n${C.id} (head), ${C.message}\nThe database stands on 2 branches, all at head.\n` +
         `The revisions have 2 heads (${B.id}, ${C.id}): apply them all with 'veloiq db upgrade heads', and join them with 'veloiq db merge -m "merge heads"'.`,
     );
     const entries = JSON.parse(toJson(await on(dev, () => history(o()))));
@@ -160,7 +165,7 @@ describe('two branches, two revisions: the out-of-order story on two databases',
         [C.id, 2],
       ],
     );
-    assert.match(toText(await on(dev, () => history(o()))), new RegExp(`${B.id}  ${B.message}  \\(head, current, applied #3\\)`));
+    assert.match(toText(await on(dev, () => history(o()))), new RegExp(`${A.id} -> ${B.id} \\(head\\) \\(current\\) \\(applied #3\\), ${B.message}`));
   });
 
   test('merge writes a revision with both parents and no schema change; head.txt names it', async () => {
@@ -190,7 +195,8 @@ describe('two branches, two revisions: the out-of-order story on two databases',
       (await schemaOf(prod)).map((c) => c.split('.')[0]),
       ['customer', 'orders', 'product'],
     );
-    for (const db of [dev, prod]) assert.match(toText(await on(db, () => current(o()))), new RegExp(`^${mergeId} merge heads\\nAt head\\.$`));
+    for (const db of [dev, prod])
+      assert.match(toText(await on(db, () => current(o()))), new RegExp(`^${mergeId} \\(head\\) \\(mergepoint\\), merge heads\\nAt head\\.$`));
   });
 
   test('downgrade of the mergepoint: -1 is ambiguous; to one parent keeps the other branch', async () => {

@@ -70,7 +70,7 @@ describe('sample app through nx run and veloiq', () => {
       await atHead(db);
       const result = await veloiq(['db', 'history'], { cwd: BACKEND, env: { DATABASE_URL: db.url } });
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, /\w{8}  create orders table  \(head, current\)\n\w{8}  create product table/);
+      assert.match(result.stdout, /\w{8} -> \w{8} \(head\) \(current\), create orders table\n<base> -> \w{8}, create product table/);
     }));
 
   test('--env-file is read from where the user runs, then under backend/', () =>

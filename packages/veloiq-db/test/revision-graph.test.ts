@@ -70,6 +70,19 @@ describe('the graph', () => {
     assert.deepEqual([...graphOf('a:', 'b:a@feat', 'b2:b').labelMembers.get('feat')!].sort(), ['a', 'b', 'b2']);
   });
 
+  // Alembic 1.8 spreads a label below its revision only while the line from it on is unbranched
+  // (differential run: `history` showed `(feat)` on exactly these).
+  const spread: [name: string, graph: () => RevisionGraph, members: string[]][] = [
+    ['on a branchpoint: not below it', () => graphOf('a:', 'b:a@feat', 'c:b', 'd:b'), ['b', 'c', 'd']],
+    ['above a later merge: not below it', () => graphOf('a:', 'b:a', 'c:b@feat', 'x:a', 'm:c,x'), ['c', 'm']],
+    ['above a later branchpoint: not below it', () => graphOf('a:', 'b:a@feat', 'c:b', 'd:c', 'e:c'), ['b', 'c', 'd', 'e']],
+    ['below a mergepoint: not the mergepoint', () => graphOf('a:', 'x:', 'm:a,x', 'b:m@feat'), ['b']],
+    ['an unbranched line: down to the branchpoint', () => graphOf('a:', 'b:a', 'c:b@feat', 'x:a'), ['b', 'c']],
+  ];
+  for (const [name, graph, members] of spread) {
+    test(`a label ${name}`, () => assert.deepEqual([...graph().labelMembers.get('feat')!].sort(), members));
+  }
+
   const broken: [string, () => unknown, RegExp][] = [
     ['a parent no file has', () => graphOf('a:', 'b:zz'), /^Revision b \(b_n\) names parent zz, which no revision file has\. Restore/],
     ['a cycle', () => graphOf('a:', 'b:a,c', 'c:b'), /^The revisions b, c name each other as parents \(a cycle\)/],
@@ -249,7 +262,18 @@ describe('history ranges', () => {
     ['-1:', ['c', 'd']],
     ['current:', ['b', 'c', 'd']],
     [':current', ['a', 'b']],
-    ['c:b', []],
+    // Alembic 1.8 (differential run): a start that is not below the end is refused, not an empty list.
+    ['c:b', /^History range 'c:b' runs the wrong way: c is not below b\. Put the older revision first/],
+    ['c:base', /^History range 'c:base' runs the wrong way: c is not below base/],
+    // A bare -N start counts back from the head, whatever the end (Alembic: `-2:c` is b, c).
+    ['-2:c', ['b', 'c']],
+    ['-1:c', ['c']],
+    ['-1:b', /^History range '-1:b' runs the wrong way: c is not below b/],
+    // A bare ±N end counts from the start (Alembic: `base:-2` "didn't produce 2 migrations").
+    ['base:+2', ['a', 'b']],
+    ['b:+1', ['b', 'c']],
+    ['c:-1', /^History range 'c:-1' runs the wrong way: c is not below b/],
+    [':-1', /^Cannot go 1 step back/],
     ['b', /^History range 'b' needs a colon: \[start\]:\[end\], \[start\]: or :\[end\]/],
     ['zz:', /^Unknown revision 'zz'/],
     ['-5:', /^Cannot go 5 steps back/],
@@ -265,10 +289,25 @@ describe('history ranges', () => {
     // Alembic 1.8 `history -r feat@base:feat@head` on a → b (feat), a → c: a and b.
     assert.deepEqual(idsOf(historyRange(graphOf('a:', 'b:a@feat', 'c:a'), applied(), 'feat@base:feat@head')), ['a', 'b']);
   });
+  test("from a label@base with two roots: only what grows from the label's root", () => {
+    // Alembic 1.8 `history -r ops@base:`: the other root's revisions are left out.
+    assert.deepEqual(idsOf(historyRange(graphOf('a:@ops', 'b:a', 'x:'), applied(), 'ops@base:')), ['a', 'b']);
+  });
+  test('from a label@base: the end revisions on its line, and everything below them', () => {
+    // Alembic 1.8 (differential run): a root merged into the label's line is shown; an end off it shows nothing.
+    const g = graphOf('a:@ops', 'b:a', 'x:', 'm:b,x');
+    assert.deepEqual(idsOf(historyRange(g, applied(), 'ops@base:')), ['a', 'b', 'x', 'm']);
+    assert.deepEqual(idsOf(historyRange(graphOf('a:@ops', 'b:a', 'x:'), applied(), 'ops@base:x')), []);
+    // An end below the label's branchpoint does not carry the label: nothing (Alembic 1.8).
+    assert.deepEqual(idsOf(historyRange(graphOf('a:', 'b:a', 'x:a', 'c:b@fix'), applied(), 'fix@base:a')), []);
+  });
   test('on two heads, an end of heads shows both branches', () => {
     assert.deepEqual(idsOf(historyRange(forked(), applied(), 'b:')), ['b']);
     assert.deepEqual(idsOf(historyRange(forked(), applied(), 'a:heads')), ['a', 'b', 'c']);
-    throwsLine(() => historyRange(forked(), applied(), '-1:'), /^Multiple head revisions are present \(b, c\) for '-1:'/);
+    // Alembic 1.8: `-1` from each head lands on a for both, so `-1:` is a and both branches; `-2:` fails.
+    assert.deepEqual(idsOf(historyRange(forked(), applied(), '-1:')), ['a', 'b', 'c']);
+    throwsLine(() => historyRange(forked(), applied(), '-2:'), /^Multiple head revisions are present \(b, c\) for '-2:'/);
+    throwsLine(() => historyRange(graphOf('a:', 'b:a', 'c:a', 'd:c'), applied(), '-1:'), /^Multiple head revisions are present \(b, d\)/);
   });
 });
 
@@ -353,6 +392,9 @@ describe('downgrade plans', () => {
     [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'b@a', ['d', 'm', 'b']],
     [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'feat@a', ['d', 'm', 'b']],
     [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], 'm-1', /^Ambiguous revision 'm-1': m is a mergepoint of b, c/],
+    // `<rev>-N` is a revision like an id: all above it goes, a merge on top included (Alembic 1.8, differential run).
+    [() => graphOf('a:', 'b:a', 'c:b', 'x:', 'm:c,x'), ['a', 'b', 'c', 'x', 'm'], 'c-1', ['m', 'c']],
+    [() => graphOf('a:', 'b:a', 'c:b'), ['a', 'b', 'c'], 'c-3', ['c', 'b', 'a']],
     // Alembic: "Destination c is not a valid downgrade target from current head(s)".
     [forked, ['a', 'b'], 'c', /^Revision c is ahead of the current revision \(b\); downgrade only goes back\. To apply it use 'veloiq db upgrade c'/],
     // A gap: c applied on top of a, b (its parent) never applied.
@@ -382,6 +424,10 @@ describe('stamp plans', () => {
     // Alembic 1.8 fails with a KeyError on `stamp b c` from d (its bug); each word stamps its branch here.
     [() => graphOf('a:', 'b:a', 'c:a', 'm:b,c', 'd:m'), ['a', 'b', 'c', 'm', 'd'], ['b', 'c'], { record: [], remove: ['d', 'm'] }],
     [labelled, ['a', 'b', 'b2'], ['c'], { record: ['c'], remove: [] }],
+    // `stamp feat@base` unrecords feat's branch only (Alembic 1.8, differential run): c stays.
+    [labelled, ['a', 'b', 'b2', 'c'], ['feat@base'], { record: [], remove: ['b2', 'b'] }],
+    // Base among other words adds nothing (Alembic 1.8 `stamp head feat@base` at head: unchanged).
+    [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], ['head', 'feat@base'], { record: [], remove: [] }],
     // Ours only (Alembic's stamp takes no relative word): `b@-1` moves b's branch back, c stays.
     [forked, ['a', 'b', 'c'], ['b@-1'], { record: [], remove: ['b'] }],
   ];

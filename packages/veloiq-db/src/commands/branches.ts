@@ -1,7 +1,7 @@
 import { openFolder } from './folder';
 import { isBranchpoint } from '../core/revision-graph';
 import type { CommandOptions } from './session';
-import { graphEntry, revisionDetail, type GraphEntry, type RevisionDetail, type VerboseOption } from './heads';
+import { graphEntry, markersOf, revisionDetail, type GraphEntry, type Markers, type RevisionDetail, type VerboseOption } from './heads';
 
 export interface BranchesResult {
   kind: 'branches';
@@ -9,6 +9,8 @@ export interface BranchesResult {
   branchpoints: (GraphEntry & { children: GraphEntry[] })[];
   /** With `verbose`: each branchpoint in full. */
   details?: RevisionDetail[];
+  /** For the text: the markers of each branchpoint and child (not in the JSON). */
+  markers: Markers;
 }
 
 /** The branchpoints of the revision graph and their children, as `alembic branches` (reads files only). */
@@ -19,5 +21,6 @@ export async function branches(options: CommandOptions & VerboseOption): Promise
     kind: 'branches',
     branchpoints: points.map((r) => ({ ...graphEntry(graph, r), children: graph.children.get(r.id)!.map((c) => graphEntry(graph, c)) })),
     ...(options.verbose ? { details: points.map((r) => revisionDetail(graph, r, show)) } : {}),
+    markers: markersOf(graph, [...points, ...points.flatMap((r) => graph.children.get(r.id)!)]),
   };
 }

@@ -1,5 +1,5 @@
 import { shownPath } from '../core/paths';
-import { revisionDetail, type RevisionDetail, type VerboseOption } from './heads';
+import { markersOf, revisionDetail, type Markers, type RevisionDetail, type VerboseOption } from './heads';
 import { notifier, withReadOnlyDatabase, readPosition, type CommandOptions } from './session';
 
 export interface AppliedHead {
@@ -26,6 +26,8 @@ export interface CurrentResult {
   graphHeads: string[];
   /** With `verbose`: each applied head in full. */
   details?: RevisionDetail[];
+  /** For the text: each applied head's markers (not in the JSON). */
+  markers: Markers;
 }
 
 /** The revisions applied now (one per branch), and whether the database is at head. */
@@ -44,6 +46,7 @@ export function current(options: CommandOptions & VerboseOption): Promise<Curren
       pending,
       heads: position.heads.map((r) => ({ id: r.id, description: r.description, head: graph.heads.includes(r) })),
       graphHeads: graph.heads.map((r) => r.id),
+      markers: markersOf(graph, position.heads),
       ...(options.verbose ? { details: position.heads.map((r) => revisionDetail(graph, r, (path) => shownPath(path, options.projectRoot, options.cwd))) } : {}),
     };
   });

@@ -37,6 +37,21 @@ export function revisionDetail(graph: RevisionGraph<Revision>, r: Revision, show
   };
 }
 
+/**
+ * Alembic's markers of each listed revision (`head`, `branchpoint`, `mergepoint`), by id, for the
+ * text lines only: the JSON already carries them where it has them, and keeps its shape.
+ */
+export type Markers = Record<string, string[]>;
+
+export function markersOf(graph: RevisionGraph<Revision>, revisions: readonly Revision[]): Markers {
+  return Object.fromEntries(
+    revisions.map((r) => [
+      r.id,
+      [graph.heads.includes(r) && 'head', isBranchpoint(graph, r) && 'branchpoint', isMergepoint(r) && 'mergepoint'].filter((m) => m !== false),
+    ]),
+  );
+}
+
 /** Alembic's `--verbose` of current, heads, branches and history: each revision in full. */
 export interface VerboseOption {
   verbose?: boolean;

@@ -57,16 +57,27 @@ function currentText(r: CurrentResult): string[] {
   if (r.id === null) return [`No revision applied (base); ${behind(r.pending)}. Run: veloiq db upgrade`, ...headsLine(r.graphHeads)];
   if (r.heads.length > 1) {
     return [
-      ...r.heads.map((h) => `${h.id} ${h.description}${h.head ? ' (head)' : ''}`),
+      ...r.heads.map((h) => currentLine(r, h)),
       `The database stands on ${r.heads.length} branches${r.head ? ', all at head' : `; ${behind(r.pending)}`}.`,
       ...headsLine(r.graphHeads),
     ];
   }
   if (r.graphHeads.length > 1) {
     // One branch's head is a head (Alembic marks it so), though the other branch waits.
-    return [`${r.id} ${r.description}${r.heads[0].head ? ' (head)' : ''}`, `Not at head: ${behind(r.pending)}.`, ...headsLine(r.graphHeads)];
+    return [currentLine(r, r.heads[0]), `Not at head: ${behind(r.pending)}.`, ...headsLine(r.graphHeads)];
   }
-  return [`${r.id} ${r.description}`, r.head ? 'At head.' : `Not at head: ${behind(r.pending)} (head is ${r.headId}). Run: veloiq db upgrade`];
+  return [currentLine(r, r.heads[0]), r.head ? 'At head.' : `Not at head: ${behind(r.pending)} (head is ${r.headId}). Run: veloiq db upgrade`];
+}
+
+/** `mwwywzue (head) (mergepoint), create orders table`: Alembic's `current` line, with the message after the comma as its history prints it. */
+const currentLine = (r: CurrentResult, h: CurrentResult['heads'][number]) => `${h.id}${marked([], ...(r.markers[h.id] ?? []))}, ${h.description}`;
+
+/** ` (feat) (head) (branchpoint)`: labels, then each marker in parentheses, as Alembic prints them. */
+function marked(labels: readonly string[], ...marks: (string | false)[]): string {
+  return [labels.length > 0 && labels.join(', '), ...marks]
+    .filter(Boolean)
+    .map((mark) => ` (${mark})`)
+    .join('');
 }
 
 function historyText(r: HistoryResult): string[] {
@@ -81,19 +92,22 @@ function historyText(r: HistoryResult): string[] {
   // The database applied them in another order than listed (a revision arrived late): say so.
   const applied = r.revisions.filter((e) => e.applied);
   const reordered = applied.some((e, i) => e.appliedOrder !== i + 1);
-  // Newest first, as `alembic history` prints; the markers say where the database stands.
-  return [...r.revisions].reverse().map((e) => {
-    const marks = [
-      ...e.labels.map((label) => `label ${label}`),
-      e.branchpoint && 'branchpoint',
-      e.mergepoint && `mergepoint of ${e.parents.join(', ')}`,
-      e.head && 'head',
-      e.current && 'current',
-      !e.applied && 'pending',
-      reordered && e.appliedOrder !== null && `applied #${e.appliedOrder}`,
-    ].filter(Boolean);
-    return `${e.id}  ${e.description}${marks.length ? `  (${marks.join(', ')})` : ''}`;
-  });
+  // Newest first, as `alembic history` prints (`parent -> id (markers), message`); the markers
+  // say where the database stands too.
+  return [...r.revisions]
+    .reverse()
+    .map(
+      (e) =>
+        `${e.parents.join(', ') || '<base>'} -> ${e.id}${marked(
+          e.labels,
+          e.head && 'head',
+          e.current && 'current',
+          e.branchpoint && 'branchpoint',
+          e.mergepoint && 'mergepoint',
+          !e.applied && 'pending',
+          reordered && e.appliedOrder !== null && `applied #${e.appliedOrder}`,
+        )}, ${e.description}`,
+    );
 }
 
 function upgradeText(r: UpgradeResult): string[] {
@@ -126,10 +140,9 @@ function stampText(r: StampResult): string[] {
   ];
 }
 
-/** `id description (label feat)`: a revision as the graph commands list it. */
+/** `id (feat) (head), message`: a revision as Alembic's heads and branches list it, with its message. */
 function entryLine(e: GraphEntry, ...marks: (string | false)[]): string {
-  const all = [...e.labels.map((label) => `label ${label}`), ...marks].filter(Boolean);
-  return `${e.id}  ${e.description}${all.length ? `  (${all.join(', ')})` : ''}`;
+  return `${e.id}${marked(e.labels, ...marks)}, ${e.description}`;
 }
 
 function headsText(r: HeadsResult): string[] {
@@ -140,24 +153,26 @@ function headsText(r: HeadsResult): string[] {
 
 function branchesText(r: BranchesResult): string[] {
   if (r.branchpoints.length === 0) return ['No branchpoints: every revision has at most one child.'];
-  if (r.details) return r.details.flatMap((d) => detailText(d));
-  return r.branchpoints.flatMap((b) => [entryLine(b, 'branchpoint'), ...b.children.map((c) => `  -> ${entryLine(c)}`)]);
+  // Each child under its branchpoint (after its block with --verbose), its arrow indented by the
+  // branchpoint id's width, as Alembic's.
+  const marks = (e: GraphEntry) => r.markers[e.id] ?? [];
+  return r.branchpoints.flatMap((b, i) => [
+    ...(r.details ? detailText(r.details[i]) : [entryLine(b, ...marks(b))]),
+    ...b.children.map((c) => `${' '.repeat(b.id.length)} -> ${entryLine(c, ...marks(c))}`),
+  ]);
 }
 
 function showText(r: ShowResult): string[] {
   return detailText(r).slice(0, -1);
 }
 
-/** One revision in full (show, and the --verbose listings, blocks separated by an empty line). */
+/** One revision in full (show, and the --verbose listings, blocks separated by an empty line), as Alembic's verbose entry. */
 function detailText(r: RevisionDetail, ...marks: (string | false)[]): string[] {
   return [
-    `Revision: ${r.id}${[r.head && 'head', r.branchpoint && 'branchpoint', r.mergepoint && 'mergepoint', ...marks]
-      .filter(Boolean)
-      .map((mark) => ` (${mark})`)
-      .join('')}`,
-    `Parent: ${r.parents.join(', ') || 'base'}`,
-    `Children: ${r.children.join(', ') || '(none)'}`,
-    ...(r.labels.length ? [`Branch labels: ${r.labels.join(', ')}`] : []),
+    `Rev: ${r.id}${marked([], r.head && 'head', r.branchpoint && 'branchpoint', r.mergepoint && 'mergepoint', ...marks)}`,
+    r.mergepoint ? `Merges: ${r.parents.join(', ')}` : `Parent: ${r.parents.join(', ') || '<base>'}`,
+    ...(r.branchpoint ? [`Branches into: ${r.children.join(', ')}`] : []),
+    ...(r.labels.length ? [`Branch names: ${r.labels.join(', ')}`] : []),
     `Path: ${r.path}`,
     '',
     `    ${r.description}`,
@@ -247,9 +262,9 @@ export function toText(result: CommandResult): string {
   }
 }
 
-/** The JSON a script reads: `history` is the bare array, oldest first; the rest, the result. */
+/** The JSON a script reads: `history` is the bare array, oldest first; the rest, the result (less what only the text uses). */
 export function toJson(result: CommandResult): string {
   if (result.kind === 'history') return JSON.stringify(result.revisions);
-  const { kind: _kind, ...rest } = result;
+  const { kind: _kind, markers: _markers, ...rest } = result as CommandResult & { markers?: unknown };
   return JSON.stringify(rest);
 }

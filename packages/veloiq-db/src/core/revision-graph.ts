@@ -88,11 +88,17 @@ export function buildGraph<R extends GraphRevision>(revisions: readonly R[]): Re
   return graph;
 }
 
-/** The revision's ancestors up to (not across) a branchpoint or a mergepoint: the rest of its branch. */
+/**
+ * The revision's ancestors down to (not including) a branchpoint or a mergepoint: the rest of its
+ * branch. Only while the line from it on is unbranched, as Alembic 1.8 spreads a label (a label
+ * on a branchpoint, or above a later branch or merge, stays on the revision and what follows).
+ */
 function branchAncestors(graph: RevisionGraph, r: GraphRevision): string[] {
+  const forks = (at: GraphRevision) => isBranchpoint(graph, at) || isMergepoint(at);
+  if ([...descendants(graph, [r.id])].some((id) => forks(graph.byId.get(id)!))) return [];
   const found: string[] = [];
   let at = r;
-  while (at.parents.length === 1 && graph.children.get(at.parents[0])!.length === 1) {
+  while (at.parents.length === 1 && !forks(graph.byId.get(at.parents[0])!)) {
     at = graph.byId.get(at.parents[0])!;
     found.push(at.id);
   }
@@ -264,15 +270,10 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
     const steps = Number(count) * (sign === '-' ? -1 : 1);
     if (steps === 0) throw new UserError(`Invalid revision '${text}': a relative step must not be zero. ${REVISION_HINT}`);
     if (symbol !== undefined) {
+      // `head-1`, `abc+2`: a revision like any other (a downgrade to it reverts all above it).
       const lineage = label !== undefined ? lineageOf(graph, label) : undefined;
       const from = symbolAnchor(graph, applied, label, symbol, text);
-      return target(
-        step(graph, from, steps, text, undefined, lineage),
-        ancestors(
-          graph,
-          from.map((r) => r.id),
-        ),
-      );
+      return target(step(graph, from, steps, text, undefined, lineage));
     }
     if (label !== undefined) {
       const lineage = lineageOf(graph, label);
@@ -310,16 +311,10 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
     }
     const from = branchRevision(graph, branch);
     if (symbol === 'base') {
-      // Alembic reads `X@base` as base itself: downgrading to it reverts the root(s) below X
-      // and everything applied above them, other branches off those roots included.
-      const roots = graph.revisions.filter((r) => r.parents.length === 0 && ancestors(graph, [from.id]).has(r.id));
-      return target(
-        [],
-        descendants(
-          graph,
-          roots.map((r) => r.id),
-        ),
-      );
+      // Alembic reads `X@base` as base itself, for the revisions on X's line: `stamp X@base`
+      // unrecords X's branch only; a downgrade to it reverts the root below X and so everything
+      // applied above that root, other branches off it included.
+      return target([], lineageOf(graph, branch));
     }
     // `X@rev`: rev, on X's line. Downgrading to it reverts only the child branch leading to X.
     const r = findRevision(graph, symbol);
@@ -447,7 +442,9 @@ export function downgradePlan<R extends GraphRevision>(graph: RevisionGraph<R>, 
             target.revisions.map((r) => r.id),
           ),
         ].map((id) => graph.byId.get(id)!);
-  const names = new Set(revert.filter((r) => !keep.has(r.id) && (target.within?.has(r.id) ?? true)).map((r) => r.name));
+  const chosen = revert.filter((r) => !keep.has(r.id) && (target.within?.has(r.id) ?? true)).map((r) => r.id);
+  // What was applied on top of a reverted revision goes too: the record never keeps a child without its parent.
+  const names = new Set([...descendants(graph, chosen)].filter((id) => !keep.has(id)).map((id) => graph.byId.get(id)!.name));
   return graph.revisions.filter((r) => names.has(r.name) && applied.has(r.name)).reverse();
 }
 
@@ -469,11 +466,13 @@ export function stampPlan<R extends GraphRevision>(
   purge = false,
 ): { record: R[]; remove: R[] } {
   const before = purge ? [] : appliedHeads(graph, applied);
-  const dests = targets.flatMap((t) => (t.revisions.length === 0 ? [undefined] : t.revisions));
+  // Base among other words (`stamp head feat@base`) adds nothing: the others' ancestors are recorded anyway (Alembic 1.8).
+  const words = targets.some((t) => t.revisions.length > 0) ? targets.filter((t) => t.revisions.length > 0) : targets;
+  const dests = words.flatMap((t) => (t.revisions.length === 0 ? [undefined] : t.revisions));
   // As Alembic, the heads each target may replace are those on the line of any target; a word
   // that walks one branch (`b@-1`, `feat@base`) replaces only that branch's.
   const onLines = before.filter((h) =>
-    targets.some((t) => (!t.within || t.within.has(h.id)) && (t.revisions.length === 0 || t.revisions.some((d) => sharesLineage(graph, h, d)))),
+    words.some((t) => (!t.within || t.within.has(h.id)) && (t.revisions.length === 0 || t.revisions.some((d) => sharesLineage(graph, h, d)))),
   );
   let heads = new Set<R>(before);
   for (const dest of dests) {
@@ -493,22 +492,38 @@ export function stampPlan<R extends GraphRevision>(
 /**
  * The revisions `history -r start:end` shows, as Alembic's history range: descendants of start
  * and ancestors of end, both included (an empty start is base, an empty end the heads).
- * `current` is where the database stands; a bare `-N` start counts back from the end.
+ * `current` is where the database stands; a bare `-N` start counts back from the head. A start
+ * that is not below the end is refused, as Alembic refuses it.
  */
 export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, applied: ReadonlySet<string>, range: string): R[] {
   const colon = range.indexOf(':');
   if (colon === -1) throw new UserError(`History range '${range}' needs a colon: [start]:[end], [start]: or :[end] (e.g. 'base:head', '-3:', 'current:').`);
   const [start, end] = [range.slice(0, colon).trim(), range.slice(colon + 1).trim()];
   const word = (text: string): R[] => (text === 'current' ? appliedHeads(graph, applied) : resolveTarget(graph, applied, text).revisions);
-  const upper = end ? word(end) : graph.heads;
   const back = /^-(\d+)$/.exec(start);
-  const from = !start ? undefined : back ? fromEnd(graph, upper, -Number(back[1]), range) : word(start);
+  const from = !start ? undefined : back ? fromHead(graph, -Number(back[1]), range) : word(start);
   // A start at base (`base`, `feat@base`) shows everything below the end.
   const lower = from?.length ? from : undefined;
+  // A bare `+N`/`-N` end counts from the start (base when there is none), as Alembic's.
+  const relativeEnd = /^([+-]\d+)$/.exec(end);
+  let upper = relativeEnd ? step(graph, lower ?? [], Number(relativeEnd[1]), range) : end ? word(end) : graph.heads;
+  // From `feat@base`, only the end revisions carrying feat (on a revision's line, for `rev@base`),
+  // and all below them (Alembic 1.8).
+  const labelBase = /^([^@]+)@base$/.exec(start);
+  if (labelBase) {
+    const line = graph.labelMembers.get(labelBase[1]) ?? lineageOf(graph, labelBase[1]);
+    upper = upper.filter((r) => line.has(r.id));
+  }
   const below = ancestors(
     graph,
     upper.map((r) => r.id),
   );
+  const after = lower?.find((r) => !below.has(r.id));
+  if (after) {
+    throw new UserError(
+      `History range '${range}' runs the wrong way: ${after.id} is not below ${upper.map((r) => r.id).join(', ') || 'base'}. Put the older revision first ([start]:[end], e.g. 'base:${after.id}').`,
+    );
+  }
   const above = lower
     ? descendants(
         graph,
@@ -518,7 +533,13 @@ export function historyRange<R extends GraphRevision>(graph: RevisionGraph<R>, a
   return graph.revisions.filter((r) => below.has(r.id) && (!above || above.has(r.id)));
 }
 
-function fromEnd<R extends GraphRevision>(graph: RevisionGraph<R>, upper: R[], steps: number, range: string): R[] {
-  if (upper.length > 1) throw multipleHeadsError(graph, range);
-  return step(graph, upper, steps, range);
+/**
+ * A bare `-N` start counts back from the heads of the revisions, whatever the end (as Alembic's):
+ * with several heads, only when every one of them lands on the same revision.
+ */
+function fromHead<R extends GraphRevision>(graph: RevisionGraph<R>, steps: number, range: string): R[] {
+  const landed = graph.heads.map((head) => step(graph, [head], steps, range));
+  const first = landed[0] ?? [];
+  if (landed.length > 1 && (first.length === 0 || landed.some((at) => at[0] !== first[0]))) throw multipleHeadsError(graph, range);
+  return first;
 }
