@@ -48,12 +48,31 @@ export function preloadConfigPackages(project: Project): void {
   }
 }
 
+/**
+ * Makes MikroORM's `Utils.detectTsNode()` answer yes in this process, as it does under MikroORM's
+ * CLI with ts-node: this process loads the project's TypeScript itself (see asTypeScriptRun).
+ * Configs written after MikroORM's docs pick their folders with it (`path: Utils.detectTsNode() ?
+ * 'src/migrations' : 'dist/migrations'`); from Nx's executor, a plain `node` process, it would
+ * answer no and the commands would look for the revisions in an unbuilt `dist/`. Both copies
+ * count: the engine's and the one the config resolves, when the project installed its own.
+ */
+function asTsNodeProcess(project: Project): void {
+  for (const from of [__filename, project.configPath]) {
+    try {
+      (createRequire(from)('@mikro-orm/core') as typeof import('@mikro-orm/core')).Utils.detectTsNode = () => true;
+    } catch {
+      // not installed for this project: the config names what it needs
+    }
+  }
+}
+
 /** Loaded on use: tsx and esbuild load only when a config or a project file does. */
 const loader = () => requireOnUse(() => require('./loader') as typeof import('./loader'));
 
 /** The project's MikroORM config, as its file exports it (an object or a function returning one). */
 export async function loadConfig(project: Project): Promise<Options> {
   preloadConfigPackages(project);
+  asTsNodeProcess(project);
   let loaded: unknown;
   try {
     const { importModule, loadModule, needsModule } = loader();
