@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MikroORM, Options } from '@mikro-orm/core';
 import type { ClientConfig } from 'pg';
+import { appBaseDir } from './app-base-dir';
 import { ConnectionFailedError, UserError, firstLine, rememberSecret } from './errors';
 import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
 import { loadErrorLine } from './load-error';
@@ -86,8 +87,8 @@ export async function loadConfig(project: Project): Promise<Options> {
     const show = (path: string) => shownPath(path, project.root, process.cwd());
     throw new UserError(`Cannot load ${loadErrorLine(error, project.configPath, show)}. Fix the config (or the file it imports).`, { cause: error });
   }
-  const config = await defaultContext(await ((loaded as { default?: unknown }).default ?? loaded), project);
-  return asTypeScriptRun(withEnvironment(config, project));
+  const config = withEnvironment(await defaultContext(await ((loaded as { default?: unknown }).default ?? loaded), project), project);
+  return asTypeScriptRun(isExistingApp(project) && config.baseDir === undefined ? { ...config, baseDir: appBaseDir(config, project) } : config);
 }
 
 /**
