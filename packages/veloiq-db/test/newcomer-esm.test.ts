@@ -3,21 +3,16 @@
 // MIKRO_ORM_ENTITIES_TS in its .env (imports written with `.mjs` extensions, as ESM asks).
 // migrate, upgrade and check run in one process: check's replay discovers the entities again.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { check } from '../src/commands/check';
 import { current } from '../src/commands/current';
 import { migrate } from '../src/commands/migrate';
 import { upgrade } from '../src/commands/upgrade';
 import { findProject } from '../src/core/project';
-import { createTestDatabase, WORKSPACE, type TestDatabase } from './support';
-
-function write(root: string, file: string, content: string): void {
-  mkdirSync(dirname(join(root, file)), { recursive: true });
-  writeFileSync(join(root, file), content);
-}
+import { createTestDatabase, writeInto, WORKSPACE, type TestDatabase } from './support';
 
 describe('an ESM app with a .mts config in configPaths and its entities in MIKRO_ORM_ENTITIES_TS', () => {
   let root: string;
@@ -28,17 +23,17 @@ describe('an ESM app with a .mts config in configPaths and its entities in MIKRO
     root = mkdtempSync(join(tmpdir(), 'veloiq-esm-mts-'));
     symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
     db = await createTestDatabase('vq_newcomer');
-    write(root, 'package.json', JSON.stringify({ name: 'esm-app', type: 'module', 'mikro-orm': { configPaths: ['./src/config/orm.config.mts'] } }));
-    write(root, '.env', `MIKRO_ORM_CLIENT_URL=${db.url}\nMIKRO_ORM_ENTITIES=./dist/**/*.entity.mjs\nMIKRO_ORM_ENTITIES_TS=./src/**/*.entity.mts\n`);
-    write(
+    writeInto(root, 'package.json', JSON.stringify({ name: 'esm-app', type: 'module', 'mikro-orm': { configPaths: ['./src/config/orm.config.mts'] } }));
+    writeInto(root, '.env', `MIKRO_ORM_CLIENT_URL=${db.url}\nMIKRO_ORM_ENTITIES=./dist/**/*.entity.mjs\nMIKRO_ORM_ENTITIES_TS=./src/**/*.entity.mts\n`);
+    writeInto(
       root,
       'src/config/orm.config.mts',
       `import { defineConfig } from '@mikro-orm/postgresql';\n` +
         `const { Migrator } = await import('@mikro-orm/migrations');\n` +
         `export default defineConfig({ extensions: [Migrator] });\n`,
     );
-    write(root, 'src/modules/base.mts', `export abstract class Base {\n  id!: number;\n}\n`);
-    write(
+    writeInto(root, 'src/modules/base.mts', `export abstract class Base {\n  id!: number;\n}\n`);
+    writeInto(
       root,
       'src/modules/tag.entity.mts',
       `import { EntitySchema } from '@mikro-orm/core';\nimport { Base } from './base.mjs';\n\n` +

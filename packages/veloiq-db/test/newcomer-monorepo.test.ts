@@ -5,11 +5,10 @@
 // 'libs/database/src/migrations'`. The commands read them as that CLI does, from the project root,
 // from the library's folder, and for entities kept in another library.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MikroORM } from '@mikro-orm/postgresql';
 import { current } from '../src/commands/current';
 import { downgrade } from '../src/commands/downgrade';
 import { history } from '../src/commands/history';
@@ -19,7 +18,7 @@ import { check } from '../src/commands/check';
 import { appBaseDir } from '../src/core/app-base-dir';
 import { loadConfig } from '../src/core/orm';
 import { findProject } from '../src/core/project';
-import { createTestDatabase, WORKSPACE, type TestDatabase } from './support';
+import { applyMikroOrmInitialMigration, createTestDatabase, writeInto, WORKSPACE, type TestDatabase } from './support';
 
 const CONFIG = (entitiesTs: string) => `import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
@@ -41,17 +40,12 @@ export const Poll = new EntitySchema({
 });
 `;
 
-function write(root: string, file: string, content: string): void {
-  mkdirSync(dirname(join(root, file)), { recursive: true });
-  writeFileSync(join(root, file), content);
-}
-
 function workspace(): string {
   const root = mkdtempSync(join(tmpdir(), 'veloiq-monorepo-'));
   symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
-  write(root, 'package.json', JSON.stringify({ name: '@poll/source', private: true }));
-  write(root, 'nx.json', JSON.stringify({ plugins: ['@veloiq/db'] }));
-  write(root, 'libs/database/project.json', JSON.stringify({ name: 'database', sourceRoot: 'libs/database/src' }));
+  writeInto(root, 'package.json', JSON.stringify({ name: '@poll/source', private: true }));
+  writeInto(root, 'nx.json', JSON.stringify({ plugins: ['@veloiq/db'] }));
+  writeInto(root, 'libs/database/project.json', JSON.stringify({ name: 'database', sourceRoot: 'libs/database/src' }));
   return root;
 }
 
@@ -64,18 +58,12 @@ describe('an Nx library holding the config, its paths named from the workspace r
   before(async () => {
     root = workspace();
     lib = join(root, 'libs/database');
-    write(lib, 'src/mikro-orm.config.ts', CONFIG('libs/database/src/entities/*.ts'));
-    write(lib, 'src/entities/poll.entity.ts', POLL());
+    writeInto(lib, 'src/mikro-orm.config.ts', CONFIG('libs/database/src/entities/*.ts'));
+    writeInto(lib, 'src/entities/poll.entity.ts', POLL());
     db = await createTestDatabase('vq_newcomer');
     process.env.DATABASE_URL = db.url;
     // Their history, written and applied by MikroORM's CLI from the workspace root.
-    const orm = await MikroORM.init({ ...(await loadConfig(findProject(lib))), baseDir: root, debug: false });
-    try {
-      theirs = (await orm.getMigrator().createInitialMigration()).fileName.replace(/\.ts$/, '');
-      await orm.getMigrator().up();
-    } finally {
-      await orm.close(true);
-    }
+    theirs = await applyMikroOrmInitialMigration(await loadConfig(findProject(lib)), root);
   });
 
   after(async () => {
@@ -98,7 +86,7 @@ describe('an Nx library holding the config, its paths named from the workspace r
 
   test('migrate writes the next revision beside theirs; upgrade, history, downgrade and check follow', async () => {
     const o = { projectRoot: lib, cwd: lib };
-    write(lib, 'src/entities/poll.entity.ts', POLL(", endsAt: { type: 'Date', nullable: true }"));
+    writeInto(lib, 'src/entities/poll.entity.ts', POLL(", endsAt: { type: 'Date', nullable: true }"));
     const migrated = await migrate({ ...o, message: 'add poll end' });
     assert.match(migrated.revision?.path ?? '', /^libs\/database\/src\/migrations\/[0-9a-z]{8}_add_poll_end\.ts$/);
     await upgrade(o);
@@ -118,8 +106,18 @@ describe('an Nx library holding the config, its paths named from the workspace r
 
 describe('appBaseDir: where an existing app reads its relative paths', () => {
   const cases: { name: string; files: string[]; config: object; from: 'workspace' | 'project' }[] = [
-    { name: 'the project has its own package.json', files: ['libs/database/package.json'], config: { migrations: { path: 'libs/database/m' } }, from: 'project' },
-    { name: "a path names the project's folder from the workspace root", files: [], config: { migrations: { path: './libs/database/src/migrations' } }, from: 'workspace' },
+    {
+      name: 'the project has its own package.json',
+      files: ['libs/database/package.json'],
+      config: { migrations: { path: 'libs/database/m' } },
+      from: 'project',
+    },
+    {
+      name: "a path names the project's folder from the workspace root",
+      files: [],
+      config: { migrations: { path: './libs/database/src/migrations' } },
+      from: 'workspace',
+    },
     { name: 'entities kept in another library', files: ['libs/entities/src/a.ts'], config: { entitiesTs: ['libs/entities/src/**/*.ts'] }, from: 'workspace' },
     { name: "paths from the project's own folder", files: ['libs/database/src/a.ts'], config: { entitiesTs: ['src/**/*.ts'] }, from: 'project' },
     {
@@ -134,10 +132,14 @@ describe('appBaseDir: where an existing app reads its relative paths', () => {
     test(c.name, () => {
       const root = mkdtempSync(join(tmpdir(), 'veloiq-basedir-'));
       try {
-        write(root, 'package.json', '{}');
-        write(root, 'libs/database/project.json', '{}');
-        for (const file of c.files) write(root, file, '');
-        const project = { root: join(root, 'libs/database'), backendDir: join(root, 'libs/database'), configPath: join(root, 'libs/database/mikro-orm.config.ts') };
+        writeInto(root, 'package.json', '{}');
+        writeInto(root, 'libs/database/project.json', '{}');
+        for (const file of c.files) writeInto(root, file, '');
+        const project = {
+          root: join(root, 'libs/database'),
+          backendDir: join(root, 'libs/database'),
+          configPath: join(root, 'libs/database/mikro-orm.config.ts'),
+        };
         assert.equal(appBaseDir(c.config, project), c.from === 'workspace' ? root : project.root);
       } finally {
         rmSync(root, { recursive: true, force: true });

@@ -2,20 +2,15 @@
 // config): the record table lives there too, as MikroORM puts it, so the first revision's down()
 // must not drop that schema. Downgrading to base then works as on `public`.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { current } from '../src/commands/current';
 import { downgrade } from '../src/commands/downgrade';
 import { migrate } from '../src/commands/migrate';
 import { upgrade } from '../src/commands/upgrade';
-import { createTestDatabase, WORKSPACE, type TestDatabase } from './support';
-
-function write(root: string, file: string, content: string): void {
-  mkdirSync(dirname(join(root, file)), { recursive: true });
-  writeFileSync(join(root, file), content);
-}
+import { createTestDatabase, writeInto, WORKSPACE, type TestDatabase } from './support';
 
 describe("an app whose config sets schema: 'app' and its own record table name", () => {
   let root: string;
@@ -25,14 +20,14 @@ describe("an app whose config sets schema: 'app' and its own record table name",
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'veloiq-schema-'));
     symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
-    write(root, 'package.json', JSON.stringify({ name: 'schema-app', private: true }));
-    write(
+    writeInto(root, 'package.json', JSON.stringify({ name: 'schema-app', private: true }));
+    writeInto(
       root,
       'src/mikro-orm.config.ts',
       `import { defineConfig } from '@mikro-orm/postgresql';\n\n` +
         `export default defineConfig({ clientUrl: process.env.DATABASE_URL, schema: 'app', entitiesTs: ['src/**/*.entity.ts'], entities: ['dist/**/*.entity.js'], migrations: { tableName: 'schema_history' } });\n`,
     );
-    write(
+    writeInto(
       root,
       'src/tag.entity.ts',
       `import { EntitySchema } from '@mikro-orm/core';\n\n` +

@@ -4,14 +4,13 @@
 // commands run in a process whose entry is JavaScript (Nx's executor, `node dist/...`), where
 // MikroORM's own detection answers no: they must still read the config as that CLI does.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '../src/core/orm';
 import { findProject } from '../src/core/project';
-import { createTestDatabase, run, WORKSPACE, type RunResult, type TestDatabase } from './support';
+import { applyMikroOrmInitialMigration, createTestDatabase, writeInto, run, WORKSPACE, type RunResult, type TestDatabase } from './support';
 
 const CONFIG = `import { defineConfig, Utils } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
@@ -38,11 +37,6 @@ export const TagSchema = new EntitySchema({
 });
 `;
 
-function write(root: string, file: string, content: string): void {
-  mkdirSync(dirname(join(root, file)), { recursive: true });
-  writeFileSync(join(root, file), content);
-}
-
 describe('an app whose config asks Utils.detectTsNode() for its migrations folder', () => {
   let root: string;
   let db: TestDatabase;
@@ -53,19 +47,13 @@ describe('an app whose config asks Utils.detectTsNode() for its migrations folde
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'veloiq-tsnode-'));
     symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
-    write(root, 'package.json', JSON.stringify({ name: 'nest-like', private: true, 'mikro-orm': { useTsNode: true } }));
-    write(root, 'src/mikro-orm.config.ts', CONFIG);
-    write(root, 'src/tag.entity.ts', TAG());
+    writeInto(root, 'package.json', JSON.stringify({ name: 'nest-like', private: true, 'mikro-orm': { useTsNode: true } }));
+    writeInto(root, 'src/mikro-orm.config.ts', CONFIG);
+    writeInto(root, 'src/tag.entity.ts', TAG());
     db = await createTestDatabase('vq_newcomer');
 
     // The history MikroORM's CLI wrote under ts-node (this test process runs TypeScript too).
-    const orm = await MikroORM.init({ ...(await loadConfig(findProject(root))), clientUrl: db.url, baseDir: root, debug: false });
-    try {
-      theirs = (await orm.getMigrator().createInitialMigration()).fileName.replace(/\.ts$/, '');
-      await orm.getMigrator().up();
-    } finally {
-      await orm.close(true);
-    }
+    theirs = await applyMikroOrmInitialMigration({ ...(await loadConfig(findProject(root))), clientUrl: db.url }, root);
 
     const entry = join(root, 'veloiq-entry.mjs');
     writeFileSync(entry, `await import(${JSON.stringify(join(WORKSPACE, 'packages/veloiq-db/test/run-command.ts'))});\n`);
@@ -82,12 +70,15 @@ describe('an app whose config asks Utils.detectTsNode() for its migrations folde
   });
 
   test('current and history read src/migrations; migrate writes the next revision there; upgrade and downgrade follow', async () => {
-    assert.deepEqual(readdirSync(join(root, 'src/migrations')).filter((file) => file.endsWith('.ts')), [`${theirs}.ts`]);
+    assert.deepEqual(
+      readdirSync(join(root, 'src/migrations')).filter((file) => file.endsWith('.ts')),
+      [`${theirs}.ts`],
+    );
     const now = await command('current');
     assert.equal(now.stderr, '');
     assert.match(now.stdout, new RegExp(`^${theirs.replace(/^Migration/, '')} ${theirs}\\nAt head\\.`));
 
-    write(root, 'src/tag.entity.ts', TAG(", color: { type: 'string', nullable: true }"));
+    writeInto(root, 'src/tag.entity.ts', TAG(", color: { type: 'string', nullable: true }"));
     const migrated = await command('migrate', { message: 'add tag color' });
     assert.equal(migrated.code, 0, migrated.stderr);
     assert.match(migrated.stdout, /Generated src\/migrations\/[0-9a-z]{8}_add_tag_color\.ts/);
