@@ -1,8 +1,10 @@
 // Shared test fixtures: real PostgreSQL databases and throwaway projects. No mocks.
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import type { Options } from '@mikro-orm/core';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 
 export const WORKSPACE = resolve(__dirname, '../../..');
@@ -230,4 +232,25 @@ export function copyWorkspace(prefix = 'veloiq-ws-'): { root: string; remove(): 
   symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
   symlinkSync(join(WORKSPACE, 'packages/veloiq-db/node_modules'), join(root, 'packages/veloiq-db/node_modules'), 'dir');
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Writes `content` to `file` under `root`, making its folders. */
+export function writeInto(root: string, file: string, content: string): void {
+  mkdirSync(dirname(join(root, file)), { recursive: true });
+  writeFileSync(join(root, file), content);
+}
+
+/**
+ * An existing app's history as MikroORM's own migrator writes and applies it (its CLI run in
+ * `baseDir`): the initial migration, created and applied. Returns its name (`Migration<timestamp>`).
+ */
+export async function applyMikroOrmInitialMigration(config: Options, baseDir: string): Promise<string> {
+  const orm = await MikroORM.init({ ...config, baseDir, debug: false });
+  try {
+    const name = (await orm.getMigrator().createInitialMigration()).fileName.replace(/\.ts$/, '');
+    await orm.getMigrator().up();
+    return name;
+  } finally {
+    await orm.close(true);
+  }
 }

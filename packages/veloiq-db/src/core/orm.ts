@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MikroORM, Options } from '@mikro-orm/core';
 import type { ClientConfig } from 'pg';
+import { appBaseDir } from './app-base-dir';
 import { ConnectionFailedError, UserError, firstLine, rememberSecret } from './errors';
 import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
 import { loadErrorLine } from './load-error';
@@ -48,12 +49,31 @@ export function preloadConfigPackages(project: Project): void {
   }
 }
 
+/**
+ * Makes MikroORM's `Utils.detectTsNode()` answer yes in this process, as it does under MikroORM's
+ * CLI with ts-node: this process loads the project's TypeScript itself (see asTypeScriptRun).
+ * Configs written after MikroORM's docs pick their folders with it (`path: Utils.detectTsNode() ?
+ * 'src/migrations' : 'dist/migrations'`); from Nx's executor, a plain `node` process, it would
+ * answer no and the commands would look for the revisions in an unbuilt `dist/`. Both copies
+ * count: the engine's and the one the config resolves, when the project installed its own.
+ */
+function asTsNodeProcess(project: Project): void {
+  for (const from of [__filename, project.configPath]) {
+    try {
+      (createRequire(from)('@mikro-orm/core') as typeof import('@mikro-orm/core')).Utils.detectTsNode = () => true;
+    } catch {
+      // not installed for this project: the config names what it needs
+    }
+  }
+}
+
 /** Loaded on use: tsx and esbuild load only when a config or a project file does. */
 const loader = () => requireOnUse(() => require('./loader') as typeof import('./loader'));
 
 /** The project's MikroORM config, as its file exports it (an object or a function returning one). */
 export async function loadConfig(project: Project): Promise<Options> {
   preloadConfigPackages(project);
+  asTsNodeProcess(project);
   let loaded: unknown;
   try {
     const { importModule, loadModule, needsModule } = loader();
@@ -67,8 +87,8 @@ export async function loadConfig(project: Project): Promise<Options> {
     const show = (path: string) => shownPath(path, project.root, process.cwd());
     throw new UserError(`Cannot load ${loadErrorLine(error, project.configPath, show)}. Fix the config (or the file it imports).`, { cause: error });
   }
-  const config = await defaultContext(await ((loaded as { default?: unknown }).default ?? loaded), project);
-  return asTypeScriptRun(withEnvironment(config, project));
+  const config = withEnvironment(await defaultContext(await ((loaded as { default?: unknown }).default ?? loaded), project), project);
+  return asTypeScriptRun(isExistingApp(project) && config.baseDir === undefined ? { ...config, baseDir: appBaseDir(config, project) } : config);
 }
 
 /**

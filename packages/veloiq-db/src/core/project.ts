@@ -28,7 +28,7 @@ const DISK: FileReader = {
   read: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined),
 };
 
-/** The TypeScript or JavaScript files the package.json's `mikro-orm.configPaths` names (MikroORM's CLI setting). */
+/** The TypeScript or JavaScript files (ES modules too: .mts, .mjs) the package.json's `mikro-orm.configPaths` names (MikroORM's CLI setting). */
 function configPathsOf(root: string, files: FileReader): string[] {
   let settings: unknown;
   try {
@@ -36,7 +36,7 @@ function configPathsOf(root: string, files: FileReader): string[] {
   } catch {
     return []; // a package.json that does not parse is Nx's and npm's to report
   }
-  return Array.isArray(settings) ? settings.filter((path): path is string => typeof path === 'string' && /\.(ts|js|cjs)$/.test(path)) : [];
+  return Array.isArray(settings) ? settings.filter((path): path is string => typeof path === 'string' && /\.[cm]?[jt]s$/.test(path)) : [];
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { lossesOf, type DataLoss } from './data-loss';
+import { recordTableOf } from './orm';
 import { runnableReverts } from './revert';
 import { SchemaComparator, type DatabaseSchema, type SchemaDifference, type SqlSchemaGenerator } from '@mikro-orm/postgresql';
 
@@ -95,6 +96,10 @@ export async function diffEntities(orm: MikroORM): Promise<SchemaDiff> {
   const comparator = new SchemaComparator(orm.em.getPlatform() as never);
   const diffUp = comparator.compare(fromSchema, toSchema);
   const diffDown = comparator.compare(toSchema, fromSchema, diffUp);
+  // The schema that holds the record table is never dropped: for an app whose tables live in
+  // `schema: 'app'`, its first revision's down() would drop it while the record is in it.
+  const { schema: recordSchema } = recordTableOf(orm.config.getAll());
+  for (const diff of [diffUp, diffDown]) diff.removedNamespaces.delete(recordSchema);
   return {
     up: splitStatements(await generator.diffToSQL(diffUp, options)),
     down: runnableReverts(splitStatements(await generator.diffToSQL(diffDown, options))),
