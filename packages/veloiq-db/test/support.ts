@@ -1,8 +1,8 @@
 // Shared test fixtures: real PostgreSQL databases and throwaway projects. No mocks.
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
 export const WORKSPACE = resolve(__dirname, '../../..');
@@ -196,9 +196,18 @@ export function nx(args: string[], options: { cwd?: string; env?: NodeJS.Process
   return run(join(WORKSPACE, 'node_modules/.bin/nx'), args, { cwd: options.cwd ?? WORKSPACE, env: options.env, timeoutMs: options.timeoutMs });
 }
 
-/** `npx veloiq <args>` from `cwd`, as a user types it. */
-export function veloiq(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<RunResult> {
-  return run('npx', ['--no-install', 'veloiq', ...args], options);
+/**
+ * `veloiq <args>` from `cwd`: the `node_modules/.bin/veloiq` link nearest above it, which is what
+ * `npx veloiq` runs. npm's own startup (a second of CPU per call, dozens of calls) changes nothing
+ * these tests look at; `npx: true` goes through npx itself, as a user types it.
+ */
+export function veloiq(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; npx?: boolean }): Promise<RunResult> {
+  if (options.npx) return run('npx', ['--no-install', 'veloiq', ...args], options);
+  for (let dir = resolve(options.cwd); ; dir = dirname(dir)) {
+    const bin = join(dir, 'node_modules/.bin/veloiq');
+    if (existsSync(bin)) return run(bin, args, options);
+    if (dir === dirname(dir)) return run('npx', ['--no-install', 'veloiq', ...args], options);
+  }
 }
 
 /** Environment without DATABASE_URL, so the embedded PostgreSQL is used. */
