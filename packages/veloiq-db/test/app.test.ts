@@ -115,7 +115,7 @@ async function engine(command: string, project: TestProject, db: TestDatabase | 
   const script =
     `require(${JSON.stringify(join(ENGINE, command))}).${command}(${JSON.stringify({ projectRoot: project.root, cwd: project.root, ...options })})` +
     `.then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e.message); process.exit(1); })`;
-  const result = await run(process.execPath, ['--import', 'tsx', '-e', script], { cwd: project.root, env: { DATABASE_URL: db?.url } });
+  const result = await run(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: project.root, env: { DATABASE_URL: db?.url } });
   assert.equal(result.code, 0, `${command} failed: ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!);
 }
