@@ -60,7 +60,9 @@ function startApp(project: TestProject, env: NodeJS.ProcessEnv): Promise<Started
     let stderr = '';
     let listening = false;
     const exited = new Promise<number>((done) => child.on('exit', (code) => (running.delete(child), done(code ?? -1))));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // Only a bound on a hung start: a first start initialises the embedded PostgreSQL, which on a
+    // loaded 2-core machine beside a full test run takes over 30 s.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.on('data', (d) => {
       stdout += d;
