@@ -60,7 +60,9 @@ function startApp(project: TestProject, env: NodeJS.ProcessEnv): Promise<Started
     let stderr = '';
     let listening = false;
     const exited = new Promise<number>((done) => child.on('exit', (code) => (running.delete(child), done(code ?? -1))));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // Only a bound on a hung start: a first start initialises the embedded PostgreSQL, which on a
+    // loaded 2-core machine beside a full test run takes over 30 s.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.on('data', (d) => {
       stdout += d;
@@ -115,7 +117,7 @@ async function engine(command: string, project: TestProject, db: TestDatabase | 
   const script =
     `require(${JSON.stringify(join(ENGINE, command))}).${command}(${JSON.stringify({ projectRoot: project.root, cwd: project.root, ...options })})` +
     `.then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e.message); process.exit(1); })`;
-  const result = await run(process.execPath, ['--import', 'tsx', '-e', script], { cwd: project.root, env: { DATABASE_URL: db?.url } });
+  const result = await run(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: project.root, env: { DATABASE_URL: db?.url } });
   assert.equal(result.code, 0, `${command} failed: ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!);
 }

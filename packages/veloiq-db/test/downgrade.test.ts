@@ -12,6 +12,7 @@ import { upgrade } from '../src/commands/upgrade';
 import { toJson, toText } from '../src/commands/report';
 import { listRevisions } from '../src/core/revisions';
 import { A, B, C, nameOf, rejectsWith, snapshot, useRevisions, type RevisionSpec } from './revision-fixtures';
+import { runEngine } from './safety-fixtures';
 import {
   SAMPLE,
   copySample,
@@ -266,8 +267,8 @@ describe('through nx run and veloiq', () => {
     const env = { DATABASE_URL: db.url };
     const names = listRevisions(join(SAMPLE, 'backend', 'migrations')).map((r) => r.name);
     assert.ok(names.length >= 2, 'the sample has revisions');
-    const up = await nx(['run', 'sample:db-upgrade'], { env });
-    assert.equal(up.code, 0, up.stderr + up.stdout);
+    const up = await runEngine('upgrade', SAMPLE, {}, env);
+    assert.equal(up.code, 0, up.stderr);
     assert.deepEqual(await db.applied(), names);
 
     const down = await nx(['run', 'sample:db-downgrade', '-1'], { env });
@@ -284,7 +285,7 @@ describe('through nx run and veloiq', () => {
 
   test('npx veloiq db downgrade -1 from the backend/ folder, then db stamp', async () => {
     const env = { DATABASE_URL: db.url };
-    assert.equal((await veloiq(['db', 'upgrade'], { cwd: SAMPLE, env })).code, 0);
+    assert.equal((await runEngine('upgrade', SAMPLE, {}, env)).code, 0);
     const names = await db.applied();
     const down = await veloiq(['db', 'downgrade', '-1'], { cwd: join(SAMPLE, 'backend'), env });
     assert.equal(down.code, 0, down.stderr + down.stdout);

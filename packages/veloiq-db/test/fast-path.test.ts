@@ -11,7 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { decideFastPath, type WorkspaceFacts } from '../src/cli/fast-path';
 import { plainConnectionDoubt } from '../src/core/config-facts';
 import { startEmbedded } from '../src/core/embedded';
-import { copyWorkspace, createTestDatabase, nx, run, systemPgAvailable, WORKSPACE, type TestDatabase } from './support';
+import { runEngine } from './safety-fixtures';
+import { copyWorkspace, createTestDatabase, run, systemPgAvailable, WORKSPACE, type TestDatabase } from './support';
 
 const NX_JSON = { plugins: [{ plugin: '@veloiq/db' }], targetDefaults: { 'db-migrate': { dependsOn: ['generate'] }, 'db-check': { dependsOn: ['generate'] } } };
 
@@ -252,7 +253,7 @@ describe('veloiq db current|history: the fast path and nx run agree, on a copy o
     sample = join(workspace.root, 'apps/sample');
     db = await createTestDatabase('vq_fast');
     // One revision applied, one pending: current and history have something to say.
-    const up = await nx(['run', 'sample:db-upgrade', '+1'], { cwd: workspace.root, env: { DATABASE_URL: db.url }, timeoutMs: 600_000 });
+    const up = await runEngine('upgrade', sample, { revision: '+1' }, { DATABASE_URL: db.url });
     assert.equal(up.code, 0, up.stdout + up.stderr);
   });
 

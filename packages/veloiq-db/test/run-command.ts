@@ -1,27 +1,29 @@
 // A tiny stand-in for `veloiq db <command>` that calls the engine directly, for tests that run
 // commands against a project copied outside the workspace (where `nx run` cannot reach it).
-// Usage: node --import tsx test/run-command.ts <upgrade|current|history|downgrade|stamp|migrate|check|status> <projectRoot> ['<json options>']
+// Usage: node --require tsx/cjs (or --import tsx) test/run-command.ts <upgrade|current|history|downgrade|stamp|migrate|check|status> <projectRoot> ['<json options>']
 // Prints the text report on stdout, or one redacted error line on stderr and exits 1.
 import { UserError, describeError, redactResult } from '../src/core/errors';
 import { failureOf, toText, type CommandResult } from '../src/commands/report';
 import type { CommandOptions } from '../src/commands/session';
 
-const commands: Record<string, () => Promise<(options: CommandOptions & Record<string, unknown>) => Promise<CommandResult>>> = {
-  upgrade: async () => (await import('../src/commands/upgrade.js')).upgrade,
-  current: async () => (await import('../src/commands/current.js')).current,
-  history: async () => (await import('../src/commands/history.js')).history,
-  downgrade: async () => (await import('../src/commands/downgrade.js')).downgrade as never,
-  stamp: async () => (await import('../src/commands/stamp.js')).stamp as never,
-  migrate: async () => (await import('../src/commands/migrate.js')).migrate as never,
-  check: async () => (await import('../src/commands/check.js')).checkOrFail as never,
-  status: async () => (await import('../src/commands/status.js')).status,
+// Each command's module alone, through require(): tsx's CommonJS hook is all this process needs
+// (safety-fixtures starts it with `--require tsx/cjs`, lighter than `--import tsx`, as bin/veloiq.js loads).
+const commands: Record<string, () => (options: CommandOptions & Record<string, unknown>) => Promise<CommandResult>> = {
+  upgrade: () => require('../src/commands/upgrade').upgrade,
+  current: () => require('../src/commands/current').current,
+  history: () => require('../src/commands/history').history,
+  downgrade: () => require('../src/commands/downgrade').downgrade,
+  stamp: () => require('../src/commands/stamp').stamp,
+  migrate: () => require('../src/commands/migrate').migrate,
+  check: () => require('../src/commands/check').checkOrFail,
+  status: () => require('../src/commands/status').status,
 };
 
 async function main(): Promise<number> {
   const [name, projectRoot, json] = process.argv.slice(2);
   const options = { projectRoot, cwd: process.cwd(), ...(json ? JSON.parse(json) : {}) };
   try {
-    const command = await commands[name]();
+    const command = commands[name]();
     const result = await command(options);
     console.log(redactResult(toText(result)));
     const failure = failureOf(result);

@@ -43,7 +43,7 @@ ${lines(options.down ?? [])}
 
 /** Runs test/run-command.ts (the engine, no Nx) as its own process. */
 export function engineArgs(command: string, projectRoot: string, options: object = {}): string[] {
-  return ['--import', 'tsx', join(PACKAGE, 'test/run-command.ts'), command, projectRoot, JSON.stringify(options)];
+  return ['--require', 'tsx/cjs', join(PACKAGE, 'test/run-command.ts'), command, projectRoot, JSON.stringify(options)];
 }
 
 export function runEngine(command: string, projectRoot: string, options: object = {}, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {

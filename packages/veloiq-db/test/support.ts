@@ -1,6 +1,6 @@
 // Shared test fixtures: real PostgreSQL databases and throwaway projects. No mocks.
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Options } from '@mikro-orm/core';
@@ -52,6 +52,11 @@ export interface TestDatabase {
   tables(): Promise<string[]>;
   /** Names recorded as applied in mikro_orm_migrations, in order; [] when the table is absent. */
   applied(): Promise<string[]>;
+  /**
+   * Starts dropping the database and returns: the test goes on meanwhile. PostgreSQL ends every
+   * DROP DATABASE with a checkpoint (seconds on a busy disk), and drops in flight together share
+   * one. The file's process exits only once its drops are done (their connections keep it alive).
+   */
   drop(): Promise<void>;
 }
 
@@ -72,7 +77,9 @@ export async function createTestDatabase(prefix = 'vq'): Promise<TestDatabase> {
       return (await adminQuery<{ name: string }>(url, 'select name from mikro_orm_migrations order by id')).map((r) => r.name);
     },
     drop: async () => {
-      await adminQuery(SYSTEM_PG, `drop database if exists "${name}" with (force)`);
+      adminQuery(SYSTEM_PG, `drop database if exists "${name}" with (force)`).catch((error) =>
+        process.stderr.write(`test database ${name} was not dropped: ${error instanceof Error ? error.message : error}\n`),
+      );
     },
   };
   return db;
@@ -203,9 +210,18 @@ export function nx(args: string[], options: { cwd?: string; env?: NodeJS.Process
   return run(join(WORKSPACE, 'node_modules/.bin/nx'), args, { cwd: options.cwd ?? WORKSPACE, env: options.env, timeoutMs: options.timeoutMs });
 }
 
-/** `npx veloiq <args>` from `cwd`, as a user types it. */
-export function veloiq(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<RunResult> {
-  return run('npx', ['--no-install', 'veloiq', ...args], options);
+/**
+ * `veloiq <args>` from `cwd`: the `node_modules/.bin/veloiq` link nearest above it, which is what
+ * `npx veloiq` runs. npm's own startup (a second of CPU per call, dozens of calls) changes nothing
+ * these tests look at; `npx: true` goes through npx itself, as a user types it.
+ */
+export function veloiq(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; npx?: boolean }): Promise<RunResult> {
+  if (options.npx) return run('npx', ['--no-install', 'veloiq', ...args], options);
+  for (let dir = resolve(options.cwd); ; dir = dirname(dir)) {
+    const bin = join(dir, 'node_modules/.bin/veloiq');
+    if (existsSync(bin)) return run(bin, args, options);
+    if (dir === dirname(dir)) return run('npx', ['--no-install', 'veloiq', ...args], options);
+  }
 }
 
 /** Environment without DATABASE_URL, so the embedded PostgreSQL is used. */
