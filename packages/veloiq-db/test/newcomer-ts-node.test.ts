@@ -76,7 +76,7 @@ describe('an app whose config asks Utils.detectTsNode() for its migrations folde
     );
     const now = await command('current');
     assert.equal(now.stderr, '');
-    assert.match(now.stdout, new RegExp(`^${theirs.replace(/^Migration/, '')} ${theirs}\\nAt head\\.`));
+    assert.match(now.stdout, new RegExp(`^${theirs.replace(/^Migration/, '')} \\(head\\), ${theirs}\\nAt head\\.`));
 
     writeInto(root, 'src/tag.entity.ts', TAG(", color: { type: 'string', nullable: true }"));
     const migrated = await command('migrate', { message: 'add tag color' });
@@ -89,7 +89,7 @@ describe('an app whose config asks Utils.detectTsNode() for its migrations folde
       ['color', 'id', 'name'],
     );
     const listed = await command('history');
-    assert.match(listed.stdout, /add tag color {2}\(head, current\)\n\S+ {2}Migration\d+\n/);
+    assert.match(listed.stdout, /-> [0-9a-z]{8} \(head\) \(current\), add tag color\n<base> -> \d+[^,\n]*, Migration\d+\n/);
 
     assert.equal((await command('downgrade', { revision: '-1' })).code, 0);
     assert.deepEqual(await db.applied(), [theirs]);
