@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Client, type ClientConfig } from 'pg';
 import { firstLine, LockHeldError, rememberSecret, UserError } from './errors';
@@ -30,9 +30,6 @@ export interface HeldLock {
    */
   heldSql(): string;
 }
-
-/** A session's start, exact to the microsecond and independent of its time zone and date style. */
-const BACKEND_START = '(extract(epoch from backend_start) * 1000000)::bigint';
 
 /** SQLSTATE of HeldLock.heldSql's failure (a class of our own, like record.ts's CLAIM_REFUSED). */
 export const LOCK_GONE = 'VQ002';
@@ -174,8 +171,14 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
       { cause: error },
     );
   }
-  /** The lock connection's server process and when it started (see heldSql). */
-  let backend = { pid: 0, started: '' };
+  /**
+   * A second lock the lock connection holds, under a key of this run alone: while another
+   * session holds it, the lock connection is alive and so is the migration lock. Unlike the
+   * migration lock's own key, a later run that took over a lost lock never holds this one, and
+   * checking it (heldSql) is one lookup in the lock table, where the session's status costs a
+   * copy of every backend's.
+   */
+  const token = randomBytes(8).readBigInt64BE(0);
   const fail = async (error: unknown): Promise<never> => {
     await client.end().catch(() => undefined);
     throw error;
@@ -186,13 +189,9 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
     await client.query(
       `select set_config(name, '0', false) from pg_settings where name in ('statement_timeout', 'idle_session_timeout', 'idle_in_transaction_session_timeout')`,
     );
-    const [{ locked, ...session }] = (
-      await client.query<{ locked: boolean; pid: number; started: string }>(
-        `select pg_try_advisory_lock($1) as locked, pid, ${BACKEND_START} as started from pg_stat_get_activity(pg_backend_pid())`,
-        [String(key)],
-      )
+    const [{ locked }] = (
+      await client.query<{ locked: boolean }>(`select pg_advisory_lock($2), pg_try_advisory_lock($1) as locked`, [String(key), String(token)])
     ).rows;
-    backend = session;
     if (!locked) {
       const holder = await holderOf(client, key);
       if (timeout === 0) {
@@ -237,12 +236,10 @@ export async function acquireLock(db: Database, options: LockOptions = {}): Prom
     },
     lostReason: () => lost,
     heldSql() {
-      // The lock is the session's until it ends (it is unlocked only by release), so the session
-      // alive means the lock held: one backend's status, where pg_locks copies every lock of the
-      // server (a cost paid before each commit with a transaction per revision). Its start time
-      // tells it from a later session that got the same process id.
+      // The token is free only once the lock connection's session has ended: taking it then
+      // (for this transaction alone, which the error rolls back) says the migration lock is gone.
       return `do $veloiq$ begin
-  if not exists (select 1 from pg_stat_get_activity(${backend.pid}) where ${BACKEND_START} = ${backend.started}) then
+  if pg_try_advisory_xact_lock(${token}) then
     raise exception using errcode = '${LOCK_GONE}', message = 'its session lock is no longer held';
   end if;
 end $veloiq$`;
