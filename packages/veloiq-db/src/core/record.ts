@@ -214,6 +214,24 @@ function spellingsOf(names: string[]): string {
   return names.flatMap((name) => [name, `${name}.ts`, `${name}.js`].map(literal)).join(', ');
 }
 
+/**
+ * claimSql as one plain statement, for a transaction sent with many others in one round trip
+ * (commitEach): no PL/pgSQL block to compile for each revision, which costs more than the check.
+ * A refusal fails as a cast of text to integer, not as CLAIM_REFUSED; the runner answers any
+ * failure there by running that revision again the general way, whose claimSql names what
+ * another run changed. The record table is there: the run's first transaction made it.
+ */
+export function quickClaimSql(db: Database, names: string[], direction: 'up' | 'down'): string {
+  const { schema, table } = db.recordTable;
+  const record = qualified(db);
+  const changed =
+    direction === 'up'
+      ? `select 'recorded by another run: ' || string_agg(name, ', ') from ${record} where name in (${spellingsOf(names)})`
+      : `select 'reverted by another run: ' || string_agg(n, ', ') from unnest(array[${names.map(literal).join(', ')}]::text[]) n
+      where not exists (select 1 from ${record} where name in (n, n || '.ts', n || '.js'))`;
+  return `select pg_advisory_xact_lock(${transactionLockKey(schema, table)}), (${changed})::int`;
+}
+
 /** SQLSTATE of claimSql's refusal: a class of our own (PostgreSQL uses none beginning with V). */
 export const CLAIM_REFUSED = 'VQ001';
 
@@ -223,7 +241,8 @@ export const CLAIM_REFUSED = 'VQ001';
  * when a run lost its session lock; once granted it checks that the revisions this run is about
  * to run are as the run read them: none recorded yet (up), all still recorded (down). Otherwise
  * it fails with CLAIM_REFUSED and the names another run changed. One statement, so it goes to
- * the server with the transaction's first statements: no round trip of its own.
+ * the server with the transaction's first statements: no round trip of its own (quickClaimSql is
+ * the same check for the many transactions of one round trip).
  */
 export function claimSql(db: Database, names: string[], direction: 'up' | 'down'): string {
   const { schema, table } = db.recordTable;

@@ -9,7 +9,7 @@ import { heldLockOf, LOCK_GONE } from './lock';
 import { shownPath } from './paths';
 import { localStatePath } from './project';
 import type { Database } from './orm';
-import { appliedNames, CLAIM_REFUSED, claimSql } from './record';
+import { appliedNames, CLAIM_REFUSED, claimSql, quickClaimSql } from './record';
 import type { Revision } from './revisions';
 
 type Direction = 'up' | 'down';
@@ -399,7 +399,7 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
       transactions.push([
         ...(prepared || ahead || batch.length > 0 ? [] : [options.prepareSql!()]),
         ...(settings.disableForeignKeys ? [DISABLE_FOREIGN_KEYS] : []),
-        ...(lock ? [claimSql(db, [revision.name], direction)] : []),
+        ...(lock ? [quickClaimSql(db, [revision.name], direction)] : []),
         ...planned,
         options.recordSql!([revision]),
         ...(lock ? [lock.heldSql()] : []),
