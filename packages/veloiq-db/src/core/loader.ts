@@ -192,7 +192,13 @@ export function compileAhead(paths: string[], cacheDir?: () => string): CompileA
   let previous: Promise<void> = Promise.resolve();
   for (let start = 0, size = FIRST_CHUNK; start < todo.length; start += size, size = Math.min(size * 2, LARGEST_CHUNK)) {
     const chunk = todo.slice(start, start + size);
-    previous = previous.then(() => (stopped ? undefined : compileTogether(build, chunk, cache))).catch(() => undefined);
+    // Each chunk after the event loop's turn: a chunk found in the cache compiles nothing and
+    // never waits, and without the turn every chunk's cache reads would run before the first
+    // revisions are sent.
+    previous = previous
+      .then(() => new Promise((resolve) => setImmediate(resolve)))
+      .then(() => (stopped ? undefined : compileTogether(build, chunk, cache)))
+      .catch(() => undefined);
     for (const path of chunk) chunkOf.set(path, previous);
   }
   return {
