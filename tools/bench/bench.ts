@@ -23,7 +23,9 @@ import {
   adminQuery,
   createDatabase,
   createScratchProject,
+  dropAfterTiming,
   dropLeftovers,
+  dropTimedDatabases,
   installedWorkspace,
   modelFiles,
   revisionFile,
@@ -166,14 +168,11 @@ const IN_PROCESS = { NX_ISOLATE_PLUGINS: 'false' };
 
 async function psqlFloor(project: ScratchProject, file: string, singleTransaction: boolean): Promise<Timed> {
   const db = await createDatabase(`floor${project.revisions}`);
-  try {
-    const args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...(singleTransaction ? ['--single-transaction'] : []), '-d', db.url, '-f', file];
-    const result = await mustRun('psql -f', 'psql', args);
-    await checkApplied(db, project.revisions, 'psql', false);
-    return result;
-  } finally {
-    await db.drop();
-  }
+  dropAfterTiming(db);
+  const args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...(singleTransaction ? ['--single-transaction'] : []), '-d', db.url, '-f', file];
+  const result = await mustRun('psql -f', 'psql', args);
+  await checkApplied(db, project.revisions, 'psql', false);
+  return result;
 }
 
 async function nxUpgrade(project: ScratchProject, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ run: Timed; db: BenchDatabase }> {
@@ -201,7 +200,8 @@ async function growthRun(project: ScratchProject): Promise<GrowthFigures> {
   await warmNx(project);
   const floor = await psqlFloor(project, project.perRevisionSqlFile, false);
   const { run, db } = await nxUpgrade(project, ['--transaction-per-migration']);
-  await db.drop();
+  dropAfterTiming(db);
+  await dropTimedDatabases();
   const n = project.revisions;
   line(`apply ${n}, a transaction per revision: psql -f ${s(floor.ms)} | nx run db-upgrade --transaction-per-migration ${s(run.ms)} (${ratio(run.ms, floor.ms)}x psql)`);
   return { revisions: n, psqlMs: floor.ms, nxMs: run.ms };
@@ -235,14 +235,14 @@ async function applyMain(project: ScratchProject, source: ScratchProject | undef
     const engineDb = await createDatabase(`${label}${n}`);
     const run = await engine(project, 'upgrade', { DATABASE_URL: engineDb.url, TMPDIR: coldTmp(`${label}${n}`) }, flags);
     await checkApplied(engineDb, n, `engine upgrade ${flags.join(' ')}`);
-    await engineDb.drop();
+    dropAfterTiming(engineDb);
     return run;
   };
   for (let round = 0; round < APPLY_ROUNDS; round++) {
     floors.push(await psqlFloor(project, project.sqlFile, true));
     const { run, db } = await nxUpgrade(project);
     viaNx.push(run);
-    if (nxDb) await nxDb.drop();
+    if (nxDb) dropAfterTiming(nxDb);
     nxDb = db;
     engines.push(await engineRun('engine'));
     // The same revisions, a transaction each: psql committing each revision is the floor there.
@@ -252,24 +252,25 @@ async function applyMain(project: ScratchProject, source: ScratchProject | undef
   const { daemonRun, bareDaemon } = await withDaemon(project.workspace, async () => {
     const bare = await warmNx(project, DAEMON);
     const { run, db } = await nxUpgrade(project, [], DAEMON);
-    await db.drop();
+    dropAfterTiming(db);
     return { daemonRun: run, bareDaemon: bare };
   });
   // NX_ISOLATE_PLUGINS=false: Nx loads the plugins in its own process instead of a worker each.
   const bareInProcess = await warmNx(project, IN_PROCESS);
   const inProcess = await nxUpgrade(project, [], IN_PROCESS);
-  await inProcess.db.drop();
+  dropAfterTiming(inProcess.db);
   let fromSource: Timed | undefined;
   if (source) {
     await warmNx(source);
     const { run, db } = await nxUpgrade(source);
-    await db.drop();
+    dropAfterTiming(db);
     fromSource = run;
   }
   const rawDb = await createDatabase(`raw${n}`);
   const raw = await rawMigrator(project, 'up', { DATABASE_URL: rawDb.url, TMPDIR: coldTmp(`raw${n}`) });
   await checkApplied(rawDb, n, 'raw migrator');
-  await rawDb.drop();
+  dropAfterTiming(rawDb);
+  await dropTimedDatabases();
 
   const floor = bestOf(floors);
   const nxMs = bestOf(viaNx);

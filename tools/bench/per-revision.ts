@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SOURCE_WORKSPACE, adminQuery, createDatabase, createScratchProject, dropLeftovers, installedWorkspace } from './scratch';
+import { SOURCE_WORKSPACE, adminQuery, createDatabase, createScratchProject, dropAfterTiming, dropLeftovers, dropTimedDatabases, installedWorkspace } from './scratch';
 
 const [revisions, rounds] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 3)];
 const source = process.argv.includes('--source');
@@ -39,21 +39,18 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const side of ['psql', 'engine'] as const) {
         const db = await createDatabase(`per${side}`);
-        try {
-          const ms =
-            side === 'psql'
-              ? run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-f', project.perRevisionSqlFile])
-              : run(
-                  process.execPath,
-                  [...(source ? ['--import', 'tsx'] : []), join(__dirname, 'engine.cjs'), workspace.commands, 'upgrade', project.root, '--transaction-per-migration'],
-                  // A cold transform cache, as on a fresh CI machine.
-                  { DATABASE_URL: db.url, TMPDIR: mkdtempSync(join(tmp, 'engine-')) },
-                );
-          if ((await applied(db.url)) !== revisions) throw new Error(`${side}: not every revision was applied`);
-          (side === 'psql' ? psql : engine).push(ms);
-        } finally {
-          await db.drop();
-        }
+        dropAfterTiming(db);
+        const ms =
+          side === 'psql'
+            ? run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-f', project.perRevisionSqlFile])
+            : run(
+                process.execPath,
+                [...(source ? ['--import', 'tsx'] : []), join(__dirname, 'engine.cjs'), workspace.commands, 'upgrade', project.root, '--transaction-per-migration'],
+                // A cold transform cache, as on a fresh CI machine.
+                { DATABASE_URL: db.url, TMPDIR: mkdtempSync(join(tmp, 'engine-')) },
+              );
+        if ((await applied(db.url)) !== revisions) throw new Error(`${side}: not every revision was applied`);
+        (side === 'psql' ? psql : engine).push(ms);
       }
     }
     const best = (runs: number[]) => Math.min(...runs);
@@ -69,6 +66,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
+    await dropTimedDatabases();
     rmSync(tmp, { recursive: true, force: true });
     project.remove();
     if (!source) workspace.remove();
