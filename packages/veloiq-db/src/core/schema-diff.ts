@@ -2,7 +2,8 @@ import type { MikroORM } from '@mikro-orm/core';
 import { lossesOf, type DataLoss } from './data-loss';
 import { recordTableOf } from './orm';
 import { runnableReverts } from './revert';
-import { SchemaComparator, type DatabaseSchema, type SchemaDifference, type SqlSchemaGenerator } from '@mikro-orm/postgresql';
+import { SameTypeAwareComparator } from './same-type';
+import { type DatabaseSchema, type SchemaDifference, type SqlSchemaGenerator } from '@mikro-orm/postgresql';
 
 /** One change between the database and the entities, in the words `migrate` and `check` print. */
 export interface SchemaChange {
@@ -93,7 +94,9 @@ export async function diffEntities(orm: MikroORM): Promise<SchemaDiff> {
   const { fromSchema, toSchema } = await (
     generator as unknown as { prepareSchemaForComparison(o: typeof options): Promise<{ fromSchema: DatabaseSchema; toSchema: DatabaseSchema }> }
   ).prepareSchemaForComparison(options);
-  const comparator = new SchemaComparator(orm.em.getPlatform() as never);
+  // Not MikroORM's plain comparator: it reports `decimal` against the database's `numeric` (and
+  // other spellings of one type) as a type change, and every migrate wrote that no-op again.
+  const comparator = new SameTypeAwareComparator(orm.em.getPlatform() as never);
   const diffUp = comparator.compare(fromSchema, toSchema);
   const diffDown = comparator.compare(toSchema, fromSchema, diffUp);
   // The schema that holds the record table is never dropped: for an app whose tables live in
