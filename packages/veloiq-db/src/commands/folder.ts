@@ -1,4 +1,5 @@
 import { readOnlyConfig } from '../core/config-facts';
+import { revisionLanguage, type RevisionLanguage } from '../core/migration-options';
 import { migrationsDirOf } from '../core/orm';
 import { shownPath } from '../core/paths';
 import { buildGraph, type RevisionGraph } from '../core/revision-graph';
@@ -11,6 +12,8 @@ export interface Folder {
   show: (path: string) => string;
   revisions: Revision[];
   graph: RevisionGraph<Revision>;
+  /** What a revision written here is written in (the config's migrations.emit). */
+  language: RevisionLanguage;
 }
 
 export function openFolder(options: CommandOptions): Promise<Folder> {
@@ -19,12 +22,14 @@ export function openFolder(options: CommandOptions): Promise<Folder> {
 
 async function readFolder(options: CommandOptions): Promise<Folder> {
   const project = prepare(options);
-  const migrationsDir = migrationsDirOf((await readOnlyConfig(project)).config, project);
+  const { config } = await readOnlyConfig(project);
+  const migrationsDir = migrationsDirOf(config, project);
   const revisions = listRevisions(migrationsDir);
   return {
     migrationsDir,
     show: (path) => shownPath(path, options.projectRoot, options.cwd),
     revisions,
     graph: buildGraph(revisions),
+    language: revisionLanguage(config),
   };
 }

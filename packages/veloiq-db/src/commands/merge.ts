@@ -58,9 +58,10 @@ export async function merge(options: MergeOptions): Promise<MergeResult> {
           .filter(Boolean);
   const parents = parentsOf(folder.graph, given.length > 0 ? given : ['heads']);
   const id = nextRevisionId(folder.revisions);
-  const path = join(folder.migrationsDir, `${id}_${slugOf(message)}.ts`);
+  // In the config's emit language, as migrate writes: a JavaScript-only app has no TypeScript loader of its own.
+  const path = join(folder.migrationsDir, `${id}_${slugOf(message)}.${folder.language}`);
   const parentIds = parents.map((r) => r.id);
-  writeRevisionFile(path, renderRevision({ id, message, up: [], down: [], parents: parentIds }), folder.show(folder.migrationsDir));
+  writeRevisionFile(path, renderRevision({ id, message, up: [], down: [], parents: parentIds }, folder.language), folder.show(folder.migrationsDir));
   writeHeadFile(folder.migrationsDir, [...folder.graph.heads.map((r) => r.id).filter((h) => !parentIds.includes(h)), id]);
   return { kind: 'merge', revision: { id, description: descriptionLine(message), path: folder.show(path), parents: parentIds } };
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { assertConfigSeesEntities, assertRegistryCurrent } from '../core/codegen';
 import { UserError } from '../core/errors';
-import { migrationOptionNotices, revisionLanguage } from '../core/migration-options';
+import { esmPackageNotice, migrationOptionNotices, revisionLanguage } from '../core/migration-options';
 import { loadConfig, migrationsDirOf, type Database } from '../core/orm';
 import { shownPath } from '../core/paths';
 import { assertWritableFolder, descriptionLine, renderRevision, writeRevisionFile } from '../core/revision-file';
@@ -90,14 +90,16 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     const found = await assertRegistryCurrent(project, show);
     const config = await loadConfig(project);
     const migrationsDir = migrationsDirOf(config, project);
-    for (const line of migrationOptionNotices(config)) notifier(options)(line);
+    const language = revisionLanguage(config);
+    const esmNotice = esmPackageNotice(migrationsDir, language, show);
+    for (const line of [...migrationOptionNotices(config), ...(esmNotice ? [esmNotice] : [])]) notifier(options)(line);
     assertWritableFolder(migrationsDir, show(migrationsDir));
     // Under the migration lock, so an upgrade running elsewhere is never diffed half-applied.
     return withDatabase(
       options,
       (db) => {
         assertConfigSeesEntities(db.orm, found, project, show);
-        return migrateAtHead(db, message, options, revisionLanguage(config), show);
+        return migrateAtHead(db, message, options, language, show);
       },
       { lock: 'migrate', project, config },
     );

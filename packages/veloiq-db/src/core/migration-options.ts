@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Options } from '@mikro-orm/core';
 
 /**
@@ -18,13 +20,54 @@ export function migrationOptionNotices(config: Options): string[] {
   if (migrations.glob) {
     notices.push(`migrations.glob is not used: every .ts, .js and .cjs file in the migrations folder (not .d.ts) is a revision.`);
   }
-  if (migrations.emit && migrations.emit !== 'ts' && migrations.emit !== 'js') {
-    notices.push(`migrations.emit '${migrations.emit}' is not supported: revisions are written as TypeScript (set emit to 'ts' or 'js').`);
+  const emit: string | undefined = migrations.emit;
+  if (emit && !(LANGUAGES as readonly string[]).includes(emit)) {
+    notices.push(`migrations.emit '${emit}' is not supported: revisions are written as TypeScript (set emit to 'ts', 'js' or 'cjs').`);
   }
   return notices;
 }
 
-/** The language `migrate` writes revisions in: the config's `migrations.emit`. */
-export function revisionLanguage(config: Options): 'ts' | 'js' {
-  return config.migrations?.emit === 'js' ? 'js' : 'ts';
+const LANGUAGES = ['ts', 'js', 'cjs'] as const;
+
+/**
+ * The language `migrate` writes revisions in, which is also their file extension: the config's
+ * `migrations.emit`, as MikroORM 6's own migrator reads it ('js' and 'cjs' are both CommonJS,
+ * in a `.js` or a `.cjs` file).
+ */
+export type RevisionLanguage = (typeof LANGUAGES)[number];
+
+export function revisionLanguage(config: Options): RevisionLanguage {
+  const emit = config.migrations?.emit;
+  return emit === 'js' || emit === 'cjs' ? emit : 'ts';
+}
+
+/**
+ * The package.json that makes Node load the `.js` files in `dir` as ES modules (its nearest
+ * package.json says `"type": "module"`), or undefined. Node reads only the nearest one.
+ */
+function esmPackageOf(dir: string): string | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    const file = join(at, 'package.json');
+    if (existsSync(file)) {
+      try {
+        return (JSON.parse(readFileSync(file, 'utf8')) as { type?: unknown }).type === 'module' ? file : undefined;
+      } catch {
+        return undefined; // a package.json that does not parse is npm's and Node's to report
+      }
+    }
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+/**
+ * `emit: 'js'` in an ES module package: the revision is CommonJS (as MikroORM's own generator
+ * writes it) in a `.js` file, which Node, and so MikroORM's own migrator or an app that runs its
+ * migrations on startup, loads as an ES module and cannot run. veloiq's own loader runs it, so
+ * the file stays as it is (earlier revisions keep working); the notice names the fix.
+ */
+export function esmPackageNotice(migrationsDir: string, language: RevisionLanguage, show: (path: string) => string): string | undefined {
+  if (language !== 'js') return undefined;
+  const esm = esmPackageOf(migrationsDir);
+  if (!esm) return undefined;
+  return `migrations.emit 'js' writes CommonJS revisions, but ${show(esm)} has "type": "module", so Node and MikroORM's own migrator cannot load them (veloiq db can): set migrations.emit to 'cjs' to write .cjs files.`;
 }

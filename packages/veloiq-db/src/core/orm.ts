@@ -182,7 +182,7 @@ function asTypeScriptRun(config: Options): Options {
 export function migrationsDirOf(config: Options, project: Project): string {
   const baseDir = config.baseDir ?? project.backendDir;
   // pathTs holds TypeScript sources and path compiled JavaScript: revisions written as JavaScript
-  // (`emit: 'js'`) live in path.
+  // (`emit: 'js'` or `'cjs'`) live in path, as MikroORM's migrator writes them.
   let { path, pathTs } = config.migrations ?? {};
   if (!path && !pathTs && !existsSync(join(baseDir, 'migrations')) && existsSync(join(baseDir, 'src'))) {
     // MikroORM's own default for a project with a src/ folder (Configuration.detectSourceFolder):
@@ -190,7 +190,7 @@ export function migrationsDirOf(config: Options, project: Project): string {
     pathTs = './src/migrations';
     path = `./${['dist', 'build'].find((dir) => existsSync(join(baseDir, dir))) ?? 'src'}/migrations`;
   }
-  return resolve(baseDir, (config.migrations?.emit === 'js' ? (path ?? pathTs) : (pathTs ?? path)) ?? './migrations');
+  return resolve(baseDir, (config.migrations?.emit === 'js' || config.migrations?.emit === 'cjs' ? (path ?? pathTs) : (pathTs ?? path)) ?? './migrations');
 }
 
 /** The table that records applied revisions: `migrations.tableName` (`schema.table` or a name in the config's schema). */

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from './errors';
+import type { RevisionLanguage } from './migration-options';
 
 export interface RevisionSource {
   id: string;
@@ -48,17 +49,18 @@ function body(statements: string[]): string {
 
 /**
  * The text of a revision file, in the format every revision in `backend/migrations/` shares:
- * TypeScript, or CommonJS JavaScript when the config's `migrations.emit` is `'js'`.
+ * TypeScript, or CommonJS JavaScript when the config's `migrations.emit` is `'js'` or `'cjs'`
+ * (the same text; only the file's extension differs).
  */
 export function renderRevision(
   { id, message, up, down, created = new Date(), acknowledgements = [], transactional = true, parents, labels = [] }: RevisionSource,
-  emit: 'ts' | 'js' = 'ts',
+  emit: RevisionLanguage = 'ts',
 ): string {
   const stamp = created
     .toISOString()
     .replace('T', ' ')
     .replace(/\.\d+Z$/, ' UTC');
-  const js = emit === 'js';
+  const js = emit !== 'ts';
   return [
     '/**',
     ` * ${headerLine(message)}`,
