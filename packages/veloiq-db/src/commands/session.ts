@@ -61,7 +61,7 @@ export function notifier(options: CommandOptions): (line: string) => void {
 /** Finds the project and loads its env file: the first steps of every command. */
 export function prepare(options: CommandOptions): Project {
   const project = findProject(options.projectRoot);
-  loadEnvFile({ envFile: options.envFile, cwd: options.cwd, backendDir: project.backendDir });
+  loadEnvFile({ envFile: options.envFile, cwd: options.cwd, backendDir: project.backendDir, projectRoot: project.root });
   // Before the config loads: a config that throws, or a driver error, must not print them.
   rememberEnvironmentSecrets();
   return project;

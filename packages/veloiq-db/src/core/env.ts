@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { UserError, rememberEnvValue, rememberEnvironmentSecrets } from './errors';
+import { workspaceRootOf } from './paths';
 
 export const DEFAULT_ENV_FILE = '.env';
 
@@ -12,13 +13,42 @@ export interface EnvFileOptions {
   cwd: string;
   /** The project's directory that holds the MikroORM config (the `backend/` when there is one). */
   backendDir: string;
+  /**
+   * The project's root (absolute): its own `.env` is looked for there too, and the Nx workspace
+   * it is in (nearest nx.json above) may add one of its own. Without it, only the paths above.
+   */
+  projectRoot?: string;
 }
 
-/** Where an env file is looked for: the path as given, then under the project's `backend/`. */
-export function envFileCandidates({ envFile = DEFAULT_ENV_FILE, cwd, backendDir }: EnvFileOptions): string[] {
+/** The default `.env` the user did not name (or named as `.env`): the one the workspace may add to. */
+const isDefault = (envFile: string | undefined) => envFile === undefined || envFile === DEFAULT_ENV_FILE;
+
+/**
+ * The workspace's own `.env` (beside nx.json), read after the project's for the default `.env`
+ * only: a file named with --env-file (`.env.production`) is the whole environment the user chose,
+ * and mixing in the workspace's development values there could point a command at the wrong
+ * server. Undefined outside a workspace, or when the workspace root is the project's own root.
+ */
+export function workspaceEnvFile({ envFile, projectRoot }: EnvFileOptions): string | undefined {
+  if (!isDefault(envFile) || !projectRoot) return undefined;
+  const workspace = workspaceRootOf(projectRoot);
+  if (!workspace || resolve(workspace) === resolve(projectRoot)) return undefined;
+  return join(workspace, DEFAULT_ENV_FILE);
+}
+
+/**
+ * Where the project's env file is looked for: the path as given, then under the project's
+ * `backend/`, then (the default `.env`) at the project root. The workspace's `.env` is not the
+ * project's, even when the command runs from the workspace root (`nx run` from there): it is read
+ * after the project's, which wins.
+ */
+export function envFileCandidates(options: EnvFileOptions): string[] {
+  const { envFile = DEFAULT_ENV_FILE, cwd, backendDir, projectRoot } = options;
   const given = resolve(cwd, envFile);
   if (isAbsolute(envFile)) return [given];
-  return [...new Set([given, join(backendDir, envFile)])];
+  const workspace = workspaceEnvFile(options);
+  const candidates = [given, join(backendDir, envFile), ...(projectRoot && isDefault(envFile) ? [join(projectRoot, envFile)] : [])];
+  return [...new Set(candidates)].filter((path) => path !== workspace);
 }
 
 /** dotenv's own line grammar (dotenv/lib/main.js), to find the lines it would silently skip. */
@@ -52,18 +82,48 @@ function checkSyntax(raw: string, shown: string): void {
 }
 
 /**
- * Loads the env file into process.env, keeping variables already set (they win over the
- * file). Returns the path loaded, or undefined when the default `.env` does not exist; a file
- * the user named that does not exist is an error listing the places looked.
+ * Loads the project's env file into process.env, then the workspace's `.env` (see
+ * workspaceEnvFile), keeping variables already set: those set before the command win over both
+ * files, and the project's file over the workspace's (dotenv never overrides). Returns the paths
+ * loaded, in order; none when no default `.env` exists. A file the user named that does not exist
+ * is an error listing the places looked.
+ *
+ * One exception to "already set wins": `nx run` loads the workspace's `.env` into every task's
+ * environment before the executor starts (and the project root's `.env`, but not `backend/.env`).
+ * A variable whose value is exactly what the workspace's `.env` says came from that file, not from
+ * the user, so the project's file (or the one --env-file names) still wins over it.
  */
-export function loadEnvFile(options: EnvFileOptions): string | undefined {
+export function loadEnvFile(options: EnvFileOptions): string[] {
   const candidates = envFileCandidates(options);
   const found = candidates.find((path) => existsSync(path));
-  if (!found) {
-    if (options.envFile === undefined || options.envFile === DEFAULT_ENV_FILE) return undefined;
+  if (!found && !isDefault(options.envFile)) {
     const looked = candidates.map((path) => relative(options.cwd, path) || path).join(', ');
     throw new UserError(`Env file '${options.envFile}' not found (looked at ${looked}). Check the --env-file path.`);
   }
+  const project = found ? readEnvFile(found, options) : {};
+  const workspaceFile = workspaceEnvFile(options);
+  const workspace = workspaceFile && existsSync(workspaceFile) ? readEnvFile(workspaceFile, options) : undefined;
+  // What Nx put in the environment from the workspace's .env (also with a named --env-file, which
+  // Nx knows nothing of): dotenv's own reading, without our checks, since it is only compared.
+  const nxLoaded = workspace ?? nxLoadedValues(options);
+  for (const [key, value] of Object.entries(project)) {
+    const fromWorkspaceFile = nxLoaded[key] !== undefined && process.env[key] === nxLoaded[key];
+    if (process.env[key] === undefined || fromWorkspaceFile) process.env[key] = value;
+  }
+  for (const [key, value] of Object.entries(workspace ?? {})) if (process.env[key] === undefined) process.env[key] = value;
+  return [found, workspace ? workspaceFile : undefined].filter((path): path is string => path !== undefined);
+}
+
+/** The workspace `.env` values, as Nx loads them into a task, when the command does not read that file itself. */
+function nxLoadedValues(options: EnvFileOptions): Record<string, string> {
+  const root = workspaceRootOf(options.projectRoot ?? options.backendDir);
+  const file = root ? join(root, DEFAULT_ENV_FILE) : undefined;
+  if (!file || !existsSync(file) || !statSync(file).isFile()) return {};
+  return parse(readFileSync(file, 'utf8'));
+}
+
+/** Reads and checks one env file; its values are secrets to every message from now on. */
+function readEnvFile(found: string, options: EnvFileOptions): Record<string, string> {
   const shown = relative(options.cwd, found) || found;
   if (statSync(found).isDirectory()) {
     throw new UserError(
@@ -74,9 +134,6 @@ export function loadEnvFile(options: EnvFileOptions): string | undefined {
   checkSyntax(text, shown);
   const values = parse(text);
   rememberEnvironmentSecrets(values);
-  for (const [key, value] of Object.entries(values)) {
-    rememberEnvValue(value);
-    if (process.env[key] === undefined) process.env[key] = value;
-  }
-  return found;
+  for (const value of Object.values(values)) rememberEnvValue(value);
+  return values;
 }

@@ -131,7 +131,13 @@ export function buildTargets(backend: boolean, options: NormalizedOptions): Reco
     [options.checkTargetName]: target(
       'check',
       'For CI: fail when the entities have changes that no revision holds (the revisions are replayed on a temporary database). Answers from the files alone, so it is cached. Runs generate first.',
-      { cache: true, dependsOn: [options.generateTargetName], inputs: [...entityInputs, '^default'] },
+      // The env files the command reads may change what the config loads: the project's (under
+      // backend/ it is among the entity inputs; beside it, at the project root) and the workspace's.
+      {
+        cache: true,
+        dependsOn: [options.generateTargetName],
+        inputs: [...entityInputs, ...(backend ? ['{projectRoot}/.env'] : []), '{workspaceRoot}/.env', '^default'],
+      },
     ),
     [options.statusTargetName]: target(
       'status',
