@@ -446,6 +446,9 @@ describe('stamp plans', () => {
     [labelOnFork, ['a', 'b', 'x'], ['feat@d'], { record: ['c', 'd'], remove: [] }],
     // A plain id keeps what is not on its line: `stamp d` at c and x replaces c only.
     [labelOnFork, ['a', 'b', 'c', 'x'], ['d'], { record: ['d'], remove: [] }],
+    // On purpose (README): `stamp heads` at a and x (a second root, its own head) records b and
+    // keeps x; Alembic 1.8 replaces both a and x with b (differential run, seed 393).
+    [() => graphOf('a:', 'b:a', 'x:'), ['a', 'x'], ['heads'], { record: ['b'], remove: [] }],
     // Ours only (Alembic's stamp takes no relative word): `b@-1` moves b's branch back, c stays.
     [forked, ['a', 'b', 'c'], ['b@-1'], { record: [], remove: ['b'] }],
   ];
