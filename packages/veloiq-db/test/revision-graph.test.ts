@@ -449,6 +449,9 @@ describe('stamp plans', () => {
     // On purpose (README): `stamp heads` at a and x (a second root, its own head) records b and
     // keeps x; Alembic 1.8 replaces both a and x with b (differential run, seed 393).
     [() => graphOf('a:', 'b:a', 'x:'), ['a', 'x'], ['heads'], { record: ['b'], remove: [] }],
+    // The same with a head already applied: Alembic 1.8 unrecords c (and x for `feat@heads`).
+    [labelled, ['a', 'b', 'c'], ['heads'], { record: ['b2'], remove: [] }],
+    [labelOnFork, ['a', 'b', 'c', 'x'], ['feat@heads'], { record: ['d'], remove: [] }],
     // Ours only (Alembic's stamp takes no relative word): `b@-1` moves b's branch back, c stays.
     [forked, ['a', 'b', 'c'], ['b@-1'], { record: [], remove: ['b'] }],
   ];
