@@ -38,6 +38,9 @@ export function knownDifference(
   if (step.command === 'stamp' && ours.ok && alembic.kind === 'crash' && words.length > 1) {
     return '`stamp b c` from above their merge stamps both branches; Alembic 1.8 fails there';
   }
+  if (step.command === 'stamp' && !step.sql && !step.purge && words.length === 1 && /^([^@]+@)?heads$/.test(words[0]) && ours.ok && alembic.ok && headsDropped(revisions, before, words[0])) {
+    return '`stamp heads` and `stamp <label>@heads` record every head and keep what stands on the other lines';
+  }
   if (step.command === 'downgrade' && !ours.ok && alembic.ok && /is not on the branch of/.test(ours.error ?? '')) {
     return "`downgrade <label>@<rev>` with a rev off the label's branch is refused";
   }
@@ -69,4 +72,34 @@ export function knownDifference(
     return '`--sql` ranges from several heads (`downgrade heads:base --sql`) work as online';
   }
   return undefined;
+}
+
+/**
+ * Whether Alembic 1.8's `stamp heads` (or `X@heads`) loses an applied branch from this record: it
+ * replaces every applied head on the word's lines with the first head above or below one of them,
+ * so an applied head on another line than that head (a second root, a head already applied) is
+ * unrecorded.
+ */
+function headsDropped(revisions: readonly FuzzRevision[], before: readonly string[], word: string): boolean {
+  const byId = new Map(revisions.map((r) => [r.id, r]));
+  const below = (id: string): Set<string> => {
+    const seen = new Set<string>();
+    const stack = [id];
+    while (stack.length) {
+      const at = stack.pop()!;
+      if (seen.has(at)) continue;
+      seen.add(at);
+      stack.push(...(byId.get(at)?.parents ?? []));
+    }
+    return seen;
+  };
+  const shares = (a: string, b: string) => below(a).has(b) || below(b).has(a);
+  const applied = before.filter((id) => !before.some((other) => other !== id && below(other).has(id)));
+  const heads = revisions.filter((r) => !revisions.some((c) => c.parents.includes(r.id))).map((r) => r.id);
+  const branch = word.includes('@') ? word.slice(0, word.indexOf('@')) : undefined;
+  const anchor = branch === undefined ? undefined : (revisions.find((r) => r.labels.includes(branch)) ?? revisions.find((r) => r.id.startsWith(branch)))?.id;
+  if (branch !== undefined && anchor === undefined) return false;
+  const dests = anchor === undefined ? heads : heads.filter((h) => shares(h, anchor));
+  const onLines = anchor === undefined ? applied : applied.filter((h) => shares(h, anchor) || dests.some((d) => shares(h, d)));
+  return dests.some((d) => !applied.includes(d) && onLines.some((h) => shares(h, d)) && onLines.some((h) => !shares(h, d)));
 }

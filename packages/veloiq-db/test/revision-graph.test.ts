@@ -49,6 +49,8 @@ const merged = () => graphOf('a:', 'b:a', 'c:a', 'm:b,c');
 const labelled = () => graphOf('a:', 'b:a@feat', 'b2:b', 'c:a');
 /** Two labelled branches off a: a → b (feat) → b2, a → c (fix) → c2. */
 const twoLabels = () => graphOf('a:', 'b:a@feat', 'b2:b', 'c:a@fix', 'c2:c');
+/** A label on a branchpoint: a → b (feat) → c → d, and b → x; x and d both carry feat. */
+const labelOnFork = () => graphOf('a:', 'b:a@feat', 'c:b', 'd:c', 'x:b');
 /** The merge, then one more revision on top: a → b, c → m → d. */
 const mergedOn = () => graphOf('a:', 'b:a', 'c:a', 'm:b,c', 'd:m');
 /** The same with b labelled feat (the label runs on through m and d, as Alembic's history shows). */
@@ -428,6 +430,28 @@ describe('stamp plans', () => {
     [labelled, ['a', 'b', 'b2', 'c'], ['feat@base'], { record: [], remove: ['b2', 'b'] }],
     // Base among other words adds nothing (Alembic 1.8 `stamp head feat@base` at head: unchanged).
     [mergedLabelled, ['a', 'b', 'c', 'm', 'd'], ['head', 'feat@base'], { record: [], remove: [] }],
+    // `X@rev` replaces the applied heads on X's line and on rev's once rev is above or below one
+    // of them (Alembic 1.8, each checked): `feat@a` is `stamp a` here, c goes too; `feat@b` at b2
+    // and c moves b2 back and keeps c; on neither line, rev is a branch beside them.
+    [labelled, ['a', 'b', 'b2', 'c'], ['feat@a'], { record: [], remove: ['c', 'b2', 'b'] }],
+    [labelled, ['a', 'c'], ['feat@a'], { record: [], remove: ['c'] }],
+    [labelled, ['a', 'b', 'b2', 'c'], ['feat@b'], { record: [], remove: ['b2'] }],
+    [labelled, ['a', 'c'], ['feat@b'], { record: ['b'], remove: [] }],
+    [labelled, ['a'], ['feat@b2'], { record: ['b', 'b2'], remove: [] }],
+    // feat on the branchpoint b: x carries feat too, so `feat@d` (above c) unrecords x (differential
+    // run, seed 141), `feat@c` from d and x leaves c alone, and from x alone d is a branch beside x.
+    [labelOnFork, ['a', 'b', 'c', 'x'], ['feat@d'], { record: ['d'], remove: ['x'] }],
+    [labelOnFork, ['a', 'b', 'c', 'd', 'x'], ['feat@c'], { record: [], remove: ['x', 'd'] }],
+    [labelOnFork, ['a', 'b', 'c', 'd', 'x'], ['feat@b'], { record: [], remove: ['x', 'd', 'c'] }],
+    [labelOnFork, ['a', 'b', 'x'], ['feat@d'], { record: ['c', 'd'], remove: [] }],
+    // A plain id keeps what is not on its line: `stamp d` at c and x replaces c only.
+    [labelOnFork, ['a', 'b', 'c', 'x'], ['d'], { record: ['d'], remove: [] }],
+    // On purpose (README): `stamp heads` at a and x (a second root, its own head) records b and
+    // keeps x; Alembic 1.8 replaces both a and x with b (differential run, seed 393).
+    [() => graphOf('a:', 'b:a', 'x:'), ['a', 'x'], ['heads'], { record: ['b'], remove: [] }],
+    // The same with a head already applied: Alembic 1.8 unrecords c (and x for `feat@heads`).
+    [labelled, ['a', 'b', 'c'], ['heads'], { record: ['b2'], remove: [] }],
+    [labelOnFork, ['a', 'b', 'c', 'x'], ['feat@heads'], { record: ['d'], remove: [] }],
     // Ours only (Alembic's stamp takes no relative word): `b@-1` moves b's branch back, c stays.
     [forked, ['a', 'b', 'c'], ['b@-1'], { record: [], remove: ['b'] }],
   ];

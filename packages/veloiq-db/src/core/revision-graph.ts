@@ -172,6 +172,13 @@ export interface Target<R extends GraphRevision = GraphRevision> {
    * A downgrade reverts only those, as Alembic does, and keeps the other branches.
    */
   within?: Set<string>;
+  /**
+   * For `X@rev`: the revisions on X's line and on rev's (ancestors and descendants of each).
+   * `stamp X@rev` replaces every applied head there once rev is above or below one of them, as
+   * Alembic's stamp filters heads by both halves of the word: with a label on a branchpoint, the
+   * label's other branch goes too (its revisions carry the label).
+   */
+  stampLine?: Set<string>;
 }
 
 /** One revision by id, name or unique prefix of an id (labels are not ids). */
@@ -323,13 +330,16 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
     }
     const children = graph.children.get(r.id)!;
     const onLine = children.length > 1 ? children.filter((c) => ancestors(graph, [from.id]).has(c.id)) : children;
-    return target(
-      [r],
-      descendants(
-        graph,
-        onLine.map((c) => c.id),
+    return {
+      ...target(
+        [r],
+        descendants(
+          graph,
+          onLine.map((c) => c.id),
+        ),
       ),
-    );
+      stampLine: new Set([...lineageOf(graph, branch), ...lineageOf(graph, r.id)]),
+    };
   }
   // A bare label names the revision that declares it, as in Alembic (`upgrade feat`).
   return target([branchRevision(graph, text)]);
@@ -468,16 +478,26 @@ export function stampPlan<R extends GraphRevision>(
   const before = purge ? [] : appliedHeads(graph, applied);
   // Base among other words (`stamp head feat@base`) adds nothing: the others' ancestors are recorded anyway (Alembic 1.8).
   const words = targets.some((t) => t.revisions.length > 0) ? targets.filter((t) => t.revisions.length > 0) : targets;
-  const dests = words.flatMap((t) => (t.revisions.length === 0 ? [undefined] : t.revisions));
   // As Alembic, the heads each target may replace are those on the line of any target; a word
   // that walks one branch (`b@-1`, `feat@base`) replaces only that branch's.
-  const onLines = before.filter((h) =>
-    words.some((t) => (!t.within || t.within.has(h.id)) && (t.revisions.length === 0 || t.revisions.some((d) => sharesLineage(graph, h, d)))),
-  );
+  const onLine = (t: Target<R>, h: R) =>
+    t.stampLine
+      ? t.stampLine.has(h.id)
+      : (!t.within || t.within.has(h.id)) && (t.revisions.length === 0 || t.revisions.some((d) => sharesLineage(graph, h, d)));
+  const onLines = before.filter((h) => words.some((t) => onLine(t, h)));
   let heads = new Set<R>(before);
-  for (const dest of dests) {
-    if (!dest) heads = new Set([...heads].filter((h) => !onLines.includes(h)));
-    else if (!heads.has(dest)) heads = new Set([...[...heads].filter((h) => !onLines.includes(h) || !sharesLineage(graph, h, dest)), dest]);
+  for (const t of words) {
+    for (const dest of t.revisions.length === 0 ? [undefined] : t.revisions) {
+      if (!dest) heads = new Set([...heads].filter((h) => !onLines.includes(h)));
+      else if (heads.has(dest)) continue;
+      else if (t.stampLine) {
+        // `X@rev` (Alembic 1.8): rev above or below any head on X's line or its own replaces them
+        // all; on none of them, it is a new branch beside them.
+        const replaced = [...heads].filter((h) => onLine(t, h));
+        const moves = replaced.some((h) => sharesLineage(graph, h, dest));
+        heads = new Set([...[...heads].filter((h) => !moves || !replaced.includes(h)), dest]);
+      } else heads = new Set([...[...heads].filter((h) => !onLines.includes(h) || !sharesLineage(graph, h, dest)), dest]);
+    }
   }
   const wanted = ancestors(
     graph,
