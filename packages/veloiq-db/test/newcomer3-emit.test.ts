@@ -71,6 +71,7 @@ async function javascriptApp(type: 'module' | 'commonjs', emit: 'js' | 'cjs'): P
 for (const type of ['module', 'commonjs'] as const) {
   describe(`emit 'cjs' in a package of type ${type}`, () => {
     let app: App;
+    let first: string;
     before(async () => (app = await javascriptApp(type, 'cjs')));
     after(() => app.dispose());
 
@@ -78,6 +79,7 @@ for (const type of ['module', 'commonjs'] as const) {
       const migrated = await migrate({ ...app.o, message: 'create tap' });
       assert.ok(migrated.revision);
       assert.match(migrated.revision.path, /^migrations\/[a-z0-9]+_create_tap\.cjs$/);
+      first = migrated.revision.id;
       const file = join(app.root, migrated.revision.path);
       assert.match(readFileSync(file, 'utf8'), /^const \{ Migration \} = require\('@mikro-orm\/migrations'\);$/m);
       // Plain Node, no loader of ours: what MikroORM's own migrator or the app's runtime would do.
@@ -113,6 +115,21 @@ for (const type of ['module', 'commonjs'] as const) {
         encoding: 'utf8',
       }).trim();
       assert.equal(exported, `Migration_${merged.revision.id}`);
+    });
+
+    test("a record MikroORM's own migrator wrote, with the .cjs extension kept, names the same revisions", async () => {
+      // Both roots create the same table: the first alone, as the app applied it.
+      await upgrade({ ...app.o, revision: first });
+      assert.equal((await app.db.applied()).length, 1);
+      // MikroORM's MigrationStorage strips only .ts and .js from the names it records.
+      await app.db.query(`update mikro_orm_migrations set name = name || '.cjs'`);
+      const standing = await current(app.o);
+      assert.equal(standing.id, first);
+      assert.equal(standing.pending, 2);
+      assert.deepEqual((await upgrade({ ...app.o, revision: first })).applied, []);
+      await downgrade({ ...app.o, revision: 'base' });
+      assert.deepEqual(await app.db.applied(), []);
+      assert.deepEqual(await app.db.tables(), ['mikro_orm_migrations']);
     });
   });
 }

@@ -138,6 +138,14 @@ export function recordAppliedSql(db: Database, revisions: Pick<Revision, 'name' 
   return `insert into ${qualified(db)} (name, checksum) values ${rows.join(', ')}`;
 }
 
+/**
+ * The extensions a recorded name may end in, all meaning the revision without it: MikroORM once
+ * stored names with `.ts` or `.js`, and its migrator today strips only those two, so a `.cjs`
+ * revision it applied (`emit: 'cjs'`) is recorded as `<name>.cjs` (MigrationStorage.getMigrationName).
+ */
+const RECORDED_EXTENSIONS = ['.ts', '.js', '.cjs'];
+const RECORDED_EXTENSION = /\.(ts|js|cjs)$/;
+
 export interface AppliedRecord {
   name: string;
   /** Null for rows written before checksums existed, or by MikroORM's own migrator. */
@@ -152,8 +160,7 @@ export async function appliedRecords(db: RecordSource, ctx?: Transaction): Promi
     if (!exists) return [];
     return read<AppliedRecord>(`select r.name, to_jsonb(r) ->> 'checksum' as checksum from ${qualified(db)} r order by r.id`, []);
   });
-  // MikroORM once stored names with their extension; both spellings mean the same revision.
-  return rows.map((row: AppliedRecord) => ({ name: row.name.replace(/\.(ts|js)$/, ''), checksum: row.checksum ?? null }));
+  return rows.map((row: AppliedRecord) => ({ name: row.name.replace(RECORDED_EXTENSION, ''), checksum: row.checksum ?? null }));
 }
 
 export interface Drift {
@@ -209,9 +216,14 @@ export function recordRevertedSql(db: Database, names: string[]): string {
   return `delete from ${qualified(db)} where name in (${spellingsOf(names)})`;
 }
 
-/** A revision's names as the record may hold them (MikroORM once stored the extension too), as a list of literals. */
+/** A revision's names as the record may hold them, as a list of literals. */
 function spellingsOf(names: string[]): string {
-  return names.flatMap((name) => [name, `${name}.ts`, `${name}.js`].map(literal)).join(', ');
+  return names.flatMap((name) => [name, ...RECORDED_EXTENSIONS.map((extension) => `${name}${extension}`)].map(literal)).join(', ');
+}
+
+/** The condition that a record row is the revision named by the SQL expression `name`, in any spelling. */
+function recordedAs(name: string): string {
+  return `name in (${[name, ...RECORDED_EXTENSIONS.map((extension) => `${name} || '${extension}'`)].join(', ')})`;
 }
 
 /**
@@ -228,7 +240,7 @@ export function quickClaimSql(db: Database, names: string[], direction: 'up' | '
     direction === 'up'
       ? `select 'recorded by another run: ' || string_agg(name, ', ') from ${record} where name in (${spellingsOf(names)})`
       : `select 'reverted by another run: ' || string_agg(n, ', ') from unnest(array[${names.map(literal).join(', ')}]::text[]) n
-      where not exists (select 1 from ${record} where name in (n, n || '.ts', n || '.js'))`;
+      where not exists (select 1 from ${record} where ${recordedAs('n')})`;
   return `select pg_advisory_xact_lock(${transactionLockKey(schema, table)}), (${changed})::int`;
 }
 
@@ -247,7 +259,7 @@ export const CLAIM_REFUSED = 'VQ001';
 export function claimSql(db: Database, names: string[], direction: 'up' | 'down'): string {
   const { schema, table } = db.recordTable;
   const record = qualified(db);
-  const bare = `regexp_replace(name, '\\.(ts|js)$', '')`;
+  const bare = `regexp_replace(name, '${RECORDED_EXTENSION.source}', '')`;
   // By the names' every spelling, so the record's unique index answers (no scan of the record
   // per transaction: with a transaction per revision that would grow with the record).
   const changed =
@@ -259,7 +271,7 @@ export function claimSql(db: Database, names: string[], direction: 'up' | 'down'
     changed := ${literal(names.join(', '))};
   else
     select string_agg(n, ', ') into changed from unnest(array[${names.map(literal).join(', ')}]::text[]) n
-      where not exists (select 1 from ${record} where name in (n, n || '.ts', n || '.js'));
+      where not exists (select 1 from ${record} where ${recordedAs('n')});
   end if;`;
   // A new snapshot for each statement of the block: the check sees what committed while it waited.
   return `do $veloiq$ declare changed text; begin
