@@ -8,6 +8,7 @@ import { appBaseDir } from './app-base-dir';
 import { ConnectionFailedError, UserError, firstLine, rememberSecret } from './errors';
 import { ensureEmbeddedDatabase, startEmbedded } from './embedded';
 import { loadErrorLine } from './load-error';
+import { revisionLanguage } from './migration-options';
 import { shownPath } from './paths';
 import { requireOnUse } from './on-use';
 import { isExistingApp, localStatePath, type Project } from './project';
@@ -190,7 +191,7 @@ export function migrationsDirOf(config: Options, project: Project): string {
     pathTs = './src/migrations';
     path = `./${['dist', 'build'].find((dir) => existsSync(join(baseDir, dir))) ?? 'src'}/migrations`;
   }
-  return resolve(baseDir, (config.migrations?.emit === 'js' || config.migrations?.emit === 'cjs' ? (path ?? pathTs) : (pathTs ?? path)) ?? './migrations');
+  return resolve(baseDir, (revisionLanguage(config) !== 'ts' ? (path ?? pathTs) : (pathTs ?? path)) ?? './migrations');
 }
 
 /** The table that records applied revisions: `migrations.tableName` (`schema.table` or a name in the config's schema). */

@@ -144,7 +144,7 @@ export function recordAppliedSql(db: Database, revisions: Pick<Revision, 'name' 
  * revision it applied (`emit: 'cjs'`) is recorded as `<name>.cjs` (MigrationStorage.getMigrationName).
  */
 const RECORDED_EXTENSIONS = ['.ts', '.js', '.cjs'];
-const RECORDED_EXTENSION = /\.(ts|js|cjs)$/;
+const RECORDED_EXTENSION = new RegExp(`\\.(${RECORDED_EXTENSIONS.map((extension) => extension.slice(1)).join('|')})$`);
 
 export interface AppliedRecord {
   name: string;
