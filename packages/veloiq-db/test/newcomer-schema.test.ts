@@ -2,15 +2,14 @@
 // config): the record table lives there too, as MikroORM puts it, so the first revision's down()
 // must not drop that schema. Downgrading to base then works as on `public`.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { current } from '../src/commands/current';
 import { downgrade } from '../src/commands/downgrade';
 import { migrate } from '../src/commands/migrate';
 import { upgrade } from '../src/commands/upgrade';
-import { createTestDatabase, writeInto, WORKSPACE, type TestDatabase } from './support';
+import { createTestDatabase, scratchApp, writeInto, type TestDatabase } from './support';
 
 describe("an app whose config sets schema: 'app' and its own record table name", () => {
   let root: string;
@@ -18,9 +17,7 @@ describe("an app whose config sets schema: 'app' and its own record table name",
   let o: { projectRoot: string; cwd: string; env: { DATABASE_URL: string } };
 
   before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'veloiq-schema-'));
-    symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
-    writeInto(root, 'package.json', JSON.stringify({ name: 'schema-app', private: true }));
+    root = scratchApp('veloiq-schema-', { name: 'schema-app', private: true });
     writeInto(
       root,
       'src/mikro-orm.config.ts',

@@ -4,13 +4,12 @@
 // commands run in a process whose entry is JavaScript (Nx's executor, `node dist/...`), where
 // MikroORM's own detection answers no: they must still read the config as that CLI does.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/core/orm';
 import { findProject } from '../src/core/project';
-import { applyMikroOrmInitialMigration, createTestDatabase, writeInto, run, WORKSPACE, type RunResult, type TestDatabase } from './support';
+import { applyMikroOrmInitialMigration, createTestDatabase, writeInto, run, WORKSPACE, type RunResult, type TestDatabase, scratchApp } from './support';
 
 const CONFIG = `import { defineConfig, Utils } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
@@ -45,9 +44,7 @@ describe('an app whose config asks Utils.detectTsNode() for its migrations folde
   let command: (name: string, json?: object) => Promise<RunResult>;
 
   before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'veloiq-tsnode-'));
-    symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
-    writeInto(root, 'package.json', JSON.stringify({ name: 'nest-like', private: true, 'mikro-orm': { useTsNode: true } }));
+    root = scratchApp('veloiq-tsnode-', { name: 'nest-like', private: true, 'mikro-orm': { useTsNode: true } });
     writeInto(root, 'src/mikro-orm.config.ts', CONFIG);
     writeInto(root, 'src/tag.entity.ts', TAG());
     db = await createTestDatabase('vq_newcomer');

@@ -4,15 +4,14 @@
 // `migrate` writes nothing and `check` sees no drift (MikroORM's comparator reported a type change
 // to the same PostgreSQL type, and every migrate wrote an `alter column ... type numeric(10,2)`).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { check } from '../src/commands/check';
 import { migrate } from '../src/commands/migrate';
 import { toText } from '../src/commands/report';
 import { upgrade } from '../src/commands/upgrade';
-import { createTestDatabase, writeInto, WORKSPACE, type TestDatabase } from './support';
+import { createTestDatabase, scratchApp, writeInto, type TestDatabase } from './support';
 
 // Each way a newcomer's app spells these columns: the beer-tap dispenser's `type: DecimalType,
 // precision: 32, columnType: 'decimal'` (the DDL says decimal; PostgreSQL stores an unconstrained
@@ -50,9 +49,7 @@ describe('decimal columns with precision and scale', () => {
   let o: { projectRoot: string; cwd: string; env: { DATABASE_URL: string } };
 
   before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'veloiq-decimal-'));
-    symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
-    writeInto(root, 'package.json', JSON.stringify({ name: 'decimal-app', private: true }));
+    root = scratchApp('veloiq-decimal-', { name: 'decimal-app', private: true });
     writeInto(
       root,
       'src/mikro-orm.config.ts',

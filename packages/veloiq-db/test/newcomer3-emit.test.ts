@@ -3,8 +3,7 @@
 // fix for an ESM package, `"type": "module"`, whose `.js` files Node loads as ES modules).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { current } from '../src/commands/current';
@@ -12,7 +11,7 @@ import { downgrade } from '../src/commands/downgrade';
 import { merge } from '../src/commands/merge';
 import { migrate } from '../src/commands/migrate';
 import { upgrade } from '../src/commands/upgrade';
-import { createTestDatabase, writeInto, WORKSPACE, type TestDatabase } from './support';
+import { createTestDatabase, scratchApp, writeInto, type TestDatabase } from './support';
 
 const ENTITY_ESM = `import { EntitySchema } from '@mikro-orm/core';
 
@@ -29,9 +28,7 @@ interface App {
 
 /** A JavaScript app: `package.json` with `type`, an ES module config (or CommonJS), one entity. */
 async function javascriptApp(type: 'module' | 'commonjs', emit: 'js' | 'cjs'): Promise<App> {
-  const root = mkdtempSync(join(tmpdir(), `veloiq-emit-${emit}-`));
-  symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
-  writeInto(root, 'package.json', JSON.stringify({ name: `emit-${emit}-app`, private: true, type }));
+  const root = scratchApp(`veloiq-emit-${emit}-`, { name: `emit-${emit}-app`, private: true, type });
   const options = `{ clientUrl: process.env.DATABASE_URL, entities: [Tap], migrations: { path: './migrations', emit: '${emit}' } }`;
   if (type === 'module') {
     writeInto(root, 'app/tap.entity.js', ENTITY_ESM);

@@ -250,6 +250,17 @@ export function copyWorkspace(prefix = 'veloiq-ws-'): { root: string; remove(): 
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+/**
+ * A new app folder outside the repository, as a newcomer's app would be: its own package.json,
+ * and this workspace's packages resolvable through a linked node_modules.
+ */
+export function scratchApp(prefix: string, packageJson: Record<string, unknown>): string {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'), 'dir');
+  writeInto(root, 'package.json', JSON.stringify(packageJson));
+  return root;
+}
+
 /** Writes `content` to `file` under `root`, making its folders. */
 export function writeInto(root: string, file: string, content: string): void {
   mkdirSync(dirname(join(root, file)), { recursive: true });
