@@ -1,5 +1,6 @@
 // The differences from Alembic kept on purpose, each as README.md's "Where this differs from
 // Alembic" states it: a mismatch they explain is counted as known, not as a failure.
+import { ancestors, buildGraph } from '../../packages/veloiq-db/src/core/revision-graph';
 import type { AlembicAnswer } from './alembic-side';
 import type { FuzzRevision } from './graph-spec';
 import type { Step } from './steps';
@@ -81,21 +82,12 @@ export function knownDifference(
  * unrecorded.
  */
 function headsDropped(revisions: readonly FuzzRevision[], before: readonly string[], word: string): boolean {
-  const byId = new Map(revisions.map((r) => [r.id, r]));
-  const below = (id: string): Set<string> => {
-    const seen = new Set<string>();
-    const stack = [id];
-    while (stack.length) {
-      const at = stack.pop()!;
-      if (seen.has(at)) continue;
-      seen.add(at);
-      stack.push(...(byId.get(at)?.parents ?? []));
-    }
-    return seen;
-  };
+  // Only the ancestry of the fuzz graph, which the engine's graph walk answers as Alembic's would.
+  const graph = buildGraph(revisions.map((r) => ({ id: r.id, name: r.id, description: r.message, parents: r.parents, labels: r.labels })));
+  const below = (id: string) => ancestors(graph, [id]);
   const shares = (a: string, b: string) => below(a).has(b) || below(b).has(a);
   const applied = before.filter((id) => !before.some((other) => other !== id && below(other).has(id)));
-  const heads = revisions.filter((r) => !revisions.some((c) => c.parents.includes(r.id))).map((r) => r.id);
+  const heads = graph.heads.map((r) => r.id);
   const branch = word.includes('@') ? word.slice(0, word.indexOf('@')) : undefined;
   const anchor = branch === undefined ? undefined : (revisions.find((r) => r.labels.includes(branch)) ?? revisions.find((r) => r.id.startsWith(branch)))?.id;
   if (branch !== undefined && anchor === undefined) return false;
