@@ -76,6 +76,25 @@ export async function ensureRecordTable(db: Database, ctx?: Transaction): Promis
   await guarded(db, 'write', () => connection(db).execute(ensureRecordTableSql(db), [], 'run', ctx));
 }
 
+/** The SQL condition that the record table has a unique index on the name alone (as ensureRecordTableSql adds). */
+function uniqueNameIndex(record: string): string {
+  return `exists (select 1 from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+                  where i.indrelid = to_regclass(${literal(record)}) and i.indisunique and i.indnatts = 1
+                    and i.indexprs is null and i.indpred is null and a.attname = 'name')`;
+}
+
+/**
+ * Whether the record refuses a second row of a name: it has its unique index on the name, or it
+ * is not there yet and this run's first transaction makes it with one (ensureRecordTableSql).
+ */
+export async function recordRefusesDuplicates(db: Database): Promise<boolean> {
+  const record = qualified(db);
+  const [{ refuses }] = await guarded(db, 'read', () =>
+    connection(db).execute<{ refuses: boolean }[]>(`select to_regclass(${literal(record)}) is null or ${uniqueNameIndex(record)} as refuses`),
+  );
+  return refuses;
+}
+
 /** ensureRecordTable's statement. */
 export function ensureRecordTableSql(db: Database): string {
   const { schema, table } = db.recordTable;
@@ -106,9 +125,7 @@ export function ensureRecordTableSql(db: Database): string {
   -- hand-written insert). Rows a lost lock once recorded twice go first: the later copy of a
   -- name says nothing the first does not. A user who does not own the table cannot add the
   -- index; its runs still exclude each other through the locks.
-  if not exists (select 1 from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
-                  where i.indrelid = ${literal(record)}::regclass and i.indisunique and i.indnatts = 1
-                    and i.indexprs is null and i.indpred is null and a.attname = 'name') then
+  if not ${uniqueNameIndex(record)} then
     begin
       delete from ${record} later using ${record} earlier where later.name = earlier.name and later.id > earlier.id;
       create unique index on ${record} (name);
@@ -227,21 +244,48 @@ function recordedAs(name: string): string {
 }
 
 /**
- * claimSql as one plain statement, for a transaction sent with many others in one round trip
- * (commitEach): no PL/pgSQL block to compile for each revision, which costs more than the check.
- * A refusal fails as a cast of text to integer, not as CLAIM_REFUSED; the runner answers any
- * failure there by running that revision again the general way, whose claimSql names what
- * another run changed. The record table is there: the run's first transaction made it.
+ * claimSql for a revision in a transaction sent with many others in one round trip (commitEach),
+ * as plain statements: no PL/pgSQL block to compile for each revision, which costs more than the
+ * check. A refusal fails as a plain error, not as CLAIM_REFUSED; the runner answers any failure
+ * there by running that revision again the general way, whose claimSql names what another run
+ * changed. The record table is there: the run's first transaction made it.
+ *
+ * Applying, where the record refuses a second row of a name (`refusesDuplicates`, see
+ * recordRefusesDuplicates), the revision's own record row is the claim (`recordFirst`): written
+ * first, it fails on a row another run wrote, before the revision's statements run. Looking the
+ * name up instead costs more than the row: PostgreSQL plans that lookup on a record table it has
+ * no statistics for yet (one this run made) as a scan of the whole table, for every revision. A
+ * `.cjs` revision is looked up all the same: MikroORM's migrator records it as `<name>.cjs`,
+ * which the index does not see as the same name.
  */
-export function quickClaimSql(db: Database, names: string[], direction: 'up' | 'down'): string {
+export function quickClaim(
+  db: Database,
+  revision: Pick<Revision, 'name' | 'path'>,
+  direction: 'up' | 'down',
+  refusesDuplicates: boolean,
+): { sql: string; recordFirst: boolean } {
   const { schema, table } = db.recordTable;
+  const lock = `select pg_advisory_xact_lock(${transactionLockKey(schema, table)})`;
+  if (direction === 'up' && refusesDuplicates && !revision.path.endsWith('.cjs')) return { sql: lock, recordFirst: true };
   const record = qualified(db);
+  const refusal = literal(`${direction === 'up' ? 'recorded' : 'reverted'} ${REFUSED_BY} ${revision.name};`);
   const changed =
     direction === 'up'
-      ? `select 'recorded by another run: ' || string_agg(name, ', ') from ${record} where name in (${spellingsOf(names)})`
-      : `select 'reverted by another run: ' || string_agg(n, ', ') from unnest(array[${names.map(literal).join(', ')}]::text[]) n
-      where not exists (select 1 from ${record} where ${recordedAs('n')})`;
-  return `select pg_advisory_xact_lock(${transactionLockKey(schema, table)}), (${changed})::int`;
+      ? `select ${refusal} from ${record} where name in (${spellingsOf([revision.name])}) limit 1`
+      : `select ${refusal} where not exists (select 1 from ${record} where name in (${spellingsOf([revision.name])}))`;
+  return { sql: `${lock}, (${changed})::int`, recordFirst: false };
+}
+
+const REFUSED_BY = 'by another run:';
+
+/**
+ * Where in `batch` a round trip's failure is quickClaim refusing a revision (-1 when it is not):
+ * a duplicate record row's key, or the lookup's text, names it. Only the key and our own text
+ * are read, as the rest of a server message may be in any language.
+ */
+export function refusedByQuickClaim(error: unknown, batch: Pick<Revision, 'name'>[]): number {
+  const { message = '', detail = '' } = (error ?? {}) as { message?: string; detail?: string };
+  return batch.findIndex(({ name }) => detail.includes(`=(${name})`) || message.includes(`${REFUSED_BY} ${name};`));
 }
 
 /** SQLSTATE of claimSql's refusal: a class of our own (PostgreSQL uses none beginning with V). */
@@ -253,7 +297,7 @@ export const CLAIM_REFUSED = 'VQ001';
  * when a run lost its session lock; once granted it checks that the revisions this run is about
  * to run are as the run read them: none recorded yet (up), all still recorded (down). Otherwise
  * it fails with CLAIM_REFUSED and the names another run changed. One statement, so it goes to
- * the server with the transaction's first statements: no round trip of its own (quickClaimSql is
+ * the server with the transaction's first statements: no round trip of its own (quickClaim is
  * the same check for the many transactions of one round trip).
  */
 export function claimSql(db: Database, names: string[], direction: 'up' | 'down'): string {

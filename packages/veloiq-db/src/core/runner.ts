@@ -9,7 +9,7 @@ import { heldLockOf, LOCK_GONE } from './lock';
 import { shownPath } from './paths';
 import { localStatePath } from './project';
 import type { Database } from './orm';
-import { appliedNames, CLAIM_REFUSED, claimSql, quickClaimSql } from './record';
+import { appliedNames, CLAIM_REFUSED, claimSql, quickClaim, recordRefusesDuplicates, refusedByQuickClaim } from './record';
 import type { Revision } from './revisions';
 
 type Direction = 'up' | 'down';
@@ -370,12 +370,14 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
     settings.transactional !== false &&
     options.recordSql !== undefined &&
     (!options.prepare || options.prepareSql !== undefined);
+  // Asked once, before the first round trip: see quickClaim. Unanswered, the names are looked up.
+  const refusesDuplicates = together && lock && direction === 'up' ? recordRefusesDuplicates(db).catch(() => false) : Promise.resolve(false);
   /**
    * The plain-SQL revisions from `from` on (about BATCH_STATEMENTS statements), each as the
-   * statements of its own transaction: its claim, its SQL, its record row, the lock check. It
-   * ends before a revision that is not plain SQL or not transactional, and before one whose
-   * planning fails: that one is planned again on its own (`ahead` false), so its message says
-   * what the revisions before it left. Planned `ahead`, while the round trip before it runs, it
+   * statements of its own transaction: its claim, its SQL and its record row (see quickClaim),
+   * the lock check. It ends before a revision that is not plain SQL or not transactional, and
+   * before one whose planning fails: that one is planned again on its own (`ahead` false), so its
+   * message says what the revisions before it left. Planned `ahead`, while the round trip before it runs, it
    * never fails and never carries `prepare`: it is used only once that round trip committed all.
    */
   const planTogether = async (from: number, ahead: boolean): Promise<{ batch: Revision[]; transactions: string[][] }> => {
@@ -396,12 +398,13 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
         break;
       }
       if (!planned) break;
+      const claim = lock && quickClaim(db, revision, direction, await refusesDuplicates);
+      const record = options.recordSql!([revision]);
       transactions.push([
         ...(prepared || ahead || batch.length > 0 ? [] : [options.prepareSql!()]),
         ...(settings.disableForeignKeys ? [DISABLE_FOREIGN_KEYS] : []),
-        ...(lock ? [quickClaimSql(db, [revision.name], direction)] : []),
-        ...planned,
-        options.recordSql!([revision]),
+        ...(claim ? [claim.sql] : []),
+        ...(claim && claim.recordFirst ? [record, ...planned] : [...planned, record]),
         ...(lock ? [lock.heldSql()] : []),
       ]);
       batch.push(revision);
@@ -431,7 +434,14 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
     // Anything planning cannot settle leaves the revisions to the general way, which reports it.
     ahead = { from: next + batch.length, planned: planTogether(next + batch.length, true).catch(() => ({ batch: [], transactions: [] })) };
     const { failed, lost, backend } = await sent;
-    const committed = lost ? await committedAfterLoss(db, batch, direction, backend!) : failed ? await committedOf(db, batch, direction) : batch.length;
+    let committed: number | undefined = batch.length;
+    if (lost) committed = await committedAfterLoss(db, batch, direction, backend!);
+    else if (failed) {
+      // A revision a claim refused is in the record as another run left it: there the record
+      // cannot tell where this round trip stopped, and the refusal does.
+      const refused = refusedByQuickClaim(failed, batch);
+      committed = refused >= 0 ? refused : await committedOf(db, batch, direction);
+    }
     // Unknown after a lost connection: the message names the whole batch as maybe committed.
     if (committed === undefined) throw lost;
     where.committing = undefined;
