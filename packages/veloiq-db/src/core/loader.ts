@@ -90,11 +90,8 @@ function requiresResolve(code: string, path: string): boolean {
 /** Options as tsx compiles with: this Node, CommonJS, inline source maps, kept names. */
 const COMPILE_OPTIONS = { target: `node${process.versions.node}`, format: 'cjs', platform: 'node', sourcemap: 'inline', keepNames: true };
 
-/**
- * Compiles `paths` with one esbuild build (the files compiled before come from `cache`, keyed
- * by content) and keeps each one's code for `loadModule`.
- */
-async function compileTogether(build: Esbuild, paths: string[], cache: CompiledCache | undefined): Promise<void> {
+/** Each of `paths` with its compile key, and its code where `cache` holds it (read synchronously). */
+function cachedSources(build: Esbuild, paths: string[], cache: CompiledCache | undefined): Map<string, { key: string; code?: string }> {
   const sources = new Map<string, { key: string; code?: string }>();
   for (const path of paths) {
     let source: string;
@@ -108,6 +105,19 @@ async function compileTogether(build: Esbuild, paths: string[], cache: CompiledC
       .digest('hex');
     sources.set(path, { key, code: cache?.read(path, key) });
   }
+  return sources;
+}
+
+/** Keeps each source's code for `loadModule`. */
+function keep(sources: Map<string, { code?: string }>): void {
+  for (const [path, { code }] of sources) if (code !== undefined && !require.cache[path]) compiled.set(path, code);
+}
+
+/**
+ * Compiles the sources the cache did not hold with one esbuild build, keeps them in the cache,
+ * and keeps every source's code for `loadModule`.
+ */
+async function compileTogether(build: Esbuild, sources: Map<string, { key: string; code?: string }>, cache: CompiledCache | undefined): Promise<void> {
   const misses = [...sources].filter(([, entry]) => entry.code === undefined).map(([path]) => path);
   if (misses.length > 0) {
     // Output paths are only names here (write: false); they mirror the inputs under outbase.
@@ -128,7 +138,7 @@ async function compileTogether(build: Esbuild, paths: string[], cache: CompiledC
     }
     cache?.write(compiled);
   }
-  for (const [path, { code }] of sources) if (code !== undefined && !require.cache[path]) compiled.set(path, code);
+  keep(sources);
 }
 
 /**
@@ -192,12 +202,15 @@ export function compileAhead(paths: string[], cacheDir?: () => string): CompileA
   let previous: Promise<void> = Promise.resolve();
   for (let start = 0, size = FIRST_CHUNK; start < todo.length; start += size, size = Math.min(size * 2, LARGEST_CHUNK)) {
     const chunk = todo.slice(start, start + size);
-    // Each chunk after the event loop's turn: a chunk found in the cache compiles nothing and
-    // never waits, and without the turn every chunk's cache reads would run before the first
+    // The first chunk's compiled code is read from the cache at once: the first revisions run
+    // from it, not through tsx, which compiles each file on its own. Each later chunk after the
+    // event loop's turn: without it, every chunk's cache reads would run before the first
     // revisions are sent.
+    const first = start === 0 ? cachedSources(build, chunk, cache) : undefined;
+    if (first) keep(first);
     previous = previous
       .then(() => new Promise((resolve) => setImmediate(resolve)))
-      .then(() => (stopped ? undefined : compileTogether(build, chunk, cache)))
+      .then(() => (stopped ? undefined : compileTogether(build, first ?? cachedSources(build, chunk, cache), cache)))
       .catch(() => undefined);
     for (const path of chunk) chunkOf.set(path, previous);
   }
