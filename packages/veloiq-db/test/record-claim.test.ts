@@ -2,10 +2,12 @@
 // inside its own transaction: a revision that another writer recorded after the run read the
 // record is refused before its statements run, never applied twice. Claimed by its own record
 // row where the record's unique index refuses a second one, by a lookup of its names where the
-// index is missing (a user that does not own the table cannot add it). Real PostgreSQL.
+// index is missing (a user that does not own the table cannot add it), and also by its `.cjs`
+// name for a `.cjs` revision (as MikroORM's own migrator records it). Real PostgreSQL.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { runEngine, writeRevision } from './safety-fixtures';
 import { adminQuery, copySample, createTestDatabase, missingSystemPg, SYSTEM_PG, type TestDatabase, type TestProject } from './support';
 
@@ -15,40 +17,72 @@ const WRITER = 5;
 const RECORDED = 20;
 
 const id = (n: number) => `mx0000${String(n).padStart(2, '0')}`;
+const nameOf = (n: number) => `${id(n)}_counted_${n}`;
+
+/** A CommonJS revision file, as `emit: 'cjs'` projects have them. */
+function writeCjsRevision(migrations: string, n: number, sql: string): void {
+  rmSync(join(migrations, `${nameOf(n)}.ts`));
+  writeFileSync(
+    join(migrations, `${nameOf(n)}.cjs`),
+    `/**
+ * counted ${n}
+ *
+ * Revision: ${id(n)}
+ */
+const { Migration } = require('@mikro-orm/migrations');
+
+class Migration_${id(n)} extends Migration {
+  async up() {
+    this.addSql(${JSON.stringify(sql)});
+  }
+
+  async down() {}
+}
+exports.Migration_${id(n)} = Migration_${id(n)};
+`,
+  );
+}
 
 describe('a revision recorded by another writer mid-run (--transaction-per-migration)', async () => {
   const skip = await missingSystemPg();
-  let project: TestProject;
-  let recorded: string;
-  const databases: TestDatabase[] = [];
+  const projects: TestProject[] = [];
   const cleanup: (() => Promise<unknown>)[] = [];
 
-  before(() => {
-    project = copySample();
-    writeRevision(project.migrations, id(0), 'runs_table', ['create table claim_runs (rev int not null)']);
-    for (let n = 1; n <= COUNT; n++) writeRevision(project.migrations, id(n), `counted_${n}`, [`insert into claim_runs (rev) values (${n})`]);
-    recorded = readdirSync(project.migrations)
-      .find((file) => file.startsWith(id(RECORDED)))!
-      .replace(/\.ts$/, '');
-    // As another run would: it records RECORDED while this run goes on, after this run read the record.
-    writeRevision(project.migrations, id(WRITER), `counted_${WRITER}`, [
+  /**
+   * The sample with COUNT revisions that each count their runs in claim_runs; WRITER also records
+   * RECORDED as another run would, while this run goes on, after it read the record.
+   */
+  function project(recorded: { cjs: boolean }): TestProject {
+    const copy = copySample();
+    projects.push(copy);
+    writeRevision(copy.migrations, id(0), 'runs_table', ['create table claim_runs (rev int not null)']);
+    for (let n = 1; n <= COUNT; n++) writeRevision(copy.migrations, id(n), `counted_${n}`, [`insert into claim_runs (rev) values (${n})`]);
+    if (recorded.cjs) writeCjsRevision(copy.migrations, RECORDED, `insert into claim_runs (rev) values (${RECORDED})`);
+    writeRevision(copy.migrations, id(WRITER), `counted_${WRITER}`, [
       `insert into claim_runs (rev) values (${WRITER})`,
-      `insert into mikro_orm_migrations (name) values ('${recorded}')`,
+      `insert into mikro_orm_migrations (name) values ('${nameOf(RECORDED)}${recorded.cjs ? '.cjs' : ''}')`,
     ]);
-  });
+    return copy;
+  }
+
   after(async () => {
     for (const done of cleanup) await done();
-    for (const db of databases) await db.drop();
-    project?.remove();
+    for (const copy of projects) copy.remove();
   });
 
-  async function refusedAt(db: TestDatabase, env: NodeJS.ProcessEnv): Promise<void> {
-    const result = await runEngine('upgrade', project.root, { transactionPerMigration: true }, env);
+  async function database(): Promise<TestDatabase> {
+    const db = await createTestDatabase('vq_claim');
+    cleanup.push(() => db.drop());
+    return db;
+  }
+
+  async function refusedAt(root: string, db: TestDatabase, env: NodeJS.ProcessEnv): Promise<void> {
+    const result = await runEngine('upgrade', root, { transactionPerMigration: true }, env);
     assert.equal(result.code, 1, `the run must stop: ${result.stdout}${result.stderr}`);
     assert.match(
       result.stderr.trim(),
       new RegExp(
-        `^Another run applied ${recorded} while this one waited .*this run stopped: the \\d+ revisions \\w+ to ${id(RECORDED - 1)} were applied and committed`,
+        `^Another run applied ${nameOf(RECORDED)} while this one waited .*this run stopped: the \\d+ revisions \\w+ to ${id(RECORDED - 1)} were applied and committed`,
       ),
     );
     const runs = (await db.query<{ rev: number }>('select rev from claim_runs order by rev')).map((r) => r.rev);
@@ -57,14 +91,18 @@ describe('a revision recorded by another writer mid-run (--transaction-per-migra
       Array.from({ length: RECORDED - 1 }, (_, i) => i + 1),
       `the revisions before ${id(RECORDED)} ran once, it and the ones after it not at all`,
     );
-    const rows = await db.query<{ n: number }>('select count(*)::int as n from mikro_orm_migrations where name = $1', [recorded]);
-    assert.equal(rows[0].n, 1, 'recorded once, by the other writer');
+    const [{ n }] = await db.query<{ n: number }>(`select count(*)::int as n from mikro_orm_migrations where name like $1`, [`${nameOf(RECORDED)}%`]);
+    assert.equal(n, 1, 'recorded once, by the other writer');
   }
 
   test('the record has its unique index: the revision is refused, its statements never run', { skip }, async () => {
-    const db = await createTestDatabase('vq_claim');
-    databases.push(db);
-    await refusedAt(db, { DATABASE_URL: db.url });
+    const db = await database();
+    await refusedAt(project({ cjs: false }).root, db, { DATABASE_URL: db.url });
+  });
+
+  test('a .cjs revision recorded under its .cjs name (as MikroORM records it): refused too', { skip }, async () => {
+    const db = await database();
+    await refusedAt(project({ cjs: true }).root, db, { DATABASE_URL: db.url });
   });
 
   test('a record without the index, owned by another user: refused all the same', { skip }, async () => {
@@ -82,7 +120,7 @@ describe('a revision recorded by another writer mid-run (--transaction-per-migra
       `create table mikro_orm_migrations (id serial primary key, name varchar(255), executed_at timestamptz default current_timestamp, checksum varchar(64))`,
     );
     await db.query(`grant select, insert, delete on mikro_orm_migrations to "${role}"; grant usage on sequence mikro_orm_migrations_id_seq to "${role}"`);
-    await refusedAt(db, { DATABASE_URL: db.url.replace('postgres@', `${role}@`) });
+    await refusedAt(project({ cjs: false }).root, db, { DATABASE_URL: db.url.replace('postgres@', `${role}@`) });
     const [{ indexes }] = await db.query<{ indexes: number }>(`select count(*)::int as indexes from pg_indexes where tablename = 'mikro_orm_migrations'`);
     assert.equal(indexes, 1, 'only the primary key: the run could not add the unique index');
   });

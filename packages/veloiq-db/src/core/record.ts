@@ -255,8 +255,8 @@ function recordedAs(name: string): string {
  * first, it fails on a row another run wrote, before the revision's statements run. Looking the
  * name up instead costs more than the row: PostgreSQL plans that lookup on a record table it has
  * no statistics for yet (one this run made) as a scan of the whole table, for every revision. A
- * `.cjs` revision is looked up all the same: MikroORM's migrator records it as `<name>.cjs`,
- * which the index does not see as the same name.
+ * `.cjs` revision is also looked up as `<name>.cjs`, the name MikroORM's migrator records it
+ * under, which the index does not see as the same: one name, so the lookup uses the index.
  */
 export function quickClaim(
   db: Database,
@@ -266,9 +266,13 @@ export function quickClaim(
 ): { sql: string; recordFirst: boolean } {
   const { schema, table } = db.recordTable;
   const lock = `select pg_advisory_xact_lock(${transactionLockKey(schema, table)})`;
-  if (direction === 'up' && refusesDuplicates && !revision.path.endsWith('.cjs')) return { sql: lock, recordFirst: true };
   const record = qualified(db);
   const refusal = literal(`${direction === 'up' ? 'recorded' : 'reverted'} ${REFUSED_BY} ${revision.name};`);
+  if (direction === 'up' && refusesDuplicates) {
+    if (!revision.path.endsWith('.cjs')) return { sql: lock, recordFirst: true };
+    const spelled = literal(`${revision.name}.cjs`);
+    return { sql: `${lock}, (select ${refusal} from ${record} where name = ${spelled} limit 1)::int`, recordFirst: true };
+  }
   const changed =
     direction === 'up'
       ? `select ${refusal} from ${record} where name in (${spellingsOf([revision.name])}) limit 1`
