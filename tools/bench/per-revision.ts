@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SOURCE_WORKSPACE, adminQuery, createDatabase, createScratchProject, dropAfterTiming, dropLeftovers, dropTimedDatabases, installedWorkspace } from './scratch';
+import { SOURCE_WORKSPACE, adminQuery, createDatabase, createScratchProject, dropAfterTiming, dropLeftovers, dropTimedDatabases, installedWorkspace, medianPairedRatio } from './scratch';
 
 const [revisions, rounds] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 3)];
 const source = process.argv.includes('--source');
@@ -57,12 +57,14 @@ async function main(): Promise<void> {
     const shown = (runs: number[]) => runs.map((ms) => (ms / 1000).toFixed(2)).join(' / ');
     console.log(`psql -f, BEGIN/COMMIT around each of ${revisions} revisions: best ${(best(psql) / 1000).toFixed(2)} s (runs ${shown(psql)} s)`);
     console.log(`engine, upgrade --transaction-per-migration: best ${(best(engine) / 1000).toFixed(2)} s (runs ${shown(engine)} s), ${(best(engine) / best(psql)).toFixed(2)}x psql (target <= 1.1x)`);
+    console.log(`engine against psql in the same round, median: ${medianPairedRatio(engine, psql).toFixed(2)}x`);
     console.log(
       JSON.stringify({
         revisions,
         psqlMs: psql.map(Math.round),
         engineMs: engine.map(Math.round),
         engineVsPsql: Math.round((best(engine) / best(psql)) * 100) / 100,
+        engineVsPsqlPairedMedian: medianPairedRatio(engine, psql),
       }),
     );
   } finally {

@@ -83,6 +83,18 @@ export function installedWorkspace(): BenchWorkspace {
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }
+/**
+ * The median over rounds of `engine[i] / floor[i]`. A round times the two back to back, so each
+ * ratio shares the disk's state of that moment (it swings 2x here from minute to minute, see
+ * dropAfterTiming); the ratio of the best runs compares two separate moments.
+ */
+export function medianPairedRatio(engine: number[], floor: number[]): number {
+  const ratios = engine.map((ms, i) => ms / floor[i]).sort((a, b) => a - b);
+  const mid = Math.floor(ratios.length / 2);
+  const median = ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+  return Math.round(median * 100) / 100;
+}
+
 export const SYSTEM_PG = process.env.VELOIQ_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export async function adminQuery(url: string, sql: string): Promise<Record<string, unknown>[]> {
