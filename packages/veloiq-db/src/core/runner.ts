@@ -377,8 +377,9 @@ export async function applyRevisions(db: Database, revisions: Revision[], direct
    * statements of its own transaction: its claim, its SQL and its record row (see quickClaim),
    * the lock check. It ends before a revision that is not plain SQL or not transactional, and
    * before one whose planning fails: that one is planned again on its own (`ahead` false), so its
-   * message says what the revisions before it left. Planned `ahead`, while the round trip before it runs, it
-   * never fails and never carries `prepare`: it is used only once that round trip committed all.
+   * message says what the revisions before it left. Planned `ahead`, while the round trip before
+   * it runs, it never fails and never carries `prepare`: it is used only once that round trip
+   * committed all.
    */
   const planTogether = async (from: number, ahead: boolean): Promise<{ batch: Revision[]; transactions: string[][] }> => {
     const batch: Revision[] = [];
