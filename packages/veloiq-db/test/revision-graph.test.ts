@@ -234,6 +234,28 @@ describe('revision words', () => {
       ['feat@head-1', [], ['b']],
       ['heads-1', [], /^Multiple head revisions are present \(b2, c\) for 'heads-1'/],
     ]);
+  });
+  describe('with a prefix that starts ids on two labelled branches', () => {
+    // aaaa → bbb1 (feat) → ccc1, and aaaa → bbb2 (fix). Alembic 1.8 narrows the prefix of
+    // `X@<prefix>` to X's line first (its ScriptDirectory's get_revisions, checked here).
+    resolves(
+      () => graphOf('aaaa:', 'bbb1:aaaa@feat', 'ccc1:bbb1', 'bbb2:aaaa@fix'),
+      [
+        ['feat@bbb', [], ['bbb1']],
+        ['fix@bbb', [], ['bbb2']],
+        ['fix@b', [], ['bbb2']],
+        ['feat@aaa', [], ['aaaa']],
+        ['feat@ccc', [], ['ccc1']],
+        // Alembic: "Multiple revisions start with 'bbb'", "No such revision or branch 'ccc'",
+        // "Revision bbb2 is not a member of branch 'feat'".
+        ['bbb', [], /^Ambiguous revision 'bbb': it starts 2 ids \(bbb1, bbb2\)\. Type more of the id\.$/],
+        ['fix@ccc', [], /^Revision ccc1 is not on the branch of 'fix'\./],
+        ['feat@bbb2', [], /^Revision bbb2 is not on the branch of 'feat'\./],
+        ['aaaa@bbb', [], /^Ambiguous revision 'bbb': it starts 2 ids on that branch \(bbb1, bbb2\)\./],
+      ],
+    );
+  });
+  describe('with a branch label from base', () => {
     test('label@base of a branch from base is base', () => {
       assert.deepEqual(resolveTarget(graphOf('a:@feat', 'b:a'), applied(), 'feat@base').revisions, []);
     });

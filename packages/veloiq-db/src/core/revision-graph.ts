@@ -181,19 +181,25 @@ export interface Target<R extends GraphRevision = GraphRevision> {
   stampLine?: Set<string>;
 }
 
-/** One revision by id, name or unique prefix of an id (labels are not ids). */
-export function findRevision<R extends GraphRevision>(graph: RevisionGraph<R>, text: string): R {
+/**
+ * One revision by id, name or unique prefix of an id (labels are not ids). Given `onLine` (the
+ * `rev` of `X@rev`), a prefix counts only the revisions on X's line when any is, as Alembic
+ * narrows it: one that starts ids on two branches names the one on X's.
+ */
+export function findRevision<R extends GraphRevision>(graph: RevisionGraph<R>, text: string, onLine?: (revision: R) => boolean): R {
   if (!/^[0-9A-Za-z_]+$/.test(text)) throw new UnknownRevisionError(text, `Invalid revision '${text}'. ${REVISION_HINT}`);
   const exact = graph.revisions.find((r) => r.id === text || r.name === text);
   if (exact) return exact;
   // Case counts, as in Alembic: 'A1B2' is no revision of 'a1b2...' (the message says so).
-  const matches = graph.revisions.filter((r) => r.id.startsWith(text)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const starting = graph.revisions.filter((r) => r.id.startsWith(text)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const narrowed = onLine ? starting.filter(onLine) : [];
+  const matches = narrowed.length > 0 ? narrowed : starting;
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
     throw new AmbiguousRevisionError(
       text,
       matches.map((r) => r.id),
-      `Ambiguous revision '${text}': it starts ${matches.length} ids (${ids(matches)}). Type more of the id.`,
+      `Ambiguous revision '${text}': it starts ${matches.length} ids${narrowed.length > 0 ? ' on that branch' : ''} (${ids(matches)}). Type more of the id.`,
     );
   }
   const cased = graph.revisions.some((r) => r.id.startsWith(text.toLowerCase()));
@@ -324,7 +330,7 @@ export function resolveTarget<R extends GraphRevision>(graph: RevisionGraph<R>, 
       return target([], lineageOf(graph, branch));
     }
     // `X@rev`: rev, on X's line. Downgrading to it reverts only the child branch leading to X.
-    const r = findRevision(graph, symbol);
+    const r = findRevision(graph, symbol, (candidate) => sharesLineage(graph, candidate, from));
     if (!sharesLineage(graph, r, from)) {
       throw new UserError(`Revision ${r.id} is not on the branch of '${branch}'. Name a revision on that branch, or the revision alone ('${r.id}').`);
     }
