@@ -26,7 +26,10 @@ export function alembicMissing(): string | undefined {
   }
 }
 
-/** Alembic's env.py: online on the ini's URL, or offline (`--sql`) writing the script. */
+/**
+ * Alembic's env.py: online on the ini's URL, or offline (`--sql`) writing the script. `-x
+ * per_migration=1` commits after each revision (Alembic's transaction_per_migration).
+ */
 export const ENV_PY = `from alembic import context
 from sqlalchemy import engine_from_config, pool
 
@@ -37,8 +40,9 @@ if context.is_offline_mode():
         context.run_migrations()
 else:
     connectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool)
+    per_migration = "per_migration" in context.get_x_argument(as_dictionary=True)
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=None)
+        context.configure(connection=connection, target_metadata=None, transaction_per_migration=per_migration)
         with context.begin_transaction():
             context.run_migrations()
 `;
