@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SOURCE_WORKSPACE, SYSTEM_PG, adminQuery, createDatabase, createScratchProject, dropAfterTiming, dropLeftovers, dropTimedDatabases, installedWorkspace, medianPairedRatio } from './scratch';
-import { PYTHON, alembicIni, alembicMissing, createAlembicProject } from './alembic';
+import { PYTHON, alembicIni, alembicMissing, createAlembicProject, type AlembicProject } from './alembic';
 
 const [revisions, rounds] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 3)];
 const source = process.argv.includes('--source');
@@ -38,26 +38,27 @@ async function main(): Promise<void> {
   const workspace = source ? SOURCE_WORKSPACE : installedWorkspace();
   const project = createScratchProject(workspace, 'bench-per-revision', revisions);
   const tmp = mkdtempSync(join(tmpdir(), 'veloiq-bench-per-revision-'));
-  // Alembic in the same mode, the anchor the target came from; its URL is written per run.
-  const alembicAbsent = alembicMissing();
-  const alembic = alembicAbsent ? undefined : createAlembicProject(revisions, SYSTEM_PG);
-  if (alembicAbsent) console.error(`bench: no Alembic side: ${alembicAbsent}`);
-  const sides: Side[] = alembic ? ['psql', 'engine', 'alembic'] : ['psql', 'engine'];
-  const runs: Record<Side, number[]> = { psql: [], engine: [], alembic: [] };
-  const timed = (side: Side, url: string): number => {
-    if (side === 'psql') return run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', project.perRevisionSqlFile]);
-    if (side === 'alembic') {
-      writeFileSync(join(alembic!.dir, 'alembic.ini'), alembicIni(alembic!.dir, url));
-      return run(PYTHON, [...alembic!.args, '-x', 'per_migration=1', 'upgrade', 'head']);
-    }
-    return run(
-      process.execPath,
-      [...(source ? ['--import', 'tsx'] : []), join(__dirname, 'engine.cjs'), workspace.commands, 'upgrade', project.root, '--transaction-per-migration'],
-      // A cold transform cache, as on a fresh CI machine.
-      { DATABASE_URL: url, TMPDIR: mkdtempSync(join(tmp, 'engine-')) },
-    );
-  };
+  let alembic: AlembicProject | undefined;
   try {
+    // Alembic in the same mode, the anchor the target came from; its URL is written per run.
+    const alembicAbsent = alembicMissing();
+    alembic = alembicAbsent ? undefined : createAlembicProject(revisions, SYSTEM_PG);
+    if (alembicAbsent) console.error(`bench: no Alembic side: ${alembicAbsent}`);
+    const sides: Side[] = alembic ? ['psql', 'engine', 'alembic'] : ['psql', 'engine'];
+    const runs: Record<Side, number[]> = { psql: [], engine: [], alembic: [] };
+    const timed = (side: Side, url: string): number => {
+      if (side === 'psql') return run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', project.perRevisionSqlFile]);
+      if (side === 'alembic') {
+        writeFileSync(join(alembic!.dir, 'alembic.ini'), alembicIni(alembic!.dir, url));
+        return run(PYTHON, [...alembic!.args, '-x', 'per_migration=1', 'upgrade', 'head']);
+      }
+      return run(
+        process.execPath,
+        [...(source ? ['--import', 'tsx'] : []), join(__dirname, 'engine.cjs'), workspace.commands, 'upgrade', project.root, '--transaction-per-migration'],
+        // A cold transform cache, as on a fresh CI machine.
+        { DATABASE_URL: url, TMPDIR: mkdtempSync(join(tmp, 'engine-')) },
+      );
+    };
     for (let round = 0; round < rounds; round++) {
       for (const side of sides) {
         const db = await createDatabase(`per${side}`);
