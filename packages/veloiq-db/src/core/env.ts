@@ -24,16 +24,13 @@ export interface EnvFileOptions {
 const isDefault = (envFile: string | undefined) => envFile === undefined || envFile === DEFAULT_ENV_FILE;
 
 /**
- * The workspace's own `.env` (beside nx.json), read after the project's for the default `.env`
- * only: a file named with --env-file (`.env.production`) is the whole environment the user chose,
- * and mixing in the workspace's development values there could point a command at the wrong
- * server. Undefined outside a workspace, or when the workspace root is the project's own root.
+ * Whether the workspace's own `.env` (beside nx.json, `root`) is read after the project's: for
+ * the default `.env` only, as a file named with --env-file (`.env.production`) is the whole
+ * environment the user chose, and mixing in the workspace's development values there could point
+ * a command at the wrong server. Not outside a workspace, nor when its root is the project's own.
  */
-export function workspaceEnvFile({ envFile, projectRoot }: EnvFileOptions): string | undefined {
-  if (!isDefault(envFile) || !projectRoot) return undefined;
-  const workspace = workspaceRootOf(projectRoot);
-  if (!workspace || resolve(workspace) === resolve(projectRoot)) return undefined;
-  return join(workspace, DEFAULT_ENV_FILE);
+function readsWorkspaceFile({ envFile, projectRoot }: EnvFileOptions, root: string | undefined): boolean {
+  return isDefault(envFile) && projectRoot !== undefined && root !== undefined && resolve(root) !== resolve(projectRoot);
 }
 
 /**
@@ -42,13 +39,12 @@ export function workspaceEnvFile({ envFile, projectRoot }: EnvFileOptions): stri
  * project's, even when the command runs from the workspace root (`nx run` from there): it is read
  * after the project's, which wins.
  */
-export function envFileCandidates(options: EnvFileOptions): string[] {
+function envFileCandidates(options: EnvFileOptions, workspaceFile: string | undefined): string[] {
   const { envFile = DEFAULT_ENV_FILE, cwd, backendDir, projectRoot } = options;
   const given = resolve(cwd, envFile);
   if (isAbsolute(envFile)) return [given];
-  const workspace = workspaceEnvFile(options);
   const candidates = [given, join(backendDir, envFile), ...(projectRoot && isDefault(envFile) ? [join(projectRoot, envFile)] : [])];
-  return [...new Set(candidates)].filter((path) => path !== workspace);
+  return [...new Set(candidates)].filter((path) => path !== workspaceFile);
 }
 
 /** dotenv's own line grammar (dotenv/lib/main.js), to find the lines it would silently skip. */
@@ -83,7 +79,7 @@ function checkSyntax(raw: string, shown: string): void {
 
 /**
  * Loads the project's env file into process.env, then the workspace's `.env` (see
- * workspaceEnvFile), keeping variables already set: those set before the command win over both
+ * readsWorkspaceFile), keeping variables already set: those set before the command win over both
  * files, and the project's file over the workspace's (dotenv never overrides). Returns the paths
  * loaded, in order; none when no default `.env` exists. A file the user named that does not exist
  * is an error listing the places looked.
@@ -94,18 +90,20 @@ function checkSyntax(raw: string, shown: string): void {
  * the user, so the project's file (or the one --env-file names) still wins over it.
  */
 export function loadEnvFile(options: EnvFileOptions): string[] {
-  const candidates = envFileCandidates(options);
+  const root = workspaceRootOf(options.projectRoot ?? options.backendDir);
+  const rootFile = root === undefined ? undefined : join(root, DEFAULT_ENV_FILE);
+  const workspaceFile = readsWorkspaceFile(options, root) ? rootFile : undefined;
+  const candidates = envFileCandidates(options, workspaceFile);
   const found = candidates.find((path) => existsSync(path));
   if (!found && !isDefault(options.envFile)) {
     const looked = candidates.map((path) => relative(options.cwd, path) || path).join(', ');
     throw new UserError(`Env file '${options.envFile}' not found (looked at ${looked}). Check the --env-file path.`);
   }
   const project = found ? readEnvFile(found, options) : {};
-  const workspaceFile = workspaceEnvFile(options);
   const workspace = workspaceFile && existsSync(workspaceFile) ? readEnvFile(workspaceFile, options) : undefined;
   // What Nx put in the environment from the workspace's .env (also with a named --env-file, which
   // Nx knows nothing of): dotenv's own reading, without our checks, since it is only compared.
-  const nxLoaded = workspace ?? nxLoadedValues(options);
+  const nxLoaded = workspace ?? nxLoadedValues(rootFile);
   for (const [key, value] of Object.entries(project)) {
     const fromWorkspaceFile = nxLoaded[key] !== undefined && process.env[key] === nxLoaded[key];
     if (process.env[key] === undefined || fromWorkspaceFile) process.env[key] = value;
@@ -114,10 +112,8 @@ export function loadEnvFile(options: EnvFileOptions): string[] {
   return [found, workspace ? workspaceFile : undefined].filter((path): path is string => path !== undefined);
 }
 
-/** The workspace `.env` values, as Nx loads them into a task, when the command does not read that file itself. */
-function nxLoadedValues(options: EnvFileOptions): Record<string, string> {
-  const root = workspaceRootOf(options.projectRoot ?? options.backendDir);
-  const file = root ? join(root, DEFAULT_ENV_FILE) : undefined;
+/** The workspace `.env`'s values, as Nx loads them into a task, when the command does not read that file itself. */
+function nxLoadedValues(file: string | undefined): Record<string, string> {
   if (!file || !existsSync(file) || !statSync(file).isFile()) return {};
   return parse(readFileSync(file, 'utf8'));
 }
