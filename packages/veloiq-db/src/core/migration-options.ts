@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Options } from '@mikro-orm/core';
 
+/** What `migrations.emit` may say: the languages revisions are written in, and their file extensions. */
+const LANGUAGES = ['ts', 'js', 'cjs'] as const;
+
 /**
  * MikroORM's own `migrations` options, as a config written for MikroORM sets them. Those the
  * runner and the revision writer honour (`tableName`, `path`/`pathTs`, `transactional`,
@@ -26,8 +29,6 @@ export function migrationOptionNotices(config: Options): string[] {
   }
   return notices;
 }
-
-const LANGUAGES = ['ts', 'js', 'cjs'] as const;
 
 /**
  * The language `migrate` writes revisions in, which is also their file extension: the config's
